@@ -1,0 +1,56 @@
+"""bmecohort: longitudinal cohort analytics of MRI bone marrow lesions (BML / BME).
+
+The public API is flat: ``from bmecohort import Cohort, odds_ratio, transitions``. Names are
+resolved lazily on first use, so ``import bmecohort`` stays fast and does no I/O; the heavy
+libraries (pandas, pandera, statsmodels, lifelines, matplotlib) load only when needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # results and errors
+    "Accounting": "bmecohort.results",
+    "CohortValidationError": "bmecohort.exceptions",
+    "AnalysisInputError": "bmecohort.exceptions",
+    "SmallCellWarning": "bmecohort.exceptions",
+    "SeparationWarning": "bmecohort.exceptions",
+    "ConvergenceWarning": "bmecohort.exceptions",
+    "DataQualityWarning": "bmecohort.exceptions",
+}
+
+# subpackages reachable as attributes (bmecohort.simulate.knee_cohort, ...)
+_SUBMODULES: tuple[str, ...] = (
+    "scoring",
+    "schemas",
+    "simulate",
+    "plots",
+    "estimators",
+    "designs",
+    "course",
+    "io",
+    "report",
+)
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'bmecohort' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -1,0 +1,36 @@
+"""Canonical column names, defined once.
+
+Output columns of every ``.summary()`` and the key columns of the cohort tables live here so
+that no module re-types them by hand (statsmodels' ``"Cont. Int. Hi."`` typo is the warning).
+"""
+
+from __future__ import annotations
+
+# --- summary() output columns -------------------------------------------------------------
+TERM = "term"
+ESTIMATE = "estimate"
+CI_LOWER = "ci_lower"
+CI_UPPER = "ci_upper"
+P_VALUE = "p_value"
+N = "n"
+EVENTS = "events"
+
+#: The canonical columns of a tidy summary, in display order.
+SUMMARY_COLUMNS: tuple[str, ...] = (TERM, ESTIMATE, CI_LOWER, CI_UPPER, P_VALUE)
+#: The canonical columns plus the denominators, where they apply.
+SUMMARY_COLUMNS_WITH_COUNTS: tuple[str, ...] = (*SUMMARY_COLUMNS, N, EVENTS)
+
+# --- cohort table keys --------------------------------------------------------------------
+PARTICIPANT = "participant_id"
+VISIT = "visit"
+MONTHS = "months_from_baseline"
+SIDE = "side"
+JOINT = "joint"
+SYSTEM = "system"
+ITEM = "item"
+SITE = "site"
+READER = "reader"
+SCORE = "score"
+
+# --- validation failure table -------------------------------------------------------------
+FAILURE_COLUMNS: tuple[str, ...] = ("table", "column", "row", "value", "rule")
