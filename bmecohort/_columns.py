@@ -34,3 +34,26 @@ SCORE = "score"
 
 # --- validation failure table -------------------------------------------------------------
 FAILURE_COLUMNS: tuple[str, ...] = ("table", "column", "row", "value", "rule")
+
+# --- lesion course (bmecohort.course) ---------------------------------------------------------
+#: Columns of a lesion_status frame besides the unit keys.
+STATUS_SCORE = "score"
+PRESENT = "present"
+N_SITES = "n_sites"
+#: Columns of a transitions table besides the unit keys (participant_id is always a key).
+VISIT_FROM = "visit_from"
+VISIT_TO = "visit_to"
+SCORE_FROM = "score_from"
+SCORE_TO = "score_to"
+PRESENT_FROM = "present_from"
+PRESENT_TO = "present_to"
+CHANGE = "change"
+#: Transition classes (domain.md section 1.4).
+CHANGE_CLASSES: tuple[str, ...] = (
+    "none",
+    "incident",
+    "resolved",
+    "progressed",
+    "regressed",
+    "stable",
+)

@@ -1,0 +1,496 @@
+"""Occurrence: a proportion with its interval, and lesion incidence and resolution.
+
+:func:`proportion` wraps :func:`statsmodels.stats.proportion.proportion_confint`;
+:func:`incidence` and :func:`resolution` count transitions over one visit interval among the
+units at risk and, when those units cluster in participants (knees, subregions or vertebral
+corners of one person), widen the interval with a cluster-robust (sandwich) variance from an
+intercept-only binomial GLM (:class:`statsmodels.genmod.generalized_linear_model.GLM`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import special
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.stats.proportion import proportion_confint
+
+from .._checks import describe_rows, require_columns
+from .._columns import (
+    PARTICIPANT,
+    PRESENT_FROM,
+    PRESENT_TO,
+    VISIT_FROM,
+    VISIT_TO,
+)
+from ..exceptions import AnalysisInputError, SmallCellWarning
+from ..results import Accounting, ScalarResult, result
+
+__all__ = ["IncidenceResult", "ProportionResult", "incidence", "proportion", "resolution"]
+
+ProportionMethod = Literal["wilson", "exact", "clopper-pearson", "jeffreys"]
+
+#: Our method name -> (statsmodels ``proportion_confint`` method, name recorded on results).
+_METHODS: dict[str, tuple[str, str]] = {
+    "wilson": ("wilson", "wilson"),
+    "exact": ("beta", "clopper-pearson"),
+    "clopper-pearson": ("beta", "clopper-pearson"),
+    "jeffreys": ("jeffreys", "jeffreys"),
+}
+CLUSTER_ROBUST = "logit-wald-cluster-robust"
+
+
+@result
+class ProportionResult(ScalarResult):
+    """A proportion ``events / n`` with its confidence interval.
+
+    Attributes
+    ----------
+    term : str
+        ``"proportion"``.
+    estimate, ci_lower, ci_upper : float
+        The proportion and its ``1 - alpha`` confidence interval.
+    p_value : None
+        No hypothesis is tested.
+    method : str
+        ``"wilson"``, ``"clopper-pearson"`` or ``"jeffreys"``.
+    alpha : float
+        One minus the confidence level.
+    accounting : Accounting
+        ``n_used`` = n, ``events``.
+    """
+
+    term: str
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float | None
+    method: str
+    alpha: float
+    accounting: Accounting
+    warnings: tuple[str, ...] = ()
+
+
+@result
+class IncidenceResult(ScalarResult):
+    """Incidence or resolution over one visit interval, among the units at risk.
+
+    Attributes
+    ----------
+    term : str
+        ``"incidence"`` or ``"resolution"``.
+    estimate, ci_lower, ci_upper : float
+        The proportion of units at risk with the event and its interval.
+    p_value : None
+        No hypothesis is tested.
+    method : str
+        The interval used: ``"wilson"``, ``"clopper-pearson"``, ``"jeffreys"`` or
+        ``"logit-wald-cluster-robust"``.
+    alpha : float
+        One minus the confidence level.
+    visits : tuple of (float, float)
+        The nominal visits ``(baseline, follow_up)`` of the interval.
+    cluster : str or None
+        Column the cluster-robust variance grouped by, ``None`` when not used.
+    design_effect : float or None
+        Robust over binomial variance of the logit (cluster-robust intervals only).
+    accounting : Accounting
+        Units in the interval, units used, events, clusters and every exclusion.
+    warnings : tuple of str
+        Statistical caveats raised while computing.
+    raw : statsmodels GLMResults or None
+        The fitted intercept-only GLM when the interval is cluster-robust.
+    """
+
+    term: str
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float | None
+    method: str
+    alpha: float
+    visits: tuple[float, float]
+    cluster: str | None
+    design_effect: float | None
+    accounting: Accounting
+    warnings: tuple[str, ...] = ()
+    raw: Any = None
+
+
+def _check_alpha(alpha: float) -> float:
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise AnalysisInputError(f"alpha must be a number in (0, 1), got {alpha!r}; e.g. 0.05.")
+    return float(alpha)
+
+
+def _check_method(method: str) -> tuple[str, str]:
+    if method not in _METHODS:
+        raise AnalysisInputError(
+            f"method={method!r} is not available; choose one of {sorted(_METHODS)}."
+        )
+    return _METHODS[method]
+
+
+def _confint(events: int, n: int, method: str, alpha: float) -> tuple[float, float]:
+    sm_method, _ = _check_method(method)
+    low, high = proportion_confint(events, n, alpha=alpha, method=sm_method)
+    return float(low), float(high)
+
+
+def proportion(
+    events: int, n: int, *, method: ProportionMethod = "wilson", alpha: float = 0.05
+) -> ProportionResult:
+    r"""Proportion ``events / n`` with a Wilson, exact or Jeffreys confidence interval.
+
+    Parameters
+    ----------
+    events : int
+        Number of units with the event, ``0 <= events <= n``.
+    n : int
+        Number of units, ``n >= 1``.
+    method : {"wilson", "exact", "clopper-pearson", "jeffreys"}, default="wilson"
+        ``"wilson"``: score interval (R ``prop.test(correct=FALSE)``); ``"exact"`` (alias
+        ``"clopper-pearson"``): Clopper-Pearson (R ``binom.test``, Stata ``ci proportions``'s
+        default); ``"jeffreys"``: equal-tailed Beta(events + 1/2, n - events + 1/2) quantiles.
+    alpha : float, default=0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    ProportionResult
+        ``estimate``, ``ci_lower``, ``ci_upper``, ``method``; ``p_value`` is ``None``.
+
+    Notes
+    -----
+    With :math:`\hat p = x/n` and :math:`z = \Phi^{-1}(1-\alpha/2)`, Wilson's interval is
+
+    .. math::
+
+        \frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n},
+
+    Clopper-Pearson's is :math:`[B_{\alpha/2}(x, n-x+1),\ B_{1-\alpha/2}(x+1, n-x)]` (0 at
+    :math:`x=0`, 1 at :math:`x=n`) and Jeffreys' is
+    :math:`[B_{\alpha/2}(x+\tfrac12, n-x+\tfrac12),\ B_{1-\alpha/2}(x+\tfrac12, n-x+\tfrac12)]`,
+    where :math:`B_q(a, b)` is the q-quantile of a Beta(a, b) distribution. statsmodels'
+    ``proportion_confint`` defaults to the Wald interval; we always pass the method. Its
+    Jeffreys interval is purely equal-tailed (no Brown-Cai-DasGupta boundary modification at
+    :math:`x = 0` or :math:`x = n`), as is R's ``qbeta`` computation.
+
+    References: Brown, Cai & DasGupta (2001), Stat Sci 16:101-133.
+
+    Examples
+    --------
+    >>> from bmecohort.estimators.occurrence import proportion
+    >>> round(proportion(33, 234, method="exact").ci_upper, 4)  # Davies-Tuck 2010
+    0.1924
+    """
+    for name, value in (("events", events), ("n", n)):
+        if isinstance(value, bool) or not float(value).is_integer():
+            raise AnalysisInputError(f"{name} must be a whole number, got {value!r}.")
+    events, n = int(events), int(n)
+    if n < 1 or not 0 <= events <= n:
+        raise AnalysisInputError(
+            f"need n >= 1 and 0 <= events <= n, got events={events}, n={n}."
+        )
+    alpha = _check_alpha(alpha)
+    _, label = _check_method(method)
+    low, high = _confint(events, n, method, alpha)
+    return ProportionResult(
+        term="proportion",
+        estimate=events / n,
+        ci_lower=low,
+        ci_upper=high,
+        p_value=None,
+        method=label,
+        alpha=alpha,
+        accounting=Accounting(unit="unit", n_rows=n, n_used=n, events=events),
+    )
+
+
+def _transition_table(transitions: Any) -> tuple[pd.DataFrame, str]:
+    """Duck-type a transitions object (``.table``, ``.unit``) or accept a DataFrame."""
+    if isinstance(transitions, pd.DataFrame):
+        return transitions, "unit"
+    table = getattr(transitions, "table", None)
+    if not isinstance(table, pd.DataFrame):
+        raise AnalysisInputError(
+            "transitions: expected a transitions object (with a .table DataFrame and a .unit) "
+            f"or a DataFrame, got {type(transitions).__name__}. Build one with "
+            "bmecohort.transitions(...)."
+        )
+    return table, str(getattr(transitions, "unit", "unit"))
+
+
+def _as_boolean(table: pd.DataFrame, column: str) -> pd.Series:
+    """A presence column as pandas' nullable boolean (missing visits stay ``<NA>``)."""
+    series = table[column]
+    try:
+        return series.astype("boolean")
+    except (TypeError, ValueError):
+        bad = series.notna() & ~series.isin([True, False, 0, 1])
+        raise AnalysisInputError(
+            f"transitions: column {column!r} must hold True/False (or missing for a missed "
+            f"visit); rows {describe_rows(series.index[bad])} hold "
+            f"{sorted({repr(v) for v in series[bad].tolist()})[:10]}."
+        ) from None
+
+
+def _select_interval(
+    table: pd.DataFrame, interval: tuple[float, float] | None
+) -> tuple[pd.DataFrame, tuple[float, float]]:
+    pairs = table[[VISIT_FROM, VISIT_TO]].drop_duplicates().sort_values([VISIT_FROM, VISIT_TO])
+    available = [(float(a), float(b)) for a, b in pairs.itertuples(index=False)]
+    if interval is None:
+        if len(available) != 1:
+            raise AnalysisInputError(
+                f"transitions: the table holds {len(available)} visit intervals {available}; "
+                "incidence and resolution are defined over one. Pass interval=(baseline, "
+                "follow_up), e.g. interval="
+                f"{available[0] if available else (0, 24)}."
+            )
+        return table, available[0]
+    if len(interval) != 2:
+        raise AnalysisInputError(
+            f"interval must be a pair (baseline, follow_up), got {interval!r}."
+        )
+    start, end = float(interval[0]), float(interval[1])
+    mask = (table[VISIT_FROM] == start) & (table[VISIT_TO] == end)
+    if not mask.any():
+        raise AnalysisInputError(
+            f"transitions: no rows with {VISIT_FROM} == {start} and {VISIT_TO} == {end}; the "
+            f"table holds the intervals {available}."
+        )
+    return table.loc[mask], (start, end)
+
+
+def _cluster_robust(
+    y: np.ndarray, groups: np.ndarray, alpha: float
+) -> tuple[float, float, float, Any]:
+    """Logit-scale Wald interval of an intercept-only binomial GLM, clustered sandwich.
+
+    statsmodels' cluster covariance keeps its small-sample factor G/(G-1) * (N-1)/(N-k)
+    (k = 1 here, so G/(G-1)), as Stata's ``logit, vce(cluster)``.
+    """
+    model = GLM(y, np.ones((len(y), 1)), family=Binomial())
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
+    naive = float(fit.normalized_cov_params[0, 0] * fit.scale)
+    design_effect = float(fit.cov_params()[0, 0]) / naive
+    return float(special.expit(low)), float(special.expit(high)), design_effect, fit
+
+
+def _occurrence(
+    transitions: Any,
+    *,
+    outcome: Literal["incidence", "resolution"],
+    alpha: float,
+    method: ProportionMethod,
+    cluster: str | None,
+    interval: tuple[float, float] | None,
+) -> IncidenceResult:
+    alpha = _check_alpha(alpha)
+    _, label = _check_method(method)
+    table, unit = _transition_table(transitions)
+    cluster_column = PARTICIPANT if cluster == "auto" else cluster
+    require_columns(
+        table,
+        [PARTICIPANT, VISIT_FROM, VISIT_TO, PRESENT_FROM, PRESENT_TO]
+        + ([cluster_column] if cluster_column else []),
+        table="transitions",
+    )
+    table, visits = _select_interval(table, interval)
+    start = _as_boolean(table, PRESENT_FROM)
+    end = _as_boolean(table, PRESENT_TO)
+
+    at_risk_status = outcome == "resolution"  # lesion at baseline for resolution
+    missing_start = start.isna().to_numpy()
+    not_at_risk = ~missing_start & (start.fillna(not at_risk_status) != at_risk_status).to_numpy()
+    at_risk = ~missing_start & ~not_at_risk
+    missing_end = at_risk & end.isna().to_numpy()
+    used = at_risk & ~missing_end
+    excluded = [
+        ("missing baseline status", int(missing_start.sum())),
+        ("lesion at baseline (not at risk)" if outcome == "incidence"
+         else "no lesion at baseline (not at risk)", int(not_at_risk.sum())),
+        ("missing follow-up", int(missing_end.sum())),
+    ]
+    n = int(used.sum())
+    if n == 0:
+        raise AnalysisInputError(
+            f"transitions: no {unit} is at risk of {outcome} with a follow-up status over the "
+            f"interval {visits} (exclusions: {dict(excluded)}). Check the interval and the "
+            f"{PRESENT_FROM}/{PRESENT_TO} columns."
+        )
+    # event: lesion appears (incidence) or is fully gone (resolution) at follow-up
+    y = (end.to_numpy(dtype=bool, na_value=False)[used] != at_risk_status).astype(float)
+    events = int(y.sum())
+
+    caveats: list[str] = []
+    raw = None
+    design_effect = None
+    used_cluster: str | None = None
+    n_clusters: int | None = None
+    if cluster_column is not None:
+        groups, uniques = pd.factorize(table.loc[used, cluster_column])
+        n_clusters = len(uniques)
+        if (groups < 0).any():
+            raise AnalysisInputError(
+                f"transitions: cluster column {cluster_column!r} is missing on rows "
+                f"{describe_rows(table.index[used][groups < 0])}; fill it or pass cluster=None."
+            )
+        clustered = n_clusters < n if cluster == "auto" else True
+        if clustered and events in (0, n):
+            message = (
+                f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
+                f"proportion is infinite and the cluster-robust interval is undefined; the "
+                f"{label} interval ignoring clustering was used instead."
+            )
+            warnings.warn(message, SmallCellWarning, stacklevel=3)
+            caveats.append(message)
+        elif clustered:
+            if n_clusters < 2:
+                raise AnalysisInputError(
+                    f"transitions: all {n} {unit}s at risk belong to one cluster of "
+                    f"{cluster_column!r}; a cluster-robust interval needs two or more. Pass "
+                    "cluster=None."
+                )
+            low, high, design_effect, raw = _cluster_robust(y, groups, alpha)
+            label = CLUSTER_ROBUST
+            used_cluster = cluster_column
+    if raw is None:
+        low, high = _confint(events, n, method, alpha)
+    return IncidenceResult(
+        term=outcome,
+        estimate=events / n,
+        ci_lower=low,
+        ci_upper=high,
+        p_value=None,
+        method=label,
+        alpha=alpha,
+        visits=visits,
+        cluster=used_cluster,
+        design_effect=design_effect,
+        accounting=Accounting(
+            unit=unit,
+            n_rows=len(table),
+            n_used=n,
+            events=events,
+            n_clusters=n_clusters,
+            cluster=cluster_column,
+            excluded=tuple((reason, count) for reason, count in excluded if count),
+        ),
+        warnings=tuple(caveats),
+        raw=raw,
+    )
+
+
+_SHARED_DOC = """
+    Parameters
+    ----------
+    transitions : Transitions or pandas.DataFrame
+        A transitions object (``.table``, ``.unit``) or its table, with the columns
+        ``participant_id``, ``visit_from``, ``visit_to``, ``present_from``, ``present_to``
+        (boolean; missing when a visit was missed), one row per unit and visit interval.
+    alpha : float, default=0.05
+        One minus the confidence level.
+    method : {"wilson", "exact", "clopper-pearson", "jeffreys"}, default="wilson"
+        Interval used when units do not cluster (see :func:`proportion`).
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: group by ``participant_id`` and use the cluster-robust interval when some
+        participant contributes more than one unit at risk, else ``method``. A column name:
+        always cluster-robust, grouped by that column. ``None``: ignore clustering.
+    interval : tuple of (float, float) or None, default=None
+        The nominal visits ``(baseline, follow_up)`` to use. Required when the table holds
+        more than one interval (an error lists those present).
+
+    Returns
+    -------
+    IncidenceResult
+        ``estimate``, ``ci_lower``, ``ci_upper``, ``method`` (the interval used),
+        ``visits``, ``design_effect`` and ``accounting`` (units in the interval, units used,
+        events, clusters; exclusions "missing baseline status", "... (not at risk)" and
+        "missing follow-up").
+
+    Notes
+    -----
+    Units whose follow-up status is missing are excluded (complete-case); this assumes the
+    missed visits are unrelated to the lesion course.
+
+    The cluster-robust interval fits :math:`\\operatorname{logit} P(Y=1) = \\beta_0` by
+    maximum likelihood (:math:`\\hat\\beta_0 = \\operatorname{logit}\\hat p`) with the
+    clustered sandwich variance, and returns
+    :math:`\\operatorname{expit}(\\hat\\beta_0 \\pm z_{1-\\alpha/2}\\,\\widehat{se})`. The
+    sandwich keeps statsmodels' small-sample factor :math:`G/(G-1)` (G clusters; Stata's
+    ``logit, vce(cluster)``), so it is :math:`\\sqrt{G/(G-1)}` wider than R's
+    ``geepack::geeglm(y ~ 1, family = binomial, id = participant, corstr = "independence")``
+    ``san.se``. With no events, or all units with the event, the logit is infinite: the
+    unclustered ``method`` is used and a :class:`~bmecohort.exceptions.SmallCellWarning`
+    is issued.
+"""
+
+
+def incidence(
+    transitions: Any,
+    *,
+    alpha: float = 0.05,
+    method: ProportionMethod = "wilson",
+    cluster: str | None = "auto",
+    interval: tuple[float, float] | None = None,
+) -> IncidenceResult:
+    """Incidence: the proportion of lesion-free units at baseline with a lesion at follow-up.
+
+    Units at risk have ``present_from`` False; the event is ``present_to`` True.
+    """
+    return _occurrence(
+        transitions, outcome="incidence", alpha=alpha, method=method, cluster=cluster,
+        interval=interval,
+    )
+
+
+def resolution(
+    transitions: Any,
+    *,
+    alpha: float = 0.05,
+    method: ProportionMethod = "wilson",
+    cluster: str | None = "auto",
+    interval: tuple[float, float] | None = None,
+) -> IncidenceResult:
+    """Resolution: the proportion of units with a lesion at baseline and none at follow-up.
+
+    Units at risk have ``present_from`` True; the event is ``present_to`` False (complete
+    resolution; a smaller lesion is not resolution).
+    """
+    return _occurrence(
+        transitions, outcome="resolution", alpha=alpha, method=method, cluster=cluster,
+        interval=interval,
+    )
+
+
+incidence.__doc__ = (incidence.__doc__ or "") + _SHARED_DOC + """
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bmecohort.estimators.occurrence import incidence
+    >>> table = pd.DataFrame({
+    ...     "participant_id": [1, 2, 3, 4], "visit_from": 0, "visit_to": 24,
+    ...     "present_from": [False, False, False, True],
+    ...     "present_to": [True, False, False, True]})
+    >>> incidence(table).estimate
+    0.3333333333333333
+"""
+resolution.__doc__ = (resolution.__doc__ or "") + _SHARED_DOC + """
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bmecohort.estimators.occurrence import resolution
+    >>> table = pd.DataFrame({
+    ...     "participant_id": [1, 2, 3], "visit_from": 0, "visit_to": 24,
+    ...     "present_from": [True, True, False], "present_to": [False, True, False]})
+    >>> resolution(table).estimate
+    0.5
+"""
+

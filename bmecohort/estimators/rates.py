@@ -1,0 +1,391 @@
+"""Rates per person-time: a Poisson rate with its exact interval, and incidence rates by group.
+
+:func:`poisson_rate` wraps :func:`statsmodels.stats.rates.confint_poisson`;
+:func:`incidence_rate` sums events and person-time over units (e.g. knees) and, given a binary
+exposure, adds the exact conditional rate ratio of R ``poisson.test`` and Stata ``ir``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.rates import confint_poisson
+
+from .._checks import describe_rows, prepare
+from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, N, P_VALUE, TERM
+from ..exceptions import AnalysisInputError, SmallCellWarning
+from ..results import Accounting, Result, ScalarResult, result, summary_frame
+
+__all__ = ["IncidenceRateResult", "PoissonRateResult", "incidence_rate", "poisson_rate"]
+
+RateMethod = Literal["exact", "wald", "score", "jeffreys"]
+
+#: Our method name -> (statsmodels ``confint_poisson`` method, name recorded on results).
+_METHODS: dict[str, tuple[str, str]] = {
+    "exact": ("exact-c", "exact"),
+    "wald": ("wald", "wald"),
+    "score": ("score", "score"),
+    "jeffreys": ("jeffreys", "jeffreys"),
+}
+PERSON_TIME = "person_time"
+
+
+@result
+class PoissonRateResult(ScalarResult):
+    """A rate ``events / person_time`` (times ``per``) with its confidence interval.
+
+    Attributes
+    ----------
+    term : str
+        ``"rate"``.
+    estimate, ci_lower, ci_upper : float
+        The rate per ``per`` units of person-time and its interval.
+    p_value : None
+        No hypothesis is tested.
+    events : int
+        Number of events.
+    person_time : float
+        Total person-time.
+    per : float
+        The rate is expressed per this much person-time.
+    method : str
+        ``"exact"`` (Garwood), ``"wald"``, ``"score"`` or ``"jeffreys"``.
+    alpha : float
+        One minus the confidence level.
+    accounting : Accounting
+        ``events``; ``n_rows``/``n_used`` are 1 (one aggregate count).
+    """
+
+    term: str
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float | None
+    events: int
+    person_time: float
+    per: float
+    method: str
+    alpha: float
+    accounting: Accounting
+    warnings: tuple[str, ...] = ()
+
+
+@result
+class IncidenceRateResult(Result):
+    """Incidence rates per person-time, overall or by exposure, with the exact rate ratio.
+
+    Attributes
+    ----------
+    rates : pandas.DataFrame
+        One row per group (``"all"``, or exposure 1 then 0) with the columns ``term, group,
+        estimate, ci_lower, ci_upper, n, events, person_time``; rates are per ``per``.
+    rate_ratio, rr_ci_lower, rr_ci_upper, p_value : float or None
+        Exposed over unexposed rate ratio, its exact conditional interval and the exact
+        two-sided p-value (``None`` without an exposure).
+    exposure : str or None
+        The exposure column.
+    per : float
+        Rates are per this much person-time.
+    method : str
+        Interval of the rates (``"exact"`` ...); the rate ratio is always exact conditional.
+    alpha : float
+        One minus the confidence level.
+    accounting : Accounting
+        Rows in, units used, events, exclusions (missing values).
+    warnings : tuple of str
+        Statistical caveats (a group without events).
+    """
+
+    rates: pd.DataFrame
+    rate_ratio: float | None
+    rr_ci_lower: float | None
+    rr_ci_upper: float | None
+    p_value: float | None
+    exposure: str | None
+    per: float
+    method: str
+    alpha: float
+    accounting: Accounting
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        """The rates, then (with an exposure) a ``"rate ratio"`` row carrying the p-value.
+
+        Columns: ``term, estimate, ci_lower, ci_upper, p_value, n, events, person_time``.
+        """
+        rows = self.rates.drop(columns="group").to_dict("records")
+        for row in rows:
+            row[P_VALUE] = None
+        if self.exposure is not None:
+            rows.append({
+                TERM: "rate ratio", ESTIMATE: self.rate_ratio, CI_LOWER: self.rr_ci_lower,
+                CI_UPPER: self.rr_ci_upper, P_VALUE: self.p_value,
+                N: int(self.rates[N].sum()), EVENTS: int(self.rates[EVENTS].sum()),
+                PERSON_TIME: float(self.rates[PERSON_TIME].sum()),
+            })
+        return summary_frame(rows, extra=(N, EVENTS, PERSON_TIME))
+
+
+def _check_alpha(alpha: float) -> float:
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise AnalysisInputError(f"alpha must be a number in (0, 1), got {alpha!r}; e.g. 0.05.")
+    return float(alpha)
+
+
+def _rate_ci(events: float, person_time: float, method: str, alpha: float) -> tuple[float, float]:
+    if method not in _METHODS:
+        raise AnalysisInputError(
+            f"method={method!r} is not available; choose one of {sorted(_METHODS)}. (Byar's "
+            "approximation is not offered: statsmodels does not implement it.)"
+        )
+    low, high = confint_poisson(events, person_time, method=_METHODS[method][0], alpha=alpha)
+    return float(low), float(high)
+
+
+def poisson_rate(
+    events: int,
+    person_time: float,
+    *,
+    method: RateMethod = "exact",
+    alpha: float = 0.05,
+    per: float = 1.0,
+) -> PoissonRateResult:
+    r"""Rate ``events / person_time`` with an exact (Garwood) or approximate interval.
+
+    Parameters
+    ----------
+    events : int
+        Number of events, ``>= 0``.
+    person_time : float
+        Total time at risk, ``> 0`` (e.g. knee-years).
+    method : {"exact", "wald", "score", "jeffreys"}, default="exact"
+        ``"exact"``: Garwood's central interval (statsmodels ``"exact-c"``; R
+        ``poisson.test``, epitools ``pois.exact``, Stata ``ci means, poisson``); ``"wald"``:
+        :math:`x/T \pm z\sqrt{x}/T`; ``"score"``; ``"jeffreys"``: Gamma(x + 1/2) quantiles.
+    alpha : float, default=0.05
+        One minus the confidence level.
+    per : float, default=1.0
+        Express the rate per this much person-time (100 with person-time in years gives
+        events per 100 person-years).
+
+    Returns
+    -------
+    PoissonRateResult
+        ``estimate``, ``ci_lower``, ``ci_upper`` (all times ``per``), ``method``.
+
+    Notes
+    -----
+    Garwood's interval with :math:`x` events in person-time :math:`T` is
+
+    .. math::
+
+        \left[\frac{\chi^2_{\alpha/2,\,2x}}{2T},\ \frac{\chi^2_{1-\alpha/2,\,2x+2}}{2T}\right],
+
+    with lower limit 0 when :math:`x = 0`. statsmodels' ``confint_poisson`` has no default
+    method; we always pass one. Byar's approximation (epitools ``pois.byar``) is not
+    offered because statsmodels does not implement it.
+
+    Examples
+    --------
+    >>> from bmecohort.estimators.rates import poisson_rate
+    >>> round(poisson_rate(33, 412.7, per=100).estimate, 3)
+    7.996
+    """
+    if isinstance(events, bool) or not float(events).is_integer() or events < 0:
+        raise AnalysisInputError(f"events must be a whole number >= 0, got {events!r}.")
+    if not (math.isfinite(person_time) and person_time > 0):
+        raise AnalysisInputError(f"person_time must be finite and > 0, got {person_time!r}.")
+    if not (math.isfinite(per) and per > 0):
+        raise AnalysisInputError(f"per must be finite and > 0, got {per!r}.")
+    alpha = _check_alpha(alpha)
+    low, high = _rate_ci(int(events), float(person_time), method, alpha)
+    return PoissonRateResult(
+        term="rate",
+        estimate=per * int(events) / person_time,
+        ci_lower=per * low,
+        ci_upper=per * high,
+        p_value=None,
+        events=int(events),
+        person_time=float(person_time),
+        per=float(per),
+        method=_METHODS[method][1],
+        alpha=alpha,
+        accounting=Accounting(unit="count", n_rows=1, n_used=1, events=int(events)),
+    )
+
+
+def _exact_rate_ratio(
+    exposed_events: int,
+    exposed_time: float,
+    unexposed_events: int,
+    unexposed_time: float,
+    alpha: float,
+) -> tuple[float, float, float, float]:
+    """Exact conditional rate ratio, as R ``poisson.test(c(x1, x0), c(T1, T0))``.
+
+    Given the total :math:`n = x_1 + x_0`, :math:`x_1 \\sim \\mathrm{Bin}(n, \\pi)` with
+    :math:`\\pi = T_1 R / (T_1 R + T_0)`, so the Clopper-Pearson limits of :math:`\\pi`
+    map to :math:`R = \\pi T_0 / ((1 - \\pi) T_1)`; the p-value is the two-sided binomial
+    test of :math:`\\pi = T_1/(T_1 + T_0)` (R's and scipy's minimum-likelihood rule).
+    Kept private here; ``twobytwo.rate_ratio_from_counts`` should share it.
+    """
+    total = exposed_events + unexposed_events
+    scale = unexposed_time / exposed_time
+    test = stats.binomtest(exposed_events, total, p=exposed_time / (exposed_time + unexposed_time))
+    ci = test.proportion_ci(confidence_level=1 - alpha, method="exact")
+
+    def to_ratio(p: float) -> float:
+        return math.inf if p >= 1 else p / (1 - p) * scale
+
+    estimate = math.inf if unexposed_events == 0 else exposed_events / unexposed_events * scale
+    return estimate, to_ratio(ci.low), to_ratio(ci.high), float(test.pvalue)
+
+
+def incidence_rate(
+    data: pd.DataFrame,
+    *,
+    event: str,
+    person_time: str,
+    exposure: str | None = None,
+    per: float = 100.0,
+    alpha: float = 0.05,
+    method: RateMethod = "exact",
+) -> IncidenceRateResult:
+    r"""Incidence rate per person-time, overall or by a binary exposure, with the rate ratio.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit (e.g. knee) or per unit and period; never modified.
+    event : str
+        Column with the number of events of the row (0/1 or a count; booleans accepted).
+    person_time : str
+        Column with the row's time at risk, ``>= 0``, in the unit the rate is wanted in
+        (years for "per 100 knee-years"; divide months by 12 first).
+    exposure : str or None, default=None
+        Binary (0/1 or boolean) exposure column; with it, rates are given for exposed (1)
+        and unexposed (0) rows and the exposed over unexposed rate ratio is added.
+    per : float, default=100.0
+        Express rates per this much person-time.
+    alpha : float, default=0.05
+        One minus the confidence level.
+    method : {"exact", "wald", "score", "jeffreys"}, default="exact"
+        Interval of each rate (see :func:`poisson_rate`).
+
+    Returns
+    -------
+    IncidenceRateResult
+        ``summary()`` columns ``term, estimate, ci_lower, ci_upper, p_value, n, events,
+        person_time``: one ``rate`` row per group, then a ``rate ratio`` row.
+
+    Notes
+    -----
+    The rate ratio :math:`\widehat{IRR} = (x_1/T_1)/(x_0/T_0)` has the exact interval
+    conditional on the total count :math:`x_1 + x_0` (binomial; Clopper-Pearson limits of
+    :math:`\pi` mapped by :math:`IRR = \pi T_0/((1-\pi)T_1)`) and the exact two-sided
+    binomial p-value, as R ``poisson.test(c(x1, x0), c(T1, T0))`` and Stata ``ir``'s
+    interval (Stata reports mid-p tests). Events are assumed to follow a Poisson process
+    with a constant rate within each group, and units are treated as independent: knees
+    of one person are not, so read the interval of the rate ratio as approximate when
+    units cluster.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bmecohort.estimators.rates import incidence_rate
+    >>> knees = pd.DataFrame({"event": [1, 0, 1, 0], "years": [1.5, 2.0, 0.5, 2.0],
+    ...                       "exposed": [1, 1, 0, 0]})
+    >>> round(incidence_rate(knees, event="event", person_time="years",
+    ...                      exposure="exposed").rate_ratio, 4)
+    0.7143
+    """
+    alpha = _check_alpha(alpha)
+    if not (math.isfinite(per) and per > 0):
+        raise AnalysisInputError(f"per must be finite and > 0, got {per!r}.")
+    frame, excluded = prepare(
+        data, [event, person_time, exposure], binary=[exposure] if exposure else []
+    )
+    counts = pd.to_numeric(frame[event], errors="coerce").astype(float)
+    time = pd.to_numeric(frame[person_time], errors="coerce").astype(float)
+    for column, values, rule in (
+        (event, counts, "a whole number >= 0"),
+        (person_time, time, "a finite number >= 0"),
+    ):
+        bad = values.isna() | (values < 0) | ~np.isfinite(values)
+        if column == event:
+            bad |= values.fillna(0) % 1 != 0
+        if bad.any():
+            raise AnalysisInputError(
+                f"data: column {column!r} must be {rule}; rows {describe_rows(values.index[bad])}"
+                f" hold {sorted({repr(v) for v in frame.loc[bad, column].tolist()})[:10]}."
+            )
+    groups = (
+        pd.Series("all", index=frame.index)
+        if exposure is None
+        else frame[exposure].map({1: f"{exposure}=1", 0: f"{exposure}=0"})
+    )
+    order = ["all"] if exposure is None else [f"{exposure}=1", f"{exposure}=0"]
+    sums = (
+        pd.DataFrame({EVENTS: counts, PERSON_TIME: time, "group": groups})
+        .groupby("group")
+        .agg(**{N: (EVENTS, "size"), EVENTS: (EVENTS, "sum"), PERSON_TIME: (PERSON_TIME, "sum")})
+        .reindex(order, fill_value=0)
+    )
+    empty = sums.index[sums[PERSON_TIME] <= 0].tolist()
+    if empty:
+        raise AnalysisInputError(
+            f"data: group(s) {empty} have no person-time ({person_time!r} sums to 0 or the "
+            "group has no rows); a rate needs person-time > 0."
+        )
+    low, high = _rate_ci(sums[EVENTS].to_numpy(), sums[PERSON_TIME].to_numpy(), method, alpha)
+    rates = pd.DataFrame({
+        TERM: ["rate"] if exposure is None else [f"rate[{g}]" for g in order],
+        "group": order,
+        ESTIMATE: per * sums[EVENTS].to_numpy() / sums[PERSON_TIME].to_numpy(),
+        CI_LOWER: per * np.atleast_1d(low),
+        CI_UPPER: per * np.atleast_1d(high),
+        N: sums[N].astype(int).to_numpy(),
+        EVENTS: sums[EVENTS].astype(int).to_numpy(),
+        PERSON_TIME: sums[PERSON_TIME].to_numpy(),
+    })
+    caveats: list[str] = []
+    ratio = rr_low = rr_high = p_value = None
+    if exposure is not None:
+        (x1, x0), (t1, t0) = rates[EVENTS].tolist(), rates[PERSON_TIME].tolist()
+        if x1 + x0 == 0:
+            ratio, rr_low, rr_high, p_value = math.nan, math.nan, math.nan, math.nan
+            message = "no events in either exposure group: the rate ratio is undefined."
+        else:
+            ratio, rr_low, rr_high, p_value = _exact_rate_ratio(x1, t1, x0, t0, alpha)
+            message = (
+                f"no events among the {'exposed' if x1 == 0 else 'unexposed'}: the rate ratio "
+                "is 0 or infinite and only one limit of its exact interval is finite."
+                if 0 in (x1, x0) else ""
+            )
+        if message:
+            warnings.warn(message, SmallCellWarning, stacklevel=2)
+            caveats.append(message)
+    return IncidenceRateResult(
+        rates=rates,
+        rate_ratio=ratio,
+        rr_ci_lower=rr_low,
+        rr_ci_upper=rr_high,
+        p_value=p_value,
+        exposure=exposure,
+        per=float(per),
+        method=_METHODS[method][1],
+        alpha=alpha,
+        accounting=Accounting(
+            unit="unit",
+            n_rows=len(data),
+            n_used=len(frame),
+            events=int(counts.sum()),
+            excluded=excluded,
+        ),
+        warnings=tuple(caveats),
+    )

@@ -1,0 +1,118 @@
+"""Collecting validation failures and rendering them as a readable message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._columns import FAILURE_COLUMNS
+
+__all__ = ["Failures", "render"]
+
+#: What to do about a broken rule, shown under each group of failures.
+HINTS: dict[str, str] = {
+    "required column": "add the column (see data_schemas/ for its meaning and allowed values)",
+    "missing key value": "every key column must be filled; drop or complete these rows",
+    "must be numeric": "OAI-style coded strings ('2: Moderate') must be mapped to numbers "
+                       "first (bmecohort.io.read_oai_moaks does this for MOAKS files)",
+    "must be a whole number": "these columns hold integers (visit months, slices, lesion "
+                              "numbers)",
+    "must be true/false": "use True/False or 1/0",
+    "must be a date": "use ISO dates, e.g. 2024-03-31",
+    "duplicate key": "each key may appear once; de-duplicate reads (e.g. keep one reading "
+                     "project or reader) before building the cohort",
+    "visit exists": "add the visit to the visits table or correct participant_id/visit",
+    "participant exists": "add the participant to participants or correct participant_id",
+    "one baseline": "every participant needs exactly one baseline visit, visit 0",
+    "baseline at month 0": "months_from_baseline is 0 at visit 0 and positive afterwards",
+    "visits ordered": "later visits must come later in time",
+    "score on step": "half grades are within-grade change codes: pass "
+                     "allow_within_grade=True if your reads use them",
+    "bridging rule": "a bridge joins two corners across one disc space: score both 3",
+}
+
+
+class Failures:
+    """Accumulates failures as tidy rows: table, column, row, value, rule."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, table: str, column: str, rows: Sequence | pd.Index | np.ndarray,
+            values: Iterable, rule: str | Iterable[str]) -> None:
+        """Record one failure per row label in ``rows`` with its offending value."""
+        rows = list(rows)
+        if not rows:
+            return
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        rules = [rule] * len(rows) if isinstance(rule, str) else list(rule)
+        self._parts.append(pd.DataFrame({
+            "table": table, "column": column, "row": pd.Series(rows, dtype=object),
+            "value": pd.Series(values, dtype=object), "rule": rules,
+        }))
+
+    def add_table(self, table: str, column: str | None, rule: str,
+                  value: object = None) -> None:
+        """Record a table-level failure (no row), e.g. a missing required column."""
+        self._parts.append(pd.DataFrame({"table": [table], "column": [column], "row": [None],
+                                         "value": [value], "rule": [rule]}, dtype=object))
+
+    def extend(self, frame: pd.DataFrame) -> None:
+        """Append failures already in tidy form."""
+        if len(frame):
+            self._parts.append(frame.loc[:, list(FAILURE_COLUMNS)])
+
+    def __bool__(self) -> bool:
+        return any(len(p) for p in self._parts)
+
+    def frame(self) -> pd.DataFrame:
+        """All failures, one row each, duplicates of (table, column, row) after the first
+        dropped (a value that could not be converted is not reported again as missing)."""
+        if not self._parts:
+            return pd.DataFrame(columns=list(FAILURE_COLUMNS), dtype=object)
+        frame = pd.concat(self._parts, ignore_index=True)
+        has_row = frame["row"].notna()
+        keyed = frame.loc[has_row]
+        dup = keyed.assign(row=keyed["row"].astype(str)).duplicated(
+            ["table", "column", "row"], keep="first")
+        keep = ~has_row
+        keep.loc[dup.index[~dup.to_numpy()]] = True
+        return frame.loc[keep].reset_index(drop=True)
+
+
+def _rule_name(rule: str) -> str:
+    return rule.split(":", 1)[0].strip()
+
+
+def render(failures: pd.DataFrame, *, max_rows: int = 8) -> str:
+    """A readable, grouped account of ``failures`` (from :meth:`Failures.frame`)."""
+    n = len(failures)
+    tables = failures["table"].nunique()
+    lines = [f"{n} validation failure{'s' * (n != 1)} in {tables} "
+             f"table{'s' * (tables != 1)} (every problem is listed; see "
+             f"CohortValidationError.failure_cases for the full table):"]
+    groups = failures.assign(_column=failures["column"].fillna("")).groupby(
+        ["table", "_column", "rule"], sort=False, dropna=False)
+    for (table, column, rule), group in groups:
+        where = f"{table}.{column}" if column else table
+        rows = group["row"].dropna().tolist()
+        row_text = ""
+        if rows:
+            shown = ", ".join(str(r) for r in rows[:max_rows])
+            more = f" and {len(rows) - max_rows} more" if len(rows) > max_rows else ""
+            row_text = f" row{'s' * (len(rows) != 1)} {shown}{more}:"
+        values = [v for v in group["value"].tolist() if v is not None
+                  and not (isinstance(v, float) and np.isnan(v))]
+        unique_values = list(dict.fromkeys(repr(v) for v in values))
+        value_text = ""
+        if unique_values:
+            value_text = " values " + ", ".join(unique_values[:max_rows])
+            if len(unique_values) > max_rows:
+                value_text += ", ..."
+        lines.append(f"  - {where}: {rule} --{row_text}{value_text}")
+        hint = HINTS.get(_rule_name(rule))
+        if hint:
+            lines.append(f"      fix: {hint}")
+    return "\n".join(lines)

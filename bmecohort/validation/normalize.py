@@ -1,0 +1,174 @@
+"""Normalise each table's columns to their declared kinds, then run pandera's column checks.
+
+Nothing is coerced silently: a value that cannot be read as its column's kind is reported as a
+failure (and set to missing in the normalised copy so later rules can still run). The user's
+frame is never modified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ..schemas import columns_of, schema_of
+from ._failures import Failures
+
+__all__ = ["normalize_table"]
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+#: Tables whose label columns become categorical (large, repetitive).
+_CATEGORICAL_TABLES = {"lesion_reads", "spine_corners", "ra_bones"}
+
+
+def _as_id(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.rename_categories(_ids_to_str(series.cat.categories.to_series()))
+    return _ids_to_str(series)
+
+
+def _ids_to_str(series: pd.Series) -> pd.Series:
+    # Integer-valued floats (an id column read with missing values) would become "1.0".
+    if pd.api.types.is_float_dtype(series):
+        whole = series.dropna()
+        if (whole == np.round(whole)).all():
+            return series.astype("Int64").astype(str).where(series.notna())
+    if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+        return series.astype(object)
+    return series.astype(str).where(series.notna())
+
+
+def _as_label(series: pd.Series, categorical: bool) -> pd.Series:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = series.cat.categories
+        if not pd.api.types.is_object_dtype(cats) and not pd.api.types.is_string_dtype(cats):
+            series = series.cat.rename_categories(cats.astype(str))
+        return series if categorical else series.astype(object)
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        series = series.astype(str).where(series.notna())
+    return series.astype("category") if categorical else series.astype(object)
+
+
+def _as_number(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float), np.zeros(len(series), dtype=bool)
+    if pd.api.types.is_numeric_dtype(series) and not isinstance(series.dtype,
+                                                                pd.CategoricalDtype):
+        return series.astype(float), np.zeros(len(series), dtype=bool)
+    numeric = pd.to_numeric(series.astype(object), errors="coerce").astype(float)
+    bad = (numeric.isna() & series.notna()).to_numpy()
+    return numeric, bad
+
+
+def _as_boolean(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean"), np.zeros(len(series), dtype=bool)
+    text = series.astype(str).str.strip().str.lower()
+    result = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    result[text.isin(_TRUE).to_numpy()] = True
+    result[text.isin(_FALSE).to_numpy()] = False
+    bad = (result.isna() & series.notna()).to_numpy()
+    return result, bad
+
+
+def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.DataFrame | None:
+    """Return a normalised copy of table ``name`` or ``None`` if it cannot be checked further.
+
+    Records failures for missing required columns, values of the wrong kind, and pandera's
+    column checks (ranges, vocabularies, missing values).
+    """
+    if not isinstance(data, pd.DataFrame):
+        failures.add_table(name, None, f"required column: {name} must be a pandas DataFrame, "
+                                       f"got {type(data).__name__}")
+        return None
+    spec = columns_of(name)
+    missing = [c for c, s in spec.items() if s["required"] and c not in data.columns]
+    for column in missing:
+        failures.add_table(name, column, "required column: the column is missing")
+    if any(spec[c]["key"] for c in missing):
+        return None
+    frame = data.copy(deep=False)
+    categorical = name in _CATEGORICAL_TABLES
+    for column, s in spec.items():
+        if column not in frame.columns:
+            continue
+        series = frame[column]
+        kind = s["kind"]
+        bad = np.zeros(len(series), dtype=bool)
+        if kind == "id":
+            series = _as_id(series)
+        elif kind == "label":
+            series = _as_label(series, categorical)
+        elif kind in ("number", "integer"):
+            series, bad = _as_number(series)
+            if bad.any():
+                failures.add(name, column, frame.index[bad], data[column][bad],
+                             "must be numeric: text that is not a number")
+            if kind == "integer":
+                frac = series.notna().to_numpy() & (series != np.round(series)).to_numpy()
+                if frac.any():
+                    failures.add(name, column, frame.index[frac], series[frac],
+                                 "must be a whole number")
+                    series = series.where(~frac)
+                if s["key"] and not s["nullable"] and series.notna().all():
+                    series = series.astype(np.int64)
+        elif kind == "boolean":
+            series, bad = _as_boolean(series)
+            if bad.any():
+                failures.add(name, column, frame.index[bad], data[column][bad],
+                             "must be true/false")
+        elif kind == "date":
+            converted = pd.to_datetime(series, errors="coerce")
+            bad = (converted.isna() & series.notna()).to_numpy()
+            if bad.any():
+                failures.add(name, column, frame.index[bad], data[column][bad],
+                             "must be a date")
+            series = converted
+        if s["key"] and not s["nullable"]:
+            missing_key = series.isna().to_numpy() & ~bad
+            if missing_key.any():
+                failures.add(name, column, frame.index[missing_key],
+                             [None] * int(missing_key.sum()),
+                             "missing key value: key columns may not be empty")
+        frame[column] = series
+    _pandera_checks(name, frame, failures)
+    return frame
+
+
+def _pandera_checks(name: str, frame: pd.DataFrame, failures: Failures) -> None:
+    """Run the model's column checks lazily and translate the failure cases."""
+    schema = schema_of(name)
+    # Presence and dtype were handled above; let pandera check values only.
+    schema = schema.remove_columns([c for c in schema.columns if c not in frame.columns])
+    for column in schema.columns.values():
+        column.dtype = None
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        cases = cases[cases["index"].notna()]
+        for (column, check), group in cases.groupby(["column", "check"], sort=False):
+            failures.add(name, column, group["index"].tolist(), group["failure_case"].tolist(),
+                         _describe_check(str(check)))
+
+
+def _describe_check(check: str) -> str:
+    """Turn pandera's check name into a readable rule."""
+    replacements = {
+        "greater_than_or_equal_to": "must be >=",
+        "less_than_or_equal_to": "must be <=",
+        "greater_than": "must be >",
+        "less_than": "must be <",
+        "isin": "must be one of",
+        "not_nullable": "missing value: the column may not be empty",
+    }
+    for key, text in replacements.items():
+        if check.startswith(key):
+            argument = check[len(key):].strip("()")
+            if key == "not_nullable":
+                return text
+            if key == "isin":
+                return f"not in vocabulary: {text} {argument}"
+            return f"out of range: {text} {argument}"
+    return check
