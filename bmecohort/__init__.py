@@ -14,6 +14,17 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    # the validated container and the registry
+    "Cohort": "bmecohort.cohort",
+    "get_system": "bmecohort.scoring",
+    # lesion course
+    "lesion_status": "bmecohort.course",
+    "transitions": "bmecohort.course",
+    "lesion_course": "bmecohort.course",
+    "classify_change": "bmecohort.course",
+    "LesionStatus": "bmecohort.course",
+    "Transitions": "bmecohort.course",
+    "LesionCourse": "bmecohort.course",
     # results and errors
     "Accounting": "bmecohort.results",
     "CohortValidationError": "bmecohort.exceptions",

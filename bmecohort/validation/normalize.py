@@ -22,10 +22,16 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _CATEGORICAL_TABLES = {"lesion_reads", "spine_corners", "ra_bones"}
 
 
-def _as_id(series: pd.Series) -> pd.Series:
+def _as_id(series: pd.Series, categorical: bool) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.rename_categories(_ids_to_str(series.cat.categories.to_series()))
-    return _ids_to_str(series)
+        categories = series.cat.categories
+        if pd.api.types.is_object_dtype(categories) or pd.api.types.is_string_dtype(categories):
+            return series
+        return series.cat.rename_categories(_ids_to_str(categories.to_series()).to_numpy())
+    series = _ids_to_str(series)
+    # Large tables keep ids as categoricals: grouping by codes is what makes the lesion-course
+    # functions fast.
+    return series.astype("category") if categorical else series
 
 
 def _ids_to_str(series: pd.Series) -> pd.Series:
@@ -97,7 +103,7 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
         kind = s["kind"]
         bad = np.zeros(len(series), dtype=bool)
         if kind == "id":
-            series = _as_id(series)
+            series = _as_id(series, categorical)
         elif kind == "label":
             series = _as_label(series, categorical)
         elif kind in ("number", "integer"):

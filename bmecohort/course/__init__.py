@@ -1,0 +1,23 @@
+"""Lesion course over visits: status per unit and visit, transitions, courses.
+
+``lesion_status`` aggregates site scores into units (participant, knee, compartment,
+subregion, vertebral corner, bone); ``transitions`` classifies change between visits;
+``lesion_course`` classifies the course over three or more visits.
+"""
+
+from __future__ import annotations
+
+from .course import COURSES, LesionCourse, lesion_course
+from .status import LesionStatus, lesion_status
+from .transitions import Transitions, classify_change, transitions
+
+__all__ = [
+    "COURSES",
+    "LesionCourse",
+    "LesionStatus",
+    "Transitions",
+    "classify_change",
+    "lesion_course",
+    "lesion_status",
+    "transitions",
+]
