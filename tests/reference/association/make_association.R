@@ -118,7 +118,9 @@ for (i in seq_len(nrow(tables))) {
     w <- oddsratio.wald(e, conf.level = cl)$measure[2, ]
     or_rows <- add(or_rows, dataset = ds, alpha = alpha, method = "woolf",
                    estimate = w[1], ci_lower = w[2], ci_upper = w[3])
-    wh <- oddsratio.wald(e + 0.5, conf.level = cl)$measure[2, ]
+    # Haldane-Anscombe: 0.5 added to all four cells when any cell is 0
+    shift <- if (any(x == 0)) 0.5 else 0
+    wh <- oddsratio.wald(e + shift, conf.level = cl)$measure[2, ]
     or_rows <- add(or_rows, dataset = ds, alpha = alpha, method = "woolf_haldane",
                    estimate = wh[1], ci_lower = wh[2], ci_upper = wh[3])
     ex <- fisher_tight(x, cl)
@@ -138,7 +140,7 @@ for (i in seq_len(nrow(tables))) {
     cf <- cornfield_tight(x, cl)
     or_rows <- add(or_rows, dataset = ds, alpha = alpha, method = "cornfield",
                    estimate = cf[1], ci_lower = cf[2], ci_upper = cf[3])
-    cfh <- cornfield_tight(x + 0.5, cl)
+    cfh <- cornfield_tight(x + shift, cl)
     or_rows <- add(or_rows, dataset = ds, alpha = alpha, method = "cornfield_haldane",
                    estimate = cfh[1], ci_lower = cfh[2], ci_upper = cfh[3])
 

@@ -37,6 +37,7 @@ RATES = {
     "small": (7, 95.2, 1, 210.7),
     "large": (120, 3000.0, 90, 3100.0),
     "near_null": (12, 250.0, 13, 260.0),
+    "zero_exposed": (0, 150.0, 6, 180.0),
 }
 
 STRATA = {
@@ -57,7 +58,7 @@ def clustered_knees(n_persons: int, seed: int) -> pd.DataFrame:
     # person effect: within-person correlation of both, so clustering inflates the variance
     shared = (rng.random(n_persons) < 0.45)[person - 1]
     exposure = np.where(rng.random(person.size) < 0.95, shared, ~shared)
-    logit = -0.8 + 1.0 * exposure + 4.0 * u
+    logit = -1.5 + 2.5 * exposure + 4.0 * u
     outcome = rng.random(person.size) < 1 / (1 + np.exp(-logit))
     return pd.DataFrame({
         "participant_id": person * 7 + 1000,  # not 1..n, so ids are labels, not positions

@@ -1,0 +1,393 @@
+"""Odds ratio, risk ratio and risk difference from unit-level data, optionally clustered.
+
+Data-level front ends of :mod:`bmecohort.estimators.twobytwo`: a DataFrame with one row per
+unit (e.g. knee), a binary ``exposure`` and a binary ``outcome`` column. Rows missing either
+are excluded and counted. With ``cluster=`` (e.g. ``"participant_id"``: two knees per
+person) the crude point estimate is kept and the interval and p-value come from a
+cluster-robust (sandwich) variance of a statsmodels GLM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import special
+
+from .._checks import prepare
+from ..exceptions import AnalysisInputError, ConvergenceWarning, SmallCellWarning
+from ..results import Accounting
+from ._twobytwo_table import (
+    OddsRatioResult,
+    RiskDifferenceResult,
+    RiskRatioResult,
+    TwoByTwoCounts,
+    TwoByTwoResult,
+    check_alpha,
+    emit,
+    make_counts,
+)
+from .twobytwo import (
+    OddsRatioMethod,
+    ZeroCorrection,
+    compute_odds_ratio,
+    compute_risk_difference,
+    compute_risk_ratio,
+)
+
+__all__ = ["odds_ratio", "risk_difference", "risk_ratio"]
+
+Caveats = list[tuple[type[Warning], str]]
+
+
+def crosstab(frame: pd.DataFrame, exposure: str, outcome: str) -> TwoByTwoCounts:
+    """Counts of a prepared frame (0/1 columns), validated as a 2x2 table."""
+    # code 3 = exposed case, 2 = exposed non-case, 1 = unexposed case, 0 = unexposed non-case
+    codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
+    d, c, b, a = np.bincount(codes, minlength=4).tolist()
+    return make_counts(
+        dict(exposed_cases=a, exposed_noncases=b, unexposed_cases=c, unexposed_noncases=d),
+        table=f"data (exposure {exposure!r} by outcome {outcome!r})")
+
+
+def _prepare(
+    data: pd.DataFrame, exposure: str, outcome: str, cluster: str | None
+) -> tuple[pd.DataFrame, Accounting, TwoByTwoCounts]:
+    if exposure == outcome:
+        raise AnalysisInputError(
+            f"data: exposure and outcome are the same column {exposure!r}; pass two columns.")
+    if cluster is not None and cluster in (exposure, outcome):
+        raise AnalysisInputError(
+            f"data: cluster {cluster!r} is also the exposure or outcome; pass the column that "
+            f"identifies the clusters, e.g. cluster='participant_id'.")
+    frame, excluded = prepare(data, [exposure, outcome, cluster], binary=[exposure, outcome])
+    if frame.empty:
+        raise AnalysisInputError(
+            f"data: no complete rows in columns {[c for c in (exposure, outcome, cluster) if c]}"
+            f" (of {len(data)} rows); exclusions: {dict(excluded) or 'none'}.")
+    counts = crosstab(frame, exposure, outcome)
+    n_clusters = None
+    if cluster is not None:
+        n_clusters = int(frame[cluster].nunique())
+        if n_clusters < 2:
+            raise AnalysisInputError(
+                f"data: column {cluster!r} has {n_clusters} cluster among the rows used; a "
+                f"cluster-robust variance needs at least 2 (and is reliable only with many). "
+                f"Drop cluster= or check the column.")
+    accounting = Accounting(unit="row", n_rows=len(data), n_used=len(frame),
+                            events=int(counts.cases), n_clusters=n_clusters, cluster=cluster,
+                            excluded=excluded)
+    return frame, accounting, counts
+
+
+def _cluster_fit(
+    frame: pd.DataFrame, exposure: str, outcome: str, cluster: str, family: Any
+) -> tuple[Any, Caveats]:
+    """GLM of outcome on exposure with the cluster-robust (sandwich) covariance."""
+    y = frame[outcome].to_numpy(float)
+    design = np.column_stack([np.ones(len(frame)), frame[exposure].to_numpy(float)])
+    # integer codes: the variance depends on which rows share a cluster, not on the labels
+    groups = pd.factorize(frame[cluster])[0]
+    fit = sm.GLM(y, design, family=family).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    caveats: Caveats = []
+    if not fit.converged:
+        caveats.append((ConvergenceWarning,
+                        f"data: the {family.__class__.__name__} GLM behind the cluster-robust "
+                        f"interval did not converge; do not trust the interval."))
+    return fit, caveats
+
+
+def _with_cluster(
+    crude: TwoByTwoResult,
+    caveats: Caveats,
+    frame: pd.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    cluster: str,
+    family: Any,
+    log_scale: bool,
+    defined: bool,
+    accounting: Accounting,
+) -> tuple[Any, Caveats]:
+    """Replace the crude interval and p-value by cluster-robust ones (estimate kept)."""
+    method = f"{crude.method}-cluster-robust"
+    p_values = dict(crude.p_values)
+    if not defined:
+        # a zero cell separates the GLM: no finite robust variance exists
+        p_values["wald_cluster_robust"] = float("nan")
+        more = [(SmallCellWarning,
+                 f"data: a zero cell separates the {family.__class__.__name__} GLM, so no "
+                 f"cluster-robust interval exists (interval and p-value reported as nan).")]
+        return replace(crude, method=method, ci_lower=float("nan"), ci_upper=float("nan"),
+                       p_value=float("nan"), p_values=MappingProxyType(p_values),
+                       accounting=accounting, raw=None,
+                       warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
+    fit, more = _cluster_fit(frame, exposure, outcome, cluster, family)
+    se = float(fit.bse[1])
+    z = float(special.ndtri(1 - crude.alpha / 2))
+    if log_scale:
+        centre = float(np.log(crude.estimate))
+        lower, upper = np.exp(centre - z * se), np.exp(centre + z * se)
+    else:
+        lower, upper = crude.estimate - z * se, crude.estimate + z * se
+    p_values["wald_cluster_robust"] = float(fit.pvalues[1])
+    return replace(crude, method=method, ci_lower=float(lower), ci_upper=float(upper),
+                   p_value=float(fit.pvalues[1]), p_values=MappingProxyType(p_values),
+                   accounting=accounting, raw=fit,
+                   warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
+
+
+def _check_cluster_options(cluster: str | None, **options: Any) -> None:
+    if cluster is None:
+        return
+    bad = {k: v for k, v in options.items() if v is not None}
+    if bad:
+        raise AnalysisInputError(
+            f"cluster={cluster!r} gives a Wald-type cluster-robust interval and cannot be "
+            f"combined with {', '.join(f'{k}={v!r}' for k, v in bad.items())}. Use the "
+            f"defaults with cluster=, or drop cluster= for that option.")
+
+
+def odds_ratio(
+    data: pd.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    method: OddsRatioMethod = "woolf",
+    alpha: float = 0.05,
+    zero_correction: ZeroCorrection = None,
+    cluster: str | None = None,
+) -> OddsRatioResult:
+    r"""Odds ratio of ``outcome`` for ``exposure`` from unit-level data.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit (e.g. knee); never modified.
+    exposure : str
+        Binary column (0/1 or boolean); 1 = exposed.
+    outcome : str
+        Binary column; 1 = case.
+    method : {"woolf", "exact", "midp", "cornfield"}, default="woolf"
+        Interval method, see :func:`~bmecohort.estimators.twobytwo.odds_ratio_from_counts`.
+    alpha : float, default=0.05
+        One minus the confidence level.
+    zero_correction : {None, "haldane"}, default=None
+        ``"haldane"``: add 0.5 to all four cells when a cell is 0 (not with ``cluster``).
+    cluster : str or None, default=None
+        Column identifying clusters of correlated units (e.g. ``"participant_id"`` for two
+        knees per person); gives a cluster-robust interval (``method="woolf"`` only) and
+        the method label ``"woolf-cluster-robust"``.
+
+    Returns
+    -------
+    OddsRatioResult
+        ``summary()`` columns: ``term`` (the exposure column), ``estimate, ci_lower,
+        ci_upper, p_value, n`` (rows used), ``events`` (cases). ``accounting`` holds rows
+        in, rows used, exclusions (missing exposure/outcome/cluster) and, with ``cluster``,
+        ``n_clusters``. ``raw`` is the statsmodels ``Table2x2``, scipy's result
+        (``"exact"``) or the GLM results (``cluster``).
+
+    Raises
+    ------
+    AnalysisInputError
+        Missing columns, non-binary exposure or outcome, an empty row or column of the
+        table, fewer than 2 clusters, or ``cluster`` combined with another method or a
+        zero correction.
+
+    Warns
+    -----
+    SmallCellWarning
+        Zero cells or expected counts below 5 (also recorded in ``warnings``).
+    ConvergenceWarning
+        The GLM behind a cluster-robust interval did not converge.
+
+    Notes
+    -----
+    Formulas and references are in
+    :func:`~bmecohort.estimators.twobytwo.odds_ratio_from_counts`.
+
+    With ``cluster``, the point estimate stays the crude one and the interval is
+    :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the log scale, where
+    :math:`\widehat{se}` is the cluster-robust (sandwich) standard error of the exposure
+    coefficient of a statsmodels GLM (binomial, logit link) fitted with
+    ``cov_type="cluster"``; for a single binary exposure the GLM estimate equals the crude
+    one. A zero cell separates the GLM; the interval is then ``nan``. statsmodels' default
+    small-sample factor :math:`G/(G-1)\cdot(N-1)/(N-2)` (G clusters, N rows; as Stata's
+    ``vce(cluster)``) is kept, so the standard error exceeds geepack's plain sandwich
+    (``geeglm(corstr="independence")``, ``std.err="san.se"``) by the square root of that
+    factor. ``p_value`` is then the cluster-robust Wald test; the unclustered tests stay in
+    ``p_values`` for reference only. The sandwich needs many clusters (at least 30-50 is a
+    common rule of thumb).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> knees = pd.DataFrame({"participant_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6],
+    ...                       "bml": [1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1],
+    ...                       "pain": [1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1]})
+    >>> r = odds_ratio(knees, exposure="bml", outcome="pain", method="exact")
+    >>> r.counts.to_dict()
+    {'exposed_cases': 5, 'exposed_noncases': 1, 'unexposed_cases': 1, 'unexposed_noncases': 4}
+    """
+    _check_cluster_options(cluster, zero_correction=zero_correction,
+                           method=None if method == "woolf" else method)
+    frame, accounting, counts = _prepare(data, exposure, outcome, cluster)
+    out, caveats = compute_odds_ratio(
+        counts, method=method, alpha=alpha, zero_correction=zero_correction, term=exposure,
+        accounting=accounting, table="data")
+    if cluster is not None:
+        out, caveats = _with_cluster(
+            out, caveats, frame, exposure=exposure, outcome=outcome, cluster=cluster,
+            family=sm.families.Binomial(), log_scale=True,
+            defined=min(counts.cells()) > 0, accounting=accounting)
+    emit(caveats)
+    return out
+
+
+def risk_ratio(
+    data: pd.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    alpha: float = 0.05,
+    zero_correction: ZeroCorrection = None,
+    cluster: str | None = None,
+) -> RiskRatioResult:
+    r"""Risk ratio of ``outcome`` for ``exposure`` (Katz log interval) from unit-level data.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit; never modified.
+    exposure : str
+        Binary column; 1 = exposed.
+    outcome : str
+        Binary column; 1 = case.
+    alpha : float, default=0.05
+        One minus the confidence level.
+    zero_correction : {None, "haldane"}, default=None
+        ``"haldane"``: add 0.5 to all four cells when a cell is 0 (not with ``cluster``).
+    cluster : str or None, default=None
+        Column identifying clusters; gives ``method="katz-cluster-robust"``.
+
+    Returns
+    -------
+    RiskRatioResult
+        As :func:`odds_ratio`; ``raw`` is ``Table2x2`` or the Poisson GLM results.
+
+    Raises
+    ------
+    AnalysisInputError
+        As :func:`odds_ratio`.
+
+    Warns
+    -----
+    SmallCellWarning
+        No cases in a group, zero cells, expected counts below 5.
+    ConvergenceWarning
+        The GLM behind a cluster-robust interval did not converge.
+
+    Notes
+    -----
+    See :func:`~bmecohort.estimators.twobytwo.risk_ratio_from_counts`.
+
+    With ``cluster``, the point estimate stays the crude one and the interval is
+    :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the log scale, where
+    :math:`\widehat{se}` is the cluster-robust (sandwich) standard error of the exposure
+    coefficient of a statsmodels GLM (Poisson, log link: the modified Poisson of Zou 2004;
+    on one binary exposure its sandwich equals the log-binomial one) fitted with
+    ``cov_type="cluster"``; for a single binary exposure the GLM estimate equals the crude
+    one. statsmodels' default small-sample factor :math:`G/(G-1)\cdot(N-1)/(N-2)` (G
+    clusters, N rows; as Stata's ``vce(cluster)``) is kept, so the standard error exceeds
+    geepack's plain sandwich (``geeglm(corstr="independence")``, ``std.err="san.se"``) by
+    the square root of that factor. ``p_value`` is then the cluster-robust Wald test; the
+    unclustered tests stay in ``p_values`` for reference only. The sandwich needs many
+    clusters (at least 30-50 is a common rule of thumb).
+    """
+    _check_cluster_options(cluster, zero_correction=zero_correction)
+    frame, accounting, counts = _prepare(data, exposure, outcome, cluster)
+    out, caveats = compute_risk_ratio(
+        counts, alpha=check_alpha(alpha), zero_correction=zero_correction, term=exposure,
+        accounting=accounting, table="data")
+    if cluster is not None:
+        out, caveats = _with_cluster(
+            out, caveats, frame, exposure=exposure, outcome=outcome, cluster=cluster,
+            family=sm.families.Poisson(), log_scale=True,
+            defined=counts.exposed_cases > 0 and counts.unexposed_cases > 0,
+            accounting=accounting)
+    emit(caveats)
+    return out
+
+
+def risk_difference(
+    data: pd.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    alpha: float = 0.05,
+    cluster: str | None = None,
+) -> RiskDifferenceResult:
+    r"""Risk difference of ``outcome`` between exposure groups (Wald) from unit-level data.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit; never modified.
+    exposure : str
+        Binary column; 1 = exposed.
+    outcome : str
+        Binary column; 1 = case.
+    alpha : float, default=0.05
+        One minus the confidence level.
+    cluster : str or None, default=None
+        Column identifying clusters; gives ``method="wald-cluster-robust"``.
+
+    Returns
+    -------
+    RiskDifferenceResult
+        As :func:`odds_ratio`; ``raw`` is ``Table2x2`` or the Gaussian GLM results.
+
+    Raises
+    ------
+    AnalysisInputError
+        As :func:`odds_ratio`.
+
+    Warns
+    -----
+    SmallCellWarning
+        Zero cells or expected counts below 5.
+    ConvergenceWarning
+        The GLM behind a cluster-robust interval did not converge.
+
+    Notes
+    -----
+    See :func:`~bmecohort.estimators.twobytwo.risk_difference_from_counts`.
+
+    With ``cluster``, the point estimate stays the crude one and the interval is
+    :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the risk scale, where
+    :math:`\widehat{se}` is the cluster-robust (sandwich) standard error of the exposure
+    coefficient of a statsmodels GLM (Gaussian, identity link: the linear probability model)
+    fitted with ``cov_type="cluster"``; for a single binary exposure the GLM estimate equals
+    the crude one. statsmodels' default small-sample factor :math:`G/(G-1)\cdot(N-1)/(N-2)`
+    (G clusters, N rows; as Stata's ``vce(cluster)``) is kept, so the standard error exceeds
+    geepack's plain sandwich (``geeglm(corstr="independence")``, ``std.err="san.se"``) by
+    the square root of that factor. ``p_value`` is then the cluster-robust Wald test; the
+    unclustered tests stay in ``p_values`` for reference only. The sandwich needs many
+    clusters (at least 30-50 is a common rule of thumb).
+    """
+    frame, accounting, counts = _prepare(data, exposure, outcome, cluster)
+    out, caveats = compute_risk_difference(
+        counts, alpha=alpha, term=exposure, accounting=accounting, table="data")
+    if cluster is not None:
+        out, caveats = _with_cluster(
+            out, caveats, frame, exposure=exposure, outcome=outcome, cluster=cluster,
+            family=sm.families.Gaussian(), log_scale=False, defined=True,
+            accounting=accounting)
+    emit(caveats)
+    return out
