@@ -120,6 +120,13 @@ class IncidenceResult(ScalarResult):
     warnings: tuple[str, ...] = ()
     raw: Any = None
 
+    def header(self) -> dict[str, object]:
+        """The shared header plus the visit interval and, if robust, the design effect."""
+        out = {"visits": f"{self.visits[0]:g} -> {self.visits[1]:g} months", **super().header()}
+        if self.design_effect is not None:
+            out["design effect"] = round(self.design_effect, 3)
+        return out
+
 
 def _check_alpha(alpha: float) -> float:
     if not (isinstance(alpha, int | float) and 0 < alpha < 1):
@@ -186,7 +193,7 @@ def proportion(
     --------
     >>> from bmecohort.estimators.occurrence import proportion
     >>> round(proportion(33, 234, method="exact").ci_upper, 4)  # Davies-Tuck 2010
-    0.1924
+    0.1923
     """
     for name, value in (("events", events), ("n", n)):
         if isinstance(value, bool) or not float(value).is_integer():
@@ -276,7 +283,7 @@ def _cluster_robust(
     (k = 1 here, so G/(G-1)), as Stata's ``logit, vce(cluster)``.
     """
     model = GLM(y, np.ones((len(y), 1)), family=Binomial())
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, tol=1e-12)
     low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
     naive = float(fit.normalized_cov_params[0, 0] * fit.scale)
     design_effect = float(fit.cov_params()[0, 0]) / naive

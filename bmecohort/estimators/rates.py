@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ from scipy import stats
 from statsmodels.stats.rates import confint_poisson
 
 from .._checks import describe_rows, prepare
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, N, P_VALUE, TERM
+from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ..exceptions import AnalysisInputError, SmallCellWarning
 from ..results import Accounting, Result, ScalarResult, result, summary_frame
 
@@ -137,14 +137,18 @@ def _check_alpha(alpha: float) -> float:
     return float(alpha)
 
 
-def _rate_ci(events: float, person_time: float, method: str, alpha: float) -> tuple[float, float]:
+def _rate_ci(
+    events: Any, person_time: Any, method: str, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
     if method not in _METHODS:
         raise AnalysisInputError(
             f"method={method!r} is not available; choose one of {sorted(_METHODS)}. (Byar's "
             "approximation is not offered: statsmodels does not implement it.)"
         )
-    low, high = confint_poisson(events, person_time, method=_METHODS[method][0], alpha=alpha)
-    return float(low), float(high)
+    low, high = confint_poisson(np.asarray(events, dtype=float),
+                                np.asarray(person_time, dtype=float),
+                                method=_METHODS[method][0], alpha=alpha)
+    return np.atleast_1d(low), np.atleast_1d(high)
 
 
 def poisson_rate(
@@ -207,8 +211,8 @@ def poisson_rate(
     return PoissonRateResult(
         term="rate",
         estimate=per * int(events) / person_time,
-        ci_lower=per * low,
-        ci_upper=per * high,
+        ci_lower=per * float(low[0]),
+        ci_upper=per * float(high[0]),
         p_value=None,
         events=int(events),
         person_time=float(person_time),
@@ -347,8 +351,8 @@ def incidence_rate(
         TERM: ["rate"] if exposure is None else [f"rate[{g}]" for g in order],
         "group": order,
         ESTIMATE: per * sums[EVENTS].to_numpy() / sums[PERSON_TIME].to_numpy(),
-        CI_LOWER: per * np.atleast_1d(low),
-        CI_UPPER: per * np.atleast_1d(high),
+        CI_LOWER: per * low,
+        CI_UPPER: per * high,
         N: sums[N].astype(int).to_numpy(),
         EVENTS: sums[EVENTS].astype(int).to_numpy(),
         PERSON_TIME: sums[PERSON_TIME].to_numpy(),
@@ -381,7 +385,8 @@ def incidence_rate(
         method=_METHODS[method][1],
         alpha=alpha,
         accounting=Accounting(
-            unit="unit",
+            # the unit recorded by time_to_event, when the frame comes from it
+            unit=str(getattr(data.attrs.get("accounting"), "unit", "unit")),
             n_rows=len(data),
             n_used=len(frame),
             events=int(counts.sum()),

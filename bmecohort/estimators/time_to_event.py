@@ -134,7 +134,7 @@ def time_to_event(
             f"status: column {PRESENT!r} must hold True/False (missing for an unread visit)."
         ) from None
     at_risk_status = event == "resolution"
-    unit_id = frame.groupby(list(keys), sort=False, dropna=False).ngroup().to_numpy()
+    unit_id = frame.groupby(list(keys), sort=False, dropna=False, observed=True).ngroup().to_numpy()
     n_units = int(unit_id.max()) + 1 if len(unit_id) else 0
     first_visit = float(frame[VISIT].min()) if baseline is None else float(baseline)
 

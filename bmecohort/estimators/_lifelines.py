@@ -1,0 +1,112 @@
+"""Shared plumbing of the lifelines wrappers: input checks, warnings, step-curve look-ups."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .._checks import describe_rows
+from ..exceptions import AnalysisInputError, ConvergenceWarning
+
+T = TypeVar("T")
+
+TIME = "time"
+AT_RISK = "at_risk"
+CENSORED = "censored"
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` as a float in (0, 1), or raise."""
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise AnalysisInputError(f"alpha must be a number in (0, 1), got {alpha!r}; e.g. 0.05.")
+    return float(alpha)
+
+
+def check_times(
+    frame: pd.DataFrame, column: str, *, allow_inf: bool = False, table: str = "data"
+) -> np.ndarray:
+    """``frame[column]`` as floats ``>= 0`` (finite unless ``allow_inf``), or raise."""
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    bad = values.isna() | (values < 0)
+    if not allow_inf:
+        bad |= ~np.isfinite(values)
+    if bad.any():
+        rule = ">= 0" + ("" if allow_inf else " and finite")
+        raise AnalysisInputError(
+            f"{table}: column {column!r} must hold times {rule}; rows "
+            f"{describe_rows(values.index[bad])} hold "
+            f"{sorted({repr(v) for v in frame.loc[bad, column].tolist()})[:10]}."
+        )
+    return values.to_numpy()
+
+
+def check_numeric(frame: pd.DataFrame, columns: Iterable[str], *, table: str = "data") -> None:
+    """Raise unless every column of ``columns`` is numeric or boolean."""
+    bad = [c for c in columns if not (pd.api.types.is_numeric_dtype(frame[c])
+                                      or pd.api.types.is_bool_dtype(frame[c]))]
+    if bad:
+        raise AnalysisInputError(
+            f"{table}: covariate column(s) {bad} are not numeric; dummy-code categorical "
+            "covariates first, e.g. pd.get_dummies(data, columns=[...], drop_first=True, "
+            "dtype=float)."
+        )
+
+
+def unit_of(data: pd.DataFrame) -> str:
+    """The unit recorded by :func:`time_to_event` in ``data.attrs``, else ``"unit"``."""
+    accounting = data.attrs.get("accounting") if hasattr(data, "attrs") else None
+    return str(getattr(accounting, "unit", "unit"))
+
+
+def run_lifelines(fit: Callable[[], T], *, stacklevel: int = 3) -> tuple[T, tuple[str, ...]]:
+    """Call ``fit``; re-issue lifelines' warnings as our ConvergenceWarning and return them.
+
+    lifelines warns (its own ``ConvergenceWarning``, ``StatisticalWarning``) about
+    non-convergence, collinearity and covariates that almost separate events; other
+    libraries' warnings pass through unchanged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fit()
+    messages: list[str] = []
+    for item in caught:
+        if item.category.__module__.startswith("lifelines"):
+            message = " ".join(str(item.message).split())
+            if message not in messages:
+                messages.append(message)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    for message in messages:
+        warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel + 1)
+    return out, tuple(messages)
+
+
+def step_lookup(
+    table: pd.DataFrame, times: Any, columns: Iterable[str], *, last_time: float
+) -> pd.DataFrame:
+    """Right-continuous step functions of ``table`` (sorted ``time``) evaluated at ``times``.
+
+    Values at a time are those of the last row with ``time <= t``; times beyond
+    ``last_time`` (the largest observed time) give NaN; ``at_risk`` at ``t`` is the number
+    still under observation at ``t`` (the ``at_risk`` of the first row with ``time >= t``).
+    """
+    query = np.atleast_1d(np.asarray(times, dtype=float))
+    if np.isnan(query).any() or (query < 0).any():
+        raise AnalysisInputError(f"times must be numbers >= 0, got {query.tolist()[:10]}.")
+    grid = table[TIME].to_numpy(dtype=float)
+    row = np.searchsorted(grid, query, side="right") - 1
+    beyond = query > last_time
+    out = pd.DataFrame({TIME: query})
+    for column in columns:
+        values = table[column].to_numpy(dtype=float)[np.maximum(row, 0)]
+        values[beyond | (row < 0)] = np.nan
+        out[column] = values
+    if AT_RISK in table.columns:
+        nxt = np.searchsorted(grid, query, side="left")
+        at_risk = np.append(table[AT_RISK].to_numpy(), 0)[nxt]
+        out[AT_RISK] = at_risk.astype(int)
+    return out
