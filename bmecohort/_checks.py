@@ -13,7 +13,7 @@ import pandas as pd
 
 from .exceptions import AnalysisInputError
 
-__all__ = ["prepare", "require_columns", "require_binary", "describe_rows"]
+__all__ = ["check_alpha", "describe_rows", "prepare", "require_binary", "require_columns"]
 
 _MAX_SHOWN = 10
 
@@ -25,6 +25,16 @@ def describe_rows(index: Iterable[object], limit: int = _MAX_SHOWN) -> str:
     if len(labels) > limit:
         shown += f", ... ({len(labels)} rows in all)"
     return shown
+
+
+def check_alpha(alpha: float) -> float:
+    """Return ``alpha`` as float or raise if it is not strictly between 0 and 1."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise AnalysisInputError(
+            f"alpha must be a number strictly between 0 and 1, got {alpha!r}; e.g. "
+            f"alpha=0.05 for a 95% confidence interval."
+        )
+    return float(alpha)
 
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str], *, table: str = "data") -> None:

@@ -53,7 +53,7 @@ def test_exact_rate_ratio_matches_poisson_test(case: dict) -> None:
     expected = RATIOS_REF.query("id == @case['id']").iloc[0]
     zero = 0 in (case["exposed_events"], case["unexposed_events"])
     if zero:
-        with pytest.warns(SmallCellWarning, match="no events among the"):
+        with pytest.warns(SmallCellWarning, match="no events in the (exposed|unexposed) group"):
             got = incidence_rate(_aggregated(case), event="events", person_time="time",
                                  exposure="exposed", alpha=case["alpha"])
         assert got.warnings

@@ -19,13 +19,6 @@ AT_RISK = "at_risk"
 CENSORED = "censored"
 
 
-def check_alpha(alpha: float) -> float:
-    """``alpha`` as a float in (0, 1), or raise."""
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise AnalysisInputError(f"alpha must be a number in (0, 1), got {alpha!r}; e.g. 0.05.")
-    return float(alpha)
-
-
 def check_times(
     frame: pd.DataFrame, column: str, *, allow_inf: bool = False, table: str = "data"
 ) -> np.ndarray:

@@ -24,7 +24,6 @@ __all__ = [
     "RiskRatioResult",
     "TwoByTwoCounts",
     "TwoByTwoResult",
-    "check_alpha",
     "emit",
     "make_counts",
     "small_expected_message",
@@ -185,16 +184,6 @@ class RiskDifferenceResult(TwoByTwoResult):
 
 
 # --- validation and caveats ------------------------------------------------------------------
-
-
-def check_alpha(alpha: float) -> float:
-    """Return ``alpha`` as float or raise if it is not strictly between 0 and 1."""
-    if not isinstance(alpha, int | float) or not 0 < float(alpha) < 1:
-        raise AnalysisInputError(
-            f"alpha must be a number strictly between 0 and 1, got {alpha!r}; e.g. "
-            f"alpha=0.05 for a 95% confidence interval."
-        )
-    return float(alpha)
 
 
 def make_counts(values: Mapping[str, Any], *, table: str = "counts") -> TwoByTwoCounts:

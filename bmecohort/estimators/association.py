@@ -18,7 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import special
 
-from .._checks import prepare
+from .._checks import check_alpha, prepare
 from ..exceptions import AnalysisInputError, ConvergenceWarning, SmallCellWarning
 from ..results import Accounting
 from ._twobytwo_table import (
@@ -27,7 +27,6 @@ from ._twobytwo_table import (
     RiskRatioResult,
     TwoByTwoCounts,
     TwoByTwoResult,
-    check_alpha,
     emit,
     make_counts,
 )

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter, WeibullAFTFitter
 
-from .._checks import describe_rows, prepare
+from .._checks import check_alpha, describe_rows, prepare
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
-from ._lifelines import TIME, check_alpha, check_numeric, check_times, run_lifelines, unit_of
+from ._lifelines import TIME, check_numeric, check_times, run_lifelines, unit_of
 
 __all__ = ["ESTIMATE_MAX", "ESTIMATE_MIN", "IntervalCensoredResult", "interval_censored"]
 

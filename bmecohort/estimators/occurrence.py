@@ -19,7 +19,7 @@ from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.proportion import proportion_confint
 
-from .._checks import describe_rows, require_columns
+from .._checks import check_alpha, describe_rows, require_columns
 from .._columns import (
     PARTICIPANT,
     PRESENT_FROM,
@@ -128,12 +128,6 @@ class IncidenceResult(ScalarResult):
         return out
 
 
-def _check_alpha(alpha: float) -> float:
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise AnalysisInputError(f"alpha must be a number in (0, 1), got {alpha!r}; e.g. 0.05.")
-    return float(alpha)
-
-
 def _check_method(method: str) -> tuple[str, str]:
     if method not in _METHODS:
         raise AnalysisInputError(
@@ -203,7 +197,7 @@ def proportion(
         raise AnalysisInputError(
             f"need n >= 1 and 0 <= events <= n, got events={events}, n={n}."
         )
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     _, label = _check_method(method)
     low, high = _confint(events, n, method, alpha)
     return ProportionResult(
@@ -299,7 +293,7 @@ def _occurrence(
     cluster: str | None,
     interval: tuple[float, float] | None,
 ) -> IncidenceResult:
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     _, label = _check_method(method)
     table, unit = _transition_table(transitions)
     cluster_column = PARTICIPANT if cluster == "auto" else cluster

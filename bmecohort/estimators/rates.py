@@ -13,13 +13,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.stats.rates import confint_poisson
 
-from .._checks import describe_rows, prepare
+from .._checks import check_alpha, describe_rows, prepare
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ..exceptions import AnalysisInputError, SmallCellWarning
 from ..results import Accounting, Result, ScalarResult, result, summary_frame
+from .rate_ratio import rate_ratio_from_counts
 
 __all__ = ["IncidenceRateResult", "PoissonRateResult", "incidence_rate", "poisson_rate"]
 
@@ -131,12 +131,6 @@ class IncidenceRateResult(Result):
         return summary_frame(rows, extra=(N, EVENTS, PERSON_TIME))
 
 
-def _check_alpha(alpha: float) -> float:
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise AnalysisInputError(f"alpha must be a number in (0, 1), got {alpha!r}; e.g. 0.05.")
-    return float(alpha)
-
-
 def _rate_ci(
     events: Any, person_time: Any, method: str, alpha: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +200,7 @@ def poisson_rate(
         raise AnalysisInputError(f"person_time must be finite and > 0, got {person_time!r}.")
     if not (math.isfinite(per) and per > 0):
         raise AnalysisInputError(f"per must be finite and > 0, got {per!r}.")
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     low, high = _rate_ci(int(events), float(person_time), method, alpha)
     return PoissonRateResult(
         term="rate",
@@ -221,33 +215,6 @@ def poisson_rate(
         alpha=alpha,
         accounting=Accounting(unit="count", n_rows=1, n_used=1, events=int(events)),
     )
-
-
-def _exact_rate_ratio(
-    exposed_events: int,
-    exposed_time: float,
-    unexposed_events: int,
-    unexposed_time: float,
-    alpha: float,
-) -> tuple[float, float, float, float]:
-    """Exact conditional rate ratio, as R ``poisson.test(c(x1, x0), c(T1, T0))``.
-
-    Given the total :math:`n = x_1 + x_0`, :math:`x_1 \\sim \\mathrm{Bin}(n, \\pi)` with
-    :math:`\\pi = T_1 R / (T_1 R + T_0)`, so the Clopper-Pearson limits of :math:`\\pi`
-    map to :math:`R = \\pi T_0 / ((1 - \\pi) T_1)`; the p-value is the two-sided binomial
-    test of :math:`\\pi = T_1/(T_1 + T_0)` (R's and scipy's minimum-likelihood rule).
-    Kept private here; ``twobytwo.rate_ratio_from_counts`` should share it.
-    """
-    total = exposed_events + unexposed_events
-    scale = unexposed_time / exposed_time
-    test = stats.binomtest(exposed_events, total, p=exposed_time / (exposed_time + unexposed_time))
-    ci = test.proportion_ci(confidence_level=1 - alpha, method="exact")
-
-    def to_ratio(p: float) -> float:
-        return math.inf if p >= 1 else p / (1 - p) * scale
-
-    estimate = math.inf if unexposed_events == 0 else exposed_events / unexposed_events * scale
-    return estimate, to_ratio(ci.low), to_ratio(ci.high), float(test.pvalue)
 
 
 def incidence_rate(
@@ -308,7 +275,7 @@ def incidence_rate(
     ...                      exposure="exposed").rate_ratio, 4)
     0.7143
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     if not (math.isfinite(per) and per > 0):
         raise AnalysisInputError(f"per must be finite and > 0, got {per!r}.")
     frame, excluded = prepare(
@@ -364,16 +331,20 @@ def incidence_rate(
         if x1 + x0 == 0:
             ratio, rr_low, rr_high, p_value = math.nan, math.nan, math.nan, math.nan
             message = "no events in either exposure group: the rate ratio is undefined."
-        else:
-            ratio, rr_low, rr_high, p_value = _exact_rate_ratio(x1, t1, x0, t0, alpha)
-            message = (
-                f"no events among the {'exposed' if x1 == 0 else 'unexposed'}: the rate ratio "
-                "is 0 or infinite and only one limit of its exact interval is finite."
-                if 0 in (x1, x0) else ""
-            )
-        if message:
             warnings.warn(message, SmallCellWarning, stacklevel=2)
             caveats.append(message)
+        else:
+            # One implementation of the exact conditional interval (as R poisson.test);
+            # its zero-cell warnings are re-issued here so they point at the caller.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                rr = rate_ratio_from_counts(exposed_events=x1, exposed_person_time=t1,
+                                            unexposed_events=x0, unexposed_person_time=t0,
+                                            method="exact", alpha=alpha)
+            for w in caught:
+                warnings.warn(w.message, w.category, stacklevel=2)
+            ratio, rr_low, rr_high, p_value = rr.estimate, rr.ci_lower, rr.ci_upper, rr.p_value
+            caveats.extend(rr.warnings)
     return IncidenceRateResult(
         rates=rates,
         rate_ratio=ratio,

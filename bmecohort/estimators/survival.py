@@ -19,7 +19,7 @@ from lifelines import AalenJohansenFitter, CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from scipy import stats
 
-from .._checks import prepare
+from .._checks import check_alpha, prepare
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
@@ -28,7 +28,6 @@ from ._lifelines import (
     AT_RISK,
     CENSORED,
     TIME,
-    check_alpha,
     check_numeric,
     check_times,
     run_lifelines,

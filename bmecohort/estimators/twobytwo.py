@@ -26,6 +26,7 @@ from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from .._checks import check_alpha
 from ..exceptions import AnalysisInputError, SmallCellWarning
 from ..results import Accounting
 from ._odds_ratio_math import cornfield_limits, midp_odds_ratio, midp_p_value
@@ -36,7 +37,6 @@ from ._twobytwo_table import (
     RiskRatioResult,
     TwoByTwoCounts,
     TwoByTwoResult,
-    check_alpha,
     emit,
     make_counts,
     small_expected_message,
