@@ -196,6 +196,10 @@ def rate_ratio_from_counts(
     alpha = check_alpha(alpha)
     y1, y0 = int(exposed_events), int(unexposed_events)
     t1, t0 = float(exposed_person_time), float(unexposed_person_time)
+    if y1 + y0 == 0:
+        raise AnalysisInputError(
+            "rate_ratio_from_counts: no events in either group, so the rate ratio is "
+            "undefined; report the two rates (poisson_rate) instead.")
     n, scale = y1 + y0, t0 / t1
     s_null = t1 / (t1 + t0)
     lower_tail, upper_tail = _midp_tails(y1, n)
@@ -205,16 +209,21 @@ def rate_ratio_from_counts(
     p_values = {
         "exact": float(raw.pvalue),
         "midp": float(min(1.0, 2 * min(lower_tail(theta_null), upper_tail(theta_null)))),
-        "score": float(sm_rates.test_poisson_2indep(y1, t1, y0, t0, method="score").pvalue),
     }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # statsmodels forms the ratio of rates first; a zero count only makes it inf
+        p_values["score"] = float(
+            sm_rates.test_poisson_2indep(y1, t1, y0, t0, method="score").pvalue)
     with np.errstate(divide="ignore"):
-        crude = (y1 / t1) / (y0 / t0)
+        # numpy division: a zero count gives 0 or inf, not ZeroDivisionError
+        crude = float(np.divide(y1 / t1, y0 / t0))
     caveats: list[tuple[type[Warning], str]] = []
     if method == "exact":
         estimate = crude
         interval = raw.proportion_ci(confidence_level=1 - alpha, method="exact")
         with np.errstate(divide="ignore"):
-            lower, upper = (s / (1 - s) * scale for s in (interval.low, interval.high))
+            lower, upper = (float(np.divide(s, 1 - s)) * scale
+                            for s in (interval.low, interval.high))
     elif method == "midp":
         start = float(np.log((y1 + 0.5) / (y0 + 0.5)))  # theta near logit of y1/n
 
