@@ -25,6 +25,17 @@ _EXPORTS: dict[str, str] = {
     "LesionStatus": "bmecohort.course",
     "Transitions": "bmecohort.course",
     "LesionCourse": "bmecohort.course",
+    # occurrence, rates, time to event
+    "proportion": "bmecohort.estimators.occurrence",
+    "incidence": "bmecohort.estimators.occurrence",
+    "resolution": "bmecohort.estimators.occurrence",
+    "poisson_rate": "bmecohort.estimators.rates",
+    "incidence_rate": "bmecohort.estimators.rates",
+    "time_to_event": "bmecohort.estimators.time_to_event",
+    "kaplan_meier": "bmecohort.estimators.survival",
+    "cox": "bmecohort.estimators.survival",
+    "aalen_johansen": "bmecohort.estimators.survival",
+    "interval_censored": "bmecohort.estimators.interval_censored",
     # association
     "odds_ratio": "bmecohort.estimators.association",
     "risk_ratio": "bmecohort.estimators.association",
