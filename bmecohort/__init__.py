@@ -47,6 +47,9 @@ _EXPORTS: dict[str, str] = {
     "mantel_haenszel": "bmecohort.estimators.stratified",
     "mantel_haenszel_from_counts": "bmecohort.estimators.stratified",
     "reconstruct_2x2": "bmecohort.estimators.reconstruct",
+    "logistic": "bmecohort.estimators.regression",
+    "conditional_logistic": "bmecohort.estimators.conditional",
+    "RegressionResult": "bmecohort.estimators.regression",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

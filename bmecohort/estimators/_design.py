@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from .._checks import describe_rows
 from ..exceptions import AnalysisInputError
@@ -50,6 +50,9 @@ def _level_label(level: object) -> str:
 
 
 def _sorted_levels(series: pd.Series) -> list[object]:
+    if isinstance(series.dtype, pd.CategoricalDtype):  # keep the categories' own order
+        present = set(series.unique())
+        return [c for c in series.dtype.categories if c in present]
     levels = pd.unique(series)
     try:
         return sorted(levels)
@@ -188,16 +191,19 @@ def _check_rank(exog: pd.DataFrame, *, table: str) -> None:
 def trend_design(design: Design, frame: pd.DataFrame, column: str) -> Design:
     """Replace the indicators of categorical ``column`` by its level scores (one term).
 
-    Numeric levels score as their values; other levels as 0, 1, 2, ... in reference-first
-    order. The new term is named ``"column (trend)"`` and keeps the indicators' position.
+    Numeric levels score as their values; other levels (text, or a pandas Categorical) as
+    0, 1, 2, ... in level order (the categories' order for a Categorical). The new term is
+    named ``"column (trend)"`` and keeps the indicators' position.
     """
     levels = design.levels[column]
+    ordered = _sorted_levels(frame[column])
     numeric = all(isinstance(lv, int | float | np.integer | np.floating)
                   and not isinstance(lv, bool) for lv in levels)
     if numeric:
         score = frame[column].astype(float)
     else:
-        score = frame[column].map({lv: float(i) for i, lv in enumerate(levels)}).astype(float)
+        score = frame[column].map({lv: float(i) for i, lv in enumerate(ordered)})
+        score = score.astype(float)
     name = f"{column} (trend)"
     replaced = design.groups[column]
     parts: dict[str, pd.Series] = {}
@@ -220,11 +226,11 @@ def wald(coef: np.ndarray, se: np.ndarray, alpha: float) -> dict[str, np.ndarray
         e^{\\hat\\beta \\pm z_{1-\\alpha/2} \\, \\widehat{se}}, \\quad
         p = 2\\,\\{1 - \\Phi(|\\hat\\beta| / \\widehat{se})\\}
     """
-    z = stats.norm.ppf(1.0 - alpha / 2.0)
+    z = ndtri(1.0 - alpha / 2.0)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return {
             "estimate": np.exp(coef),
             "ci_lower": np.exp(coef - z * se),
             "ci_upper": np.exp(coef + z * se),
-            "p_value": 2.0 * stats.norm.sf(np.abs(coef / se)),
+            "p_value": 2.0 * ndtr(-np.abs(coef / se)),
         }

@@ -63,7 +63,10 @@ fit_gee <- function(dataset, model, formula, d, id, corstr) {
     alpha = if (corstr == "exchangeable") unname(fit$geese$alpha) else 0,
     scale = unname(fit$geese$gamma), n_clusters = length(unique(d$.id)),
     n = nrow(d), converged = fit$geese$error == 0)
-  tidy(dataset, model, coef(fit), s[, "Std.err"], s[, "Pr(>|W|)"],
+  # summary.geeglm computes 1 - pchisq(W, 1), which loses precision for small p-values;
+  # the same Wald test from the upper tail directly is exact
+  p <- pchisq(s[, "Wald"], df = 1, lower.tail = FALSE)
+  tidy(dataset, model, coef(fit), s[, "Std.err"], p,
        nrow(d), sum(d[[all.vars(formula)[1]]]))
 }
 

@@ -1,0 +1,263 @@
+"""Fast GEE for a binary outcome with the logit link: vectorised over clusters.
+
+The common design in lesion cohorts is a binary outcome on many small clusters (two knees per
+person, a few vertebral corners per patient). statsmodels' :class:`~statsmodels.genmod.
+generalized_estimating_equations.GEE` loops over the clusters in Python, which is about ten
+times slower than R's geepack on 100,000 knees in 50,000 persons. With an independence or
+exchangeable working correlation the inverse of every working correlation matrix has a
+closed form, so each Fisher-scoring step needs only per-cluster sums, computed for all
+clusters at once with :func:`numpy.add.reduceat` on cluster-sorted rows: there is no loop
+over clusters or cluster sizes, and clusters of any (unequal) size are handled the same way.
+
+The estimators are geepack's (``geeglm(..., family = binomial, corstr = ...)``; read in its
+``src/gee2.cc``), so estimates and robust errors agree with geepack to solver precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.special import expit
+
+from ..exceptions import AnalysisInputError
+
+__all__ = ["FastGEEFit", "fit_logit_gee"]
+
+CovStruct = Literal["exchangeable", "independence"]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class FastGEEFit:
+    """A fitted logit GEE: the native object kept as ``.raw`` by :func:`bmecohort.logistic`.
+
+    Attributes
+    ----------
+    params : numpy.ndarray
+        Coefficients (log odds ratios), in ``exog_names`` order.
+    cov_robust : numpy.ndarray
+        Robust (sandwich) covariance of ``params``; geepack's ``std.err = "san.se"``.
+    cov_naive : numpy.ndarray
+        Model-based covariance, ``scale`` times the inverse of the GEE information.
+    dep_param : float
+        Estimated exchangeable correlation (0 for independence).
+    scale : float
+        Estimated scale, the mean squared Pearson residual.
+    cov_struct : str
+        ``"exchangeable"`` or ``"independence"``.
+    exog_names : tuple of str
+        Term names.
+    n_obs, n_clusters : int
+        Rows and clusters used.
+    n_iter : int
+        Fisher-scoring iterations run.
+    converged : bool
+        Whether the largest change in coefficients and correlation fell below ``tol``.
+    fittedvalues : numpy.ndarray
+        Fitted probabilities, in the order of the rows given.
+    """
+
+    params: np.ndarray
+    cov_robust: np.ndarray
+    cov_naive: np.ndarray
+    dep_param: float
+    scale: float
+    cov_struct: str
+    exog_names: tuple[str, ...]
+    n_obs: int
+    n_clusters: int
+    n_iter: int
+    converged: bool
+    fittedvalues: np.ndarray
+
+    @property
+    def bse(self) -> np.ndarray:
+        """Robust standard errors."""
+        return np.sqrt(np.diag(self.cov_robust))
+
+    def __repr__(self) -> str:
+        return (f"FastGEEFit(cov_struct={self.cov_struct!r}, n_obs={self.n_obs}, "
+                f"n_clusters={self.n_clusters}, dep_param={self.dep_param:.6g}, "
+                f"converged={self.converged})")
+
+
+def _pieces(y: np.ndarray, x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Fitted means, variance-scaled design ``A^{1/2} X`` and Pearson residuals."""
+    mu = expit(x @ beta)
+    # the floor only matters when a fitted probability rounds to 0 or 1 (separation)
+    root_v = np.sqrt(np.maximum(mu * (1.0 - mu), 1e-300))
+    resid = (y - mu) / root_v
+    return mu, x * root_v[:, None], resid
+
+
+def _moments(resid: np.ndarray, starts: np.ndarray, n_pairs: float,
+             exchangeable: bool) -> tuple[float, float, np.ndarray]:
+    """geepack's scale (mean squared residual) and exchangeable correlation estimate."""
+    scale = float(np.mean(resid * resid))
+    resid_sum = np.add.reduceat(resid, starts)
+    if not exchangeable or n_pairs == 0:
+        return scale, 0.0, resid_sum
+    resid_sq_sum = np.add.reduceat(resid * resid, starts)
+    cross = 0.5 * float(np.sum(resid_sum * resid_sum - resid_sq_sum))  # sum over pairs j<k
+    return scale, cross / scale / n_pairs, resid_sum
+
+
+def _score_terms(xt: np.ndarray, resid: np.ndarray, resid_sum: np.ndarray,
+                 starts: np.ndarray, sizes: np.ndarray, rho: float) -> tuple[np.ndarray, ...]:
+    """The information ``H = sum D' V^-1 D`` and per-cluster scores ``U_i = D_i' V_i^-1 r_i``.
+
+    With ``R_i = (1 - rho) I + rho J`` the inverse is ``(I - c_i J) / (1 - rho)``,
+    ``c_i = rho / (1 + (m_i - 1) rho)``, so only cluster sums of ``A^{1/2} X`` are needed.
+    The scale cancels from the coefficient update and the sandwich, so it is left out.
+    """
+    scores = np.add.reduceat(xt * resid[:, None], starts, axis=0)
+    info = xt.T @ xt
+    if rho != 0.0:
+        c = rho / (1.0 + (sizes - 1.0) * rho)
+        col_sums = np.add.reduceat(xt, starts, axis=0)
+        info = (info - (col_sums * c[:, None]).T @ col_sums) / (1.0 - rho)
+        scores = (scores - col_sums * (c * resid_sum)[:, None]) / (1.0 - rho)
+    return info, scores
+
+
+def fit_logit_gee(
+    endog: np.ndarray,
+    exog: np.ndarray,
+    groups: np.ndarray,
+    *,
+    cov_struct: CovStruct = "exchangeable",
+    exog_names: tuple[str, ...] | None = None,
+    tol: float = 1e-10,
+    maxiter: int = 100,
+) -> FastGEEFit:
+    """Fit a logit GEE with an independence or exchangeable working correlation.
+
+    Parameters
+    ----------
+    endog : numpy.ndarray
+        Binary outcome (0/1), shape ``(n,)``.
+    exog : numpy.ndarray
+        Model matrix including the intercept column, shape ``(n, p)``.
+    groups : numpy.ndarray
+        Cluster labels, shape ``(n,)``; rows need not be sorted.
+    cov_struct : {"exchangeable", "independence"}, default="exchangeable"
+        Working correlation.
+    exog_names : tuple of str or None, default=None
+        Term names; ``x0, x1, ...`` when ``None``.
+    tol : float, default=1e-10
+        Convergence when the largest absolute change of the coefficients and of the
+        correlation is below ``tol``.
+    maxiter : int, default=100
+        Maximum number of Fisher-scoring iterations.
+
+    Returns
+    -------
+    FastGEEFit
+
+    Notes
+    -----
+    With Pearson residuals :math:`r_{ij} = (y_{ij} - \\mu_{ij}) / \\sqrt{v_{ij}}`,
+    :math:`v = \\mu (1 - \\mu)`, :math:`N` rows and :math:`M = \\sum_i m_i (m_i - 1) / 2`
+    within-cluster pairs, the scale and exchangeable correlation are geepack's moment
+    estimators (no degrees-of-freedom correction):
+
+    .. math::
+
+        \\hat\\phi = \\frac{1}{N} \\sum_{ij} r_{ij}^2, \\qquad
+        \\hat\\rho = \\frac{1}{M \\hat\\phi} \\sum_i \\sum_{j < k} r_{ij} r_{ik}.
+
+    The coefficients solve :math:`\\sum_i D_i^\\top V_i^{-1} (y_i - \\mu_i) = 0`,
+    :math:`D_i = A_i X_i`, :math:`V_i = \\phi A_i^{1/2} R_i A_i^{1/2}`, by Fisher scoring,
+    re-estimating :math:`\\hat\\phi, \\hat\\rho` after every step (geepack's order), and the
+    robust covariance is the plain sandwich
+
+    .. math::
+
+        H^{-1} \\Big( \\sum_i U_i U_i^\\top \\Big) H^{-1}, \\quad
+        H = \\sum_i D_i^\\top V_i^{-1} D_i, \\quad U_i = D_i^\\top V_i^{-1} (y_i - \\mu_i).
+
+    statsmodels' GEE divides the scale by :math:`N - p` and the pair count by
+    :math:`M - p` (``ddof_scale = p``, its default), which moves the exchangeable correlation,
+    and so the coefficients, slightly; with ``ddof_scale=0`` it solves the same equations as
+    this function. With independence both solve the ordinary logistic score equations and
+    give identical coefficients and robust errors.
+
+    References
+    ----------
+    Liang KY, Zeger SL (1986). Longitudinal data analysis using generalized linear models.
+    *Biometrika* 73, 13-22. Halekoh U, Hojsgaard S, Yan J (2006). The R package geepack for
+    generalized estimating equations. *J Stat Softw* 15(2).
+    """
+    if cov_struct not in ("exchangeable", "independence"):
+        raise AnalysisInputError(
+            f"cov_struct: fast GEE supports 'exchangeable' or 'independence', got "
+            f"{cov_struct!r}. Use engine='statsmodels' for other working correlations."
+        )
+    y = np.asarray(endog, dtype=float)
+    x = np.asarray(exog, dtype=float)
+    g = np.asarray(groups)
+    if y.ndim != 1 or x.ndim != 2 or len(y) != len(x) or len(g) != len(y):
+        raise AnalysisInputError(
+            f"fit_logit_gee: endog {y.shape}, exog {x.shape} and groups {g.shape} must have "
+            "the same number of rows (endog and groups 1-D, exog 2-D)."
+        )
+    if not np.all((y == 0.0) | (y == 1.0)):
+        raise AnalysisInputError("fit_logit_gee: endog must be 0/1.")
+    # sort rows by cluster (stable: keeps the within-cluster order) so that clusters are
+    # contiguous; reduceat then sums each cluster in one vectorised pass
+    _, codes = np.unique(g, return_inverse=True)
+    order = np.argsort(codes, kind="stable")
+    y, x, codes = y[order], x[order], codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(y)]).astype(float)
+    n_pairs = float(np.sum(sizes * (sizes - 1.0) / 2.0))
+    exchangeable = cov_struct == "exchangeable"
+    max_size = float(sizes.max())
+
+    beta = np.zeros(x.shape[1])
+    rho, converged, n_iter = 0.0, False, 0
+    warm = True  # first fit the independence (GLM) solution, then free the correlation
+    while n_iter < maxiter:
+        n_iter += 1
+        _, xt, resid = _pieces(y, x, beta)
+        use_rho = exchangeable and not warm
+        _, new_rho, resid_sum = _moments(resid, starts, n_pairs, use_rho)
+        if use_rho and not (-1.0 / (max_size - 1.0) < new_rho < 1.0):
+            break  # the working correlation left its valid range: not converged
+        info, scores = _score_terms(xt, resid, resid_sum, starts, sizes, new_rho)
+        try:
+            step = np.linalg.solve(info, scores.sum(axis=0))
+        except np.linalg.LinAlgError:  # singular information (e.g. separation)
+            break
+        # a linear predictor beyond +-100 (probabilities within e^-100 of 0 or 1) only
+        # arises when the estimates diverge (separation): keep the last iterate, unconverged
+        if not np.all(np.isfinite(step)) or np.max(np.abs(x @ (beta + step))) > 100.0:
+            break
+        beta = beta + step
+        change = max(float(np.max(np.abs(step))), abs(new_rho - rho))
+        rho = new_rho
+        if change < tol:
+            if warm and exchangeable:
+                warm = False
+                continue
+            converged = True
+            break
+        if warm and change < 1e-6 and exchangeable:
+            warm = False
+
+    mu, xt, resid = _pieces(y, x, beta)
+    scale, rho, resid_sum = _moments(resid, starts, n_pairs, exchangeable)
+    info, scores = _score_terms(xt, resid, resid_sum, starts, sizes, rho)
+    try:
+        bread = np.linalg.pinv(info)
+    except np.linalg.LinAlgError:  # non-finite information after a diverging fit
+        bread = np.full_like(info, np.nan)
+    cov_robust = bread @ (scores.T @ scores) @ bread
+    fitted = np.empty_like(mu)
+    fitted[order] = mu
+    names = exog_names or tuple(f"x{i}" for i in range(x.shape[1]))
+    return FastGEEFit(params=beta, cov_robust=cov_robust, cov_naive=scale * bread,
+                      dep_param=float(rho), scale=scale, cov_struct=cov_struct,
+                      exog_names=tuple(names), n_obs=len(y), n_clusters=len(starts),
+                      n_iter=n_iter, converged=converged, fittedvalues=fitted)
