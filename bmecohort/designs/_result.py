@@ -1,0 +1,109 @@
+"""The result of a document design: several analyses of one question, as one tidy table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .._columns import SUMMARY_COLUMNS_WITH_COUNTS, TERM
+from ..results import Accounting, Result, result
+
+__all__ = ["DesignResult", "ANALYSIS", "METHOD", "design_table"]
+
+ANALYSIS = "analysis"
+METHOD = "method"
+
+
+@result
+class DesignResult(Result):
+    """Several analyses of one design (crude, stratified, adjusted, clustered...).
+
+    Attributes
+    ----------
+    name : str
+        The design function's name, e.g. ``"bml_pain_association"``.
+    description : str
+        A one-line description for tables and reports (also the display ``title``).
+    table : pandas.DataFrame
+        Tidy rows: ``analysis`` then the canonical columns term, estimate, ci_lower,
+        ci_upper, p_value, n, events, then ``method`` and any design-specific columns.
+    results : mapping of str to Result
+        The underlying estimator results by analysis label (``.raw`` fits live there).
+    frame : pandas.DataFrame
+        The analysis frame the design built (one row per unit), for further analyses.
+    accounting : Accounting
+        How the frame was built: units considered, used, and every exclusion with its reason.
+    notes : tuple of str
+        Definitions and assumptions (what the exposure and outcome are, skipped analyses).
+    """
+
+    name: str
+    description: str
+    table: pd.DataFrame
+    results: Mapping[str, Result]
+    frame: pd.DataFrame
+    accounting: Accounting
+    notes: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Display title: the description."""
+        return self.description
+
+    def summary(self) -> pd.DataFrame:
+        """The tidy table of every analysis (see ``table``)."""
+        return self.table
+
+    def header(self) -> dict[str, object]:
+        """Accounting and notes, for display."""
+        out = super().header()
+        for i, note in enumerate(self.notes, start=1):
+            out[f"note {i}"] = note
+        return out
+
+    def result(self, analysis: str) -> Result:
+        """The estimator result of one analysis, by label."""
+        try:
+            return self.results[analysis]
+        except KeyError:
+            raise KeyError(f"no analysis {analysis!r}; analyses are {list(self.results)}"
+                           ) from None
+
+    def plot(self, ax: Any = None) -> Any:
+        """Forest plot of the table's ratio estimates (see :func:`bmecohort.plots.forest_plot`)."""
+        from ..plots import forest_plot
+
+        return forest_plot(self, ax=ax)
+
+
+def design_table(parts: Iterable[tuple[str, Result, Sequence[str] | None]],
+                 *, extra: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Stack the summaries of ``(analysis, result, terms)``; ``terms=None`` keeps all rows.
+
+    Each row gets its analysis label and the result's ``method``. ``extra`` maps an analysis
+    label to a ready-made frame with the canonical columns (descriptive rows).
+    """
+    frames = []
+    for analysis, res, terms in parts:
+        summary = res.summary()
+        if terms is not None:
+            summary = summary[summary[TERM].isin(list(terms))]
+        summary = summary.copy()
+        summary.insert(0, ANALYSIS, analysis)
+        summary[METHOD] = getattr(res, "method", None)
+        frames.append(summary)
+    for analysis, frame in (extra or {}).items():
+        frame = frame.copy()
+        frame.insert(0, ANALYSIS, analysis)
+        frames.append(frame)
+    columns = [ANALYSIS, *SUMMARY_COLUMNS_WITH_COUNTS, METHOD]
+    # All-missing columns (an absent p-value, a stratum column other rows lack) would decide
+    # the stacked dtype; drop them and let the concatenation fill the gaps.
+    frames = [f.dropna(axis=1, how="all") for f in frames if len(f)]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    for column in columns:
+        if column not in table.columns:
+            table[column] = None
+    return table[columns + [c for c in table.columns if c not in columns]]

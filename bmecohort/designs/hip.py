@@ -1,0 +1,109 @@
+"""Hip design: bone marrow edema syndrome (transient osteoporosis) vs avascular necrosis.
+
+The distinguishing features of the source slides, computed from a hip_cases table, and Koo
+1999's association of bone marrow edema with pain in osteonecrotic hips.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._columns import PARTICIPANT
+from ..cohort import Cohort
+from ..estimators.association import odds_ratio
+from ..results import Accounting
+from ._frames import Exclusions, add_participants, as_object_keys
+from ._result import DesignResult, design_table
+
+__all__ = ["bmes_vs_avn", "HIP_FEATURES"]
+
+#: Feature -> (column, value meaning "yes"); the level of each (hip or person) in the table.
+HIP_FEATURES: dict[str, tuple[str, object, str]] = {
+    "male": ("sex", "M", "person"),
+    "bilateral": ("bilateral", True, "person"),
+    "acute onset": ("onset", "acute", "hip"),
+    "diffuse edema pattern": ("mri_pattern", "diffuse", "hip"),
+    "bone marrow edema": ("bme", True, "hip"),
+    "painful at presentation": ("painful", True, "hip"),
+    "resolved": ("resolved", True, "hip"),
+    "progressed": ("progressed", True, "hip"),
+}
+
+
+def _feature_rows(frame: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+    """Proportion of each feature by diagnosis, Wilson intervals, Fisher p for the contrast."""
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.proportion import proportion_confint
+
+    rows = []
+    for feature, (column, yes, level) in HIP_FEATURES.items():
+        data = persons if level == "person" else frame
+        if column not in data.columns:
+            continue
+        known = data[data[column].notna()]
+        hit = (known[column] == yes)
+        counts = pd.crosstab(known["diagnosis"], hit).reindex(
+            index=["bmes", "avn"], columns=[True, False], fill_value=0)
+        p = float(fisher_exact(counts.to_numpy())[1]) if counts.to_numpy().sum() else np.nan
+        for diagnosis in ("bmes", "avn"):
+            events, n = int(counts.loc[diagnosis, True]), int(counts.loc[diagnosis].sum())
+            low, high = proportion_confint(events, n, method="wilson") if n else (np.nan,
+                                                                                   np.nan)
+            rows.append({"analysis": diagnosis, "term": feature,
+                         "estimate": events / n if n else np.nan, "ci_lower": low,
+                         "ci_upper": high, "p_value": p, "n": n, "events": events,
+                         "method": f"proportion of {level}s (wilson); p: Fisher bmes vs avn"})
+    return pd.DataFrame(rows)
+
+
+def bmes_vs_avn(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
+    """Distinguishing features of bone marrow edema syndrome and avascular necrosis.
+
+    For each diagnosis, the share of persons who are male and who have both hips affected,
+    and of hips with acute onset, a diffuse edema pattern, edema, pain, resolution and
+    progression (Wilson intervals; Fisher's exact test for the difference), the median time
+    to resolution, and, in osteonecrotic hips, the odds ratio of edema for pain (Koo 1999,
+    exact conditional).
+
+    Returns
+    -------
+    DesignResult
+        Rows with ``analysis`` "bmes" / "avn" (one per feature), "time to resolution", and
+        "edema and pain in AVN".
+    """
+    hips = as_object_keys(cohort.table("hip_cases"), [PARTICIPANT, "side"])
+    rows = Exclusions(hips)
+    rows.keep(rows.frame["diagnosis"].isin(["bmes", "avn"]), "diagnosis other than BMES/AVN")
+    frame = add_participants(rows.frame, cohort, columns=("sex", "age"))
+    same = frame.groupby([PARTICIPANT, "diagnosis"])["side"].transform("nunique")
+    frame["bilateral"] = same > 1
+    persons = frame.drop_duplicates([PARTICIPANT, "diagnosis"])
+    table = _feature_rows(frame, persons)
+    results = {}
+    extra = {}
+    if "months_to_resolution" in frame:
+        months = frame.groupby("diagnosis")["months_to_resolution"].describe()
+        extra["time to resolution"] = pd.DataFrame([
+            {"term": f"median months ({d})", "estimate": months.loc[d, "50%"],
+             "ci_lower": None, "ci_upper": None, "p_value": None,
+             "n": int(months.loc[d, "count"]), "events": None,
+             "method": f"median (IQR {months.loc[d, '25%']:.1f}-{months.loc[d, '75%']:.1f}) "
+                       f"among resolved hips"}
+            for d in ("bmes", "avn") if d in months.index and months.loc[d, "count"] > 0])
+    avn = frame[(frame["diagnosis"] == "avn") & frame["bme"].notna() & frame["painful"].notna()]
+    if "bme" in frame and "painful" in frame and len(avn):
+        results["edema and pain in AVN"] = odds_ratio(
+            avn.astype({"bme": bool, "painful": bool}), exposure="painful", outcome="bme",
+            method="exact", alpha=alpha)
+    parts = [(k, v, None) for k, v in results.items()]
+    combined = design_table(parts, extra=extra)
+    combined = pd.concat([table.reindex(columns=combined.columns), combined],
+                         ignore_index=True)
+    return DesignResult(
+        name="bmes_vs_avn", description="Bone marrow edema syndrome vs avascular necrosis",
+        table=combined, results=results, frame=frame,
+        accounting=Accounting(unit="hip", n_rows=rows.n_rows, n_used=len(frame),
+                              n_clusters=int(frame[PARTICIPANT].nunique()),
+                              cluster=PARTICIPANT, excluded=rows.reasons),
+        notes=("male and bilateral are shares of persons; the other features of hips",))

@@ -1,0 +1,363 @@
+"""Knee designs of the source documents: BML incidence and resolution, BML and pain, BML and
+structural progression (joint space narrowing, cartilage defects), pain fluctuation.
+
+Each function builds its analysis frame from a Cohort (lesion status, transitions, knee
+outcomes, participant covariates), picks the unit and clustering of the published design,
+calls bmecohort's estimators and returns a :class:`DesignResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._columns import PARTICIPANT, PRESENT_FROM, PRESENT_TO, SCORE_FROM, SIDE, VISIT
+from ..cohort import Cohort
+from ..course import lesion_status, transitions
+from ..estimators.association import odds_ratio
+from ..estimators.conditional import conditional_logistic
+from ..estimators.occurrence import incidence, resolution
+from ..estimators.regression import logistic
+from ..estimators.stratified import mantel_haenszel
+from ..exceptions import AnalysisInputError
+from ..results import Accounting
+from ._frames import Exclusions, add_participants, as_object_keys, at_visit, clustered, \
+    interval_frame
+from ._result import DesignResult, design_table
+
+__all__ = [
+    "bml_incidence_resolution",
+    "bml_pain_prevalence",
+    "bml_pain_association",
+    "bml_progression",
+    "cartilage_progression",
+    "pain_fluctuation",
+]
+
+KNEE = (PARTICIPANT, SIDE)
+
+
+def _covariates(frame: pd.DataFrame, wanted: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Covariates present with some variation, and the categorical ones among them."""
+    present = [c for c in wanted if c in frame.columns and frame[c].nunique(dropna=True) > 1]
+    categorical = [c for c in present if not pd.api.types.is_numeric_dtype(frame[c])]
+    return present, categorical
+
+
+def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: int = 0,
+                             follow_up: int = 24, threshold: float = 1,
+                             method: str = "wilson", alpha: float = 0.05) -> DesignResult:
+    """Incidence of BML among units free of BML at baseline, and complete resolution of
+    baseline BMLs, between two visits (Davies-Tuck 2009).
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A cohort with lesion_reads (or spine_corners / ra_bones for those units).
+    unit : str, default="knee"
+        Unit of analysis (see :func:`bmecohort.lesion_status`); intervals are
+        cluster-robust when units cluster in participants.
+    baseline, follow_up : int, default=0, 24
+        Visits (nominal months).
+    threshold : float, default=1
+        Score counted as a lesion.
+    method : {"wilson", "exact", "jeffreys"}, default="wilson"
+        Interval for unclustered units.
+    alpha : float, default=0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    DesignResult
+        Analyses ``incidence`` and ``resolution``.
+    """
+    status = lesion_status(cohort, unit=unit, threshold=threshold)
+    change = transitions(status, baseline=baseline, follow_up=follow_up)
+    inc = incidence(change, method=method, alpha=alpha)
+    res = resolution(change, method=method, alpha=alpha)
+    table = design_table([("incidence", inc, None), ("resolution", res, None)])
+    return DesignResult(
+        name="bml_incidence_resolution",
+        description=f"BML incidence and resolution per {unit}, months {baseline} to {follow_up}",
+        table=table, results={"incidence": inc, "resolution": res}, frame=change.table,
+        accounting=change.accounting,
+        notes=(f"incidence: {unit}s without a lesion (score < {threshold:g}) at {baseline} "
+               f"with one at {follow_up}; resolution: {unit}s with a lesion at {baseline} "
+               f"and none at {follow_up}",))
+
+
+def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
+                        alpha: float = 0.05) -> DesignResult:
+    """Cross-sectional association of knee pain with BML (Felson 2001).
+
+    Exposure: frequent knee pain at ``visit``; outcomes: any BML (knee maximum >= 1) and a
+    large BML (>= ``large``). Odds ratios by every interval method, and clustered by person
+    when knees share persons.
+
+    Returns
+    -------
+    DesignResult
+        Analyses ``crude (woolf)``, ``crude (exact)``, ``crude (midp)`` for any BML,
+        ``large BML (woolf)``, and ``clustered`` when a person has two knees; the frame
+        carries the proportions behind the 2x2 tables.
+    """
+    status = lesion_status(cohort, unit="knee")
+    knees = as_object_keys(status.table[status.table[VISIT] == visit], KNEE)
+    knees = knees[[*KNEE, "score"]].rename(columns={"score": "bml_score"})
+    pain = at_visit(cohort.table("knee_outcomes"), visit, KNEE, ["frequent_knee_pain"], "")
+    frame = knees.merge(pain, on=list(KNEE), how="left")
+    rows = Exclusions(frame)
+    rows.keep(frame["bml_score"].notna(), "no assessable BML read")
+    rows.keep(rows.frame["frequent_knee_pain"].notna(), "knee pain missing")
+    frame = rows.frame.assign(
+        painful=lambda d: d["frequent_knee_pain"].astype(bool),
+        bml=lambda d: d["bml_score"] >= 1, large_bml=lambda d: d["bml_score"] >= large)
+    results = {
+        f"crude ({m})": odds_ratio(frame, exposure="painful", outcome="bml", method=m,
+                                   alpha=alpha)
+        for m in ("woolf", "exact", "midp")
+    }
+    results["large BML (woolf)"] = odds_ratio(frame, exposure="painful", outcome="large_bml",
+                                              alpha=alpha)
+    notes = ["exposure: frequent knee pain; outcome: BML (knee maximum >= 1)"]
+    if clustered(frame):
+        results["clustered"] = odds_ratio(frame, exposure="painful", outcome="bml",
+                                          cluster=PARTICIPANT, alpha=alpha)
+    table = design_table([(k, v, None) for k, v in results.items()])
+    return DesignResult(
+        name="bml_pain_prevalence", description=f"BML in painful vs painless knees (visit {visit})",
+        table=table, results=results, frame=frame,
+        accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
+                              events=int(frame["bml"].sum()), excluded=rows.reasons),
+        notes=tuple(notes))
+
+
+def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
+                         covariates: Sequence[str] = ("age", "sex", "bmi"),
+                         alpha: float = 0.05) -> DesignResult:
+    """Incident BML and incident knee pain (Davies-Tuck 2009).
+
+    Knees free of BML and of frequent knee pain at ``baseline``; exposure: a BML at
+    ``follow_up`` (incident BML); outcome: frequent knee pain at ``follow_up`` (incident
+    pain).
+
+    Returns
+    -------
+    DesignResult
+        Analyses ``crude`` (Woolf), ``exact``, ``stratified`` (Mantel-Haenszel by sex),
+        ``adjusted`` (logistic with ``covariates``) and, when persons contribute two knees,
+        ``clustered`` (cluster-robust crude OR) and ``clustered adjusted`` (GEE).
+    """
+    frame = interval_frame(cohort, unit="knee", baseline=baseline, follow_up=follow_up)
+    outcomes = cohort.table("knee_outcomes")
+    frame = frame.merge(at_visit(outcomes, baseline, KNEE, ["frequent_knee_pain"], "_0"),
+                        on=list(KNEE), how="left")
+    frame = frame.merge(at_visit(outcomes, follow_up, KNEE, ["frequent_knee_pain"], "_1"),
+                        on=list(KNEE), how="left")
+    rows = Exclusions(frame)
+    rows.keep(rows.frame[PRESENT_FROM].notna(), "no assessable baseline BML read")
+    rows.keep(~rows.frame[PRESENT_FROM].astype(bool), "BML at baseline")
+    rows.keep(rows.frame["frequent_knee_pain_0"].notna(), "baseline pain missing")
+    rows.keep(~rows.frame["frequent_knee_pain_0"].astype(bool), "knee pain at baseline")
+    rows.keep(rows.frame[PRESENT_TO].notna(), "no follow-up MRI")
+    rows.keep(rows.frame["frequent_knee_pain_1"].notna(), "follow-up pain missing")
+    frame = add_participants(rows.frame, cohort).assign(
+        incident_bml=lambda d: d[PRESENT_TO].astype(bool),
+        incident_pain=lambda d: d["frequent_knee_pain_1"].astype(bool))
+    exposure, outcome = "incident_bml", "incident_pain"
+    results = {
+        "crude": odds_ratio(frame, exposure=exposure, outcome=outcome, alpha=alpha),
+        "exact": odds_ratio(frame, exposure=exposure, outcome=outcome, method="exact",
+                            alpha=alpha),
+    }
+    notes = [f"knees free of BML and pain at {baseline}; exposure: BML at {follow_up}; "
+             f"outcome: frequent knee pain at {follow_up}"]
+    if "sex" in frame and frame["sex"].nunique() > 1:
+        results["stratified"] = mantel_haenszel(frame, exposure=exposure, outcome=outcome,
+                                                strata="sex", alpha=alpha)
+    names, categorical = _covariates(frame, covariates)
+    results["adjusted"] = logistic(frame, outcome=outcome, exposures=exposure,
+                                   covariates=names, categorical=categorical, alpha=alpha,
+                                   unit="knee")
+    if clustered(frame):
+        results["clustered"] = odds_ratio(frame, exposure=exposure, outcome=outcome,
+                                          cluster=PARTICIPANT, alpha=alpha)
+        results["clustered adjusted"] = logistic(
+            frame, outcome=outcome, exposures=exposure, covariates=names,
+            categorical=categorical, cluster=PARTICIPANT, alpha=alpha, unit="knee")
+    else:
+        notes.append("one knee per person: no clustering to account for")
+    parts = [(k, v, None if k not in ("adjusted", "clustered adjusted") else [exposure])
+             for k, v in results.items()]
+    return DesignResult(
+        name="bml_pain_association", description="Incident BML and incident knee pain",
+        table=design_table(parts), results=results, frame=frame,
+        accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
+                              events=int(frame[outcome].sum()),
+                              n_clusters=int(frame[PARTICIPANT].nunique()),
+                              cluster=PARTICIPANT, excluded=rows.reasons),
+        notes=tuple(notes))
+
+
+_JSN = {"medial_tf": "jsn_medial", "lateral_tf": "jsn_lateral"}
+
+
+def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline: int = 0,
+                    follow_up: int = 24, adjust_for: Sequence[str] = ("alignment_deg",),
+                    alpha: float = 0.05) -> DesignResult:
+    """BML in a tibiofemoral compartment and joint space narrowing there (Felson 2003).
+
+    Exposure: a BML in ``compartment`` at ``baseline``; outcome: an increase of at least one
+    OARSI JSN grade in that compartment by ``follow_up``. Knees already at JSN grade 3
+    cannot progress and are excluded. Knees cluster in persons: GEE (exchangeable, robust
+    errors) before and after adjustment for ``adjust_for`` (mechanical alignment).
+
+    Returns
+    -------
+    DesignResult
+        Analyses ``crude``, ``clustered`` (GEE, unadjusted) and ``clustered adjusted`` (or
+        ``adjusted`` when every person contributes one knee).
+    """
+    if compartment not in _JSN:
+        raise AnalysisInputError(f"compartment must be one of {list(_JSN)}")
+    jsn = _JSN[compartment]
+    frame = interval_frame(cohort, unit="compartment", baseline=baseline, follow_up=follow_up)
+    frame = frame[frame["compartment"] == compartment].drop(columns="compartment")
+    outcomes = cohort.table("knee_outcomes")
+    adjust = [c for c in adjust_for if c in outcomes.columns]
+    frame = frame.merge(at_visit(outcomes, baseline, KNEE, [jsn, *adjust], "_0"),
+                        on=list(KNEE), how="left")
+    frame = frame.merge(at_visit(outcomes, follow_up, KNEE, [jsn], "_1"), on=list(KNEE),
+                        how="left")
+    rows = Exclusions(frame)
+    rows.keep(rows.frame[PRESENT_FROM].notna(), f"no assessable baseline {compartment} read")
+    rows.keep(rows.frame[f"{jsn}_0"].notna() & rows.frame[f"{jsn}_1"].notna(),
+              "JSN missing at baseline or follow-up")
+    rows.keep(rows.frame[f"{jsn}_0"] < 3, "JSN grade 3 at baseline (cannot progress)")
+    covariates = [f"{c}_0" for c in adjust]
+    for c in covariates:
+        rows.keep(rows.frame[c].notna(), f"{c} missing")
+    frame = rows.frame.assign(
+        bml=lambda d: d[PRESENT_FROM].astype(bool),
+        progression=lambda d: (d[f"{jsn}_1"] - d[f"{jsn}_0"]) >= 1)
+    results = {"crude": odds_ratio(frame, exposure="bml", outcome="progression", alpha=alpha)}
+    notes = [f"exposure: BML in {compartment} at {baseline}; outcome: {jsn} up by >= 1 "
+             f"grade by {follow_up}"]
+    if clustered(frame):
+        results["clustered"] = logistic(frame, outcome="progression", exposures="bml",
+                                        cluster=PARTICIPANT, alpha=alpha, unit="knee")
+        if covariates:
+            results["clustered adjusted"] = logistic(
+                frame, outcome="progression", exposures="bml", covariates=covariates,
+                cluster=PARTICIPANT, alpha=alpha, unit="knee")
+    elif covariates:
+        results["adjusted"] = logistic(frame, outcome="progression", exposures="bml",
+                                       covariates=covariates, alpha=alpha, unit="knee")
+    parts = [(k, v, None if k == "crude" else ["bml"]) for k, v in results.items()]
+    return DesignResult(
+        name="bml_progression",
+        description=f"BML and joint space narrowing, {compartment.replace('_', ' ')}",
+        table=design_table(parts), results=results, frame=frame,
+        accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
+                              events=int(frame["progression"].sum()),
+                              n_clusters=int(frame[PARTICIPANT].nunique()),
+                              cluster=PARTICIPANT, excluded=rows.reasons),
+        notes=tuple(notes))
+
+
+def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
+                          covariates: Sequence[str] = ("age", "bmi"),
+                          alpha: float = 0.05) -> DesignResult:
+    """BML size and progression of tibiofemoral cartilage defects (Wluka 2009).
+
+    Exposure: the knee's largest baseline BML grade (0 none, 1, 2, 3 "very large"), as a
+    categorical with reference 0 and a trend test; outcome: tibiofemoral cartilage defect
+    score up by at least one by ``follow_up``.
+
+    Returns
+    -------
+    DesignResult
+        Analyses ``crude`` and ``adjusted`` (both logistic; clustered GEE when persons
+        contribute two knees).
+    """
+    frame = interval_frame(cohort, unit="knee", baseline=baseline, follow_up=follow_up)
+    outcomes = cohort.table("knee_outcomes")
+    frame = frame.merge(at_visit(outcomes, baseline, KNEE, ["cartilage_defect"], "_0"),
+                        on=list(KNEE), how="left")
+    frame = frame.merge(at_visit(outcomes, follow_up, KNEE, ["cartilage_defect"], "_1"),
+                        on=list(KNEE), how="left")
+    rows = Exclusions(frame)
+    rows.keep(rows.frame[SCORE_FROM].notna(), "no assessable baseline BML read")
+    rows.keep(rows.frame["cartilage_defect_0"].notna()
+              & rows.frame["cartilage_defect_1"].notna(), "cartilage defects missing")
+    frame = add_participants(rows.frame, cohort).assign(
+        bml_size=lambda d: np.floor(d[SCORE_FROM]).astype(int),
+        progression=lambda d: (d["cartilage_defect_1"] - d["cartilage_defect_0"]) >= 1)
+    cluster = PARTICIPANT if clustered(frame) else None
+    names, categorical = _covariates(frame, covariates)
+    common = dict(outcome="progression", exposures="bml_size", categorical=["bml_size"],
+                  reference=0, trend=True, cluster=cluster, alpha=alpha, unit="knee")
+    results = {"crude": logistic(frame, **common),
+               "adjusted": logistic(frame, covariates=names, **common)}
+    parts = [(k, v, [t for t in v.summary()["term"] if str(t).startswith("bml_size")])
+             for k, v in results.items()]
+    return DesignResult(
+        name="cartilage_progression", description="BML size and cartilage defect progression",
+        table=design_table(parts), results=results, frame=frame,
+        accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
+                              events=int(frame["progression"].sum()),
+                              n_clusters=int(frame[PARTICIPANT].nunique()),
+                              cluster=PARTICIPANT, excluded=rows.reasons),
+        notes=("exposure: largest baseline BML grade (reference 0); outcome: cartilage "
+               "defect score up by >= 1",))
+
+
+#: Zhang 2011's categories of within-knee BML score change.
+CHANGE_BINS = (-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 6.5, np.inf)
+CHANGE_LABELS = ("0", "1", "2", "3", "4", "5-6", "7+")
+
+
+def pain_fluctuation(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
+    """Fluctuation of knee pain with change in BML within a knee (Zhang 2011).
+
+    Each knee is compared with itself across visits (conditional logistic regression, the
+    knee as the group). Exposure: the knee's summed BML score at a visit minus its lowest
+    summed score over the visits, in Zhang's categories 0, 1, 2, 3, 4, 5-6, 7+; outcome:
+    frequent knee pain at that visit. Knees whose pain never changes carry no information and
+    are excluded by the conditional likelihood (counted in the accounting).
+
+    Returns
+    -------
+    DesignResult
+        Analysis ``conditional`` with one odds ratio per change category vs 0 and a trend
+        test.
+    """
+    status = lesion_status(cohort, unit="knee", aggregate="sum")
+    knees = as_object_keys(status.table[[*KNEE, VISIT, "score"]], KNEE)
+    pain = as_object_keys(cohort.table("knee_outcomes")[[*KNEE, VISIT, "frequent_knee_pain"]],
+                          KNEE)
+    frame = knees.merge(pain, on=[*KNEE, VISIT], how="inner")
+    rows = Exclusions(frame)
+    rows.keep(rows.frame["score"].notna() & rows.frame["frequent_knee_pain"].notna(),
+              "BML score or pain missing")
+    frame = rows.frame.copy()
+    frame["knee"] = frame[PARTICIPANT] + ":" + frame[SIDE]
+    lowest = frame.groupby("knee")["score"].transform("min")
+    frame["bml_change"] = pd.cut(frame["score"] - lowest, bins=CHANGE_BINS,
+                                 labels=list(CHANGE_LABELS)).astype(str)
+    frame["pain"] = frame["frequent_knee_pain"].astype(bool)
+    result = conditional_logistic(frame, outcome="pain", exposure="bml_change", group="knee",
+                                  categorical=["bml_change"], reference="0", trend=True,
+                                  alpha=alpha, unit="knee-visit")
+    return DesignResult(
+        name="pain_fluctuation", description="Within-knee change in BML and frequent knee pain",
+        table=design_table([("conditional", result, None)]),
+        results={"conditional": result}, frame=frame,
+        accounting=Accounting(unit="knee-visit", n_rows=rows.n_rows, n_used=len(frame),
+                              events=int(frame["pain"].sum()),
+                              n_clusters=int(frame["knee"].nunique()), cluster="knee",
+                              excluded=rows.reasons),
+        notes=("exposure: summed BML score minus the knee's lowest, in categories "
+               + ", ".join(CHANGE_LABELS) + " (interpretation of Zhang 2011's 'change')",))
