@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     # the validated container and the registry
     "Cohort": "bmecohort.cohort",
     "get_system": "bmecohort.scoring",
+    "demo_cohort": "bmecohort.simulate",
     # lesion course
     "lesion_status": "bmecohort.course",
     "transitions": "bmecohort.course",
