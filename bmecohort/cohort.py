@@ -88,9 +88,19 @@ class Cohort:
         object.__setattr__(self, "source", source)
 
     @classmethod
-    def from_tables(cls, tables: Mapping[str, pd.DataFrame | None], **options: Any) -> Cohort:
-        """Build a Cohort from a ``table name -> DataFrame`` mapping (validated)."""
-        return cls(**{k: v for k, v in tables.items()}, **options)
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame | None], *,
+                    allow_within_grade: bool = False, name: str = "cohort",
+                    source: str | None = None) -> Cohort:
+        """Build a Cohort from a ``table name -> DataFrame`` mapping (validated).
+
+        Missing required tables and unknown table names are reported with every other
+        failure in one :class:`~bmecohort.exceptions.CohortValidationError`.
+        """
+        validated = validate_tables(tables, allow_within_grade=allow_within_grade)
+        cohort = cls.__new__(cls)
+        cohort._init(validated, allow_within_grade=allow_within_grade, name=name,
+                     source=source)
+        return cohort
 
     @classmethod
     def _trusted(cls, tables: Mapping[str, pd.DataFrame], *, allow_within_grade: bool,

@@ -11,6 +11,9 @@ from .._columns import FAILURE_COLUMNS
 
 __all__ = ["Failures", "render"]
 
+#: Rules that a failed conversion triggers again on the same cell (the value became missing).
+_MISSING_RULES = ("missing value", "missing key value")
+
 #: What to do about a broken rule, shown under each group of failures.
 HINTS: dict[str, str] = {
     "required column": "add the column (see data_schemas/ for its meaning and allowed values)",
@@ -28,8 +31,9 @@ HINTS: dict[str, str] = {
     "one baseline": "every participant needs exactly one baseline visit, visit 0",
     "baseline at month 0": "months_from_baseline is 0 at visit 0 and positive afterwards",
     "visits ordered": "later visits must come later in time",
-    "score on step": "half grades are within-grade change codes: pass "
-                     "allow_within_grade=True if your reads use them",
+    "score on step": "scores are whole grades of the item's scale; half grades are "
+                     "within-grade change codes, accepted only for items that define them "
+                     "and only with allow_within_grade=True (see data_schemas/README.md)",
     "bridging rule": "a bridge joins two corners across one disc space: score both 3",
 }
 
@@ -68,17 +72,25 @@ class Failures:
         return any(len(p) for p in self._parts)
 
     def frame(self) -> pd.DataFrame:
-        """All failures, one row each, duplicates of (table, column, row) after the first
-        dropped (a value that could not be converted is not reported again as missing)."""
+        """All failures, one row each.
+
+        A cell that already failed is not reported again as *missing*: a value that could
+        not be converted becomes missing in the normalised copy, and the not-nullable check
+        would otherwise report it twice. Other rules broken by the same cell (e.g. a negative
+        month that is also out of order) are all reported.
+        """
         if not self._parts:
             return pd.DataFrame(columns=list(FAILURE_COLUMNS), dtype=object)
         frame = pd.concat(self._parts, ignore_index=True)
-        has_row = frame["row"].notna()
-        keyed = frame.loc[has_row]
-        dup = keyed.assign(row=keyed["row"].astype(str)).duplicated(
-            ["table", "column", "row"], keep="first")
-        keep = ~has_row
-        keep.loc[dup.index[~dup.to_numpy()]] = True
+        cell = frame.loc[:, ["table", "column", "row"]].astype(str)
+        consequence = (frame["row"].notna() & frame["rule"].astype(str).str.startswith(
+            _MISSING_RULES)).to_numpy()
+        failed = pd.MultiIndex.from_frame(cell.loc[~consequence])
+        repeated = pd.MultiIndex.from_frame(cell.loc[consequence]).isin(failed)
+        # ... nor twice as missing (a missing key is also a not-nullable failure).
+        repeated |= cell.loc[consequence].duplicated().to_numpy()
+        keep = np.ones(len(frame), dtype=bool)
+        keep[np.flatnonzero(consequence)[repeated]] = False
         return frame.loc[keep].reset_index(drop=True)
 
 
@@ -111,7 +123,8 @@ def render(failures: pd.DataFrame, *, max_rows: int = 8) -> str:
             value_text = " values " + ", ".join(unique_values[:max_rows])
             if len(unique_values) > max_rows:
                 value_text += ", ..."
-        lines.append(f"  - {where}: {rule} --{row_text}{value_text}")
+        detail = f" --{row_text}{value_text}" if row_text or value_text else ""
+        lines.append(f"  - {where}: {rule}{detail}")
         hint = HINTS.get(_rule_name(rule))
         if hint:
             lines.append(f"      fix: {hint}")

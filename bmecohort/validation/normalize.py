@@ -53,7 +53,25 @@ def _as_label(series: pd.Series, categorical: bool) -> pd.Series:
         return series if categorical else series.astype(object)
     if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         series = series.astype(str).where(series.notna())
-    return series.astype("category") if categorical else series.astype(object)
+    if categorical:
+        return series.astype("category")
+    # One missing marker (NaN, as read_csv gives) whether the input held None, NaN or pd.NA.
+    return series.astype(object).where(series.notna(), np.nan)
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    """Text that is empty or only whitespace (a key that is there but says nothing)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        blank = np.asarray(series.cat.categories.astype(str).str.strip() == "")
+        codes = series.cat.codes.to_numpy()
+        if not blank.any():
+            return np.zeros(len(series), dtype=bool)
+        return (codes >= 0) & blank[np.where(codes >= 0, codes, 0)]
+    try:
+        # Non-text entries give NaN here, which compares unequal to "".
+        return (series.astype(object).str.strip() == "").to_numpy(dtype=bool)
+    except AttributeError:  # no text at all (e.g. every value missing)
+        return np.zeros(len(series), dtype=bool)
 
 
 def _as_number(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -133,9 +151,12 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
             series = converted
         if s["key"] and not s["nullable"]:
             missing_key = series.isna().to_numpy() & ~bad
+            if kind in ("id", "label"):
+                missing_key |= _blank(series)
             if missing_key.any():
                 failures.add(name, column, frame.index[missing_key],
-                             [None] * int(missing_key.sum()),
+                             series[missing_key].astype(object).where(
+                                 series[missing_key].notna(), None),
                              "missing key value: key columns may not be empty")
         frame[column] = series
     _pandera_checks(name, frame, failures)

@@ -6,15 +6,18 @@ import numpy as np
 import pandas as pd
 
 from ..schemas import table_key
+from ..schemas.lesion_reads import JOINTS, SIDES
 from ..scoring import (
     MSASSS_CORNERS,
     NEXT_VERTEBRA,
     SYSTEMS,
+    VERTEBRAE,
     VERTEBRAL_CORNERS,
     item_table,
     site_table,
 )
 from ..scoring.hand import BONE_SYNOVITIS_REGION
+from ..scoring.spine import CORNERS
 from ._failures import Failures
 
 __all__ = ["check_table"]
@@ -52,7 +55,7 @@ def check_key(name: str, frame: pd.DataFrame, failures: Failures) -> None:
     if not dup.any():
         return
     rows = frame.loc[dup, key]
-    values = [", ".join(f"{k}={v}" for k, v in zip(key, t))
+    values = [", ".join(f"{k}={v}" for k, v in zip(key, t, strict=True))
               for t in rows.itertuples(index=False, name=None)]
     failures.add(name, key[0], rows.index, values,
                  f"duplicate key: ({', '.join(key)}) must be unique")
@@ -60,11 +63,14 @@ def check_key(name: str, frame: pd.DataFrame, failures: Failures) -> None:
 
 def _visits(frame: pd.DataFrame, failures: Failures) -> None:
     pid, visit = frame["participant_id"], frame["visit"]
-    has_baseline = pd.Series(visit.to_numpy() == 0, index=frame.index).groupby(
-        pid.to_numpy()).transform("any").to_numpy()
+    by_person = visit.groupby(pid.to_numpy(), dropna=False)
+    has_baseline = (visit == 0).groupby(pid.to_numpy(), dropna=False).transform(
+        "any").to_numpy(dtype=bool)
     if (~has_baseline).any():
-        first = ~pid.duplicated() & ~has_baseline
-        failures.add("visits", "visit", frame.index[first.to_numpy()], pid[first],
+        # Reported at the participant's earliest visit, whatever the row order.
+        earliest = (visit == by_person.transform("min")).to_numpy(dtype=bool)
+        first = earliest & ~has_baseline
+        failures.add("visits", "visit", frame.index[first], pid[first],
                      "one baseline: the participant has no baseline visit (visit 0)")
     if "months_from_baseline" in frame.columns:
         months = frame["months_from_baseline"]
@@ -82,7 +88,9 @@ def _visits(frame: pd.DataFrame, failures: Failures) -> None:
 
 def _strictly_increasing(frame: pd.DataFrame, column: str, failures: Failures) -> None:
     ordered = frame.sort_values(["participant_id", "visit"], kind="stable")
-    same = ordered["participant_id"].to_numpy()[1:] == ordered["participant_id"].to_numpy()[:-1]
+    pid, visit = ordered["participant_id"].to_numpy(), ordered["visit"].to_numpy()
+    # Rows sharing a visit are duplicate keys (reported as such), not an ordering problem.
+    same = (pid[1:] == pid[:-1]) & (visit[1:] != visit[:-1])
     values = ordered[column]
     step = values.diff().to_numpy()[1:]
     if column == "visit_date":
@@ -128,19 +136,20 @@ def _lesion_reads(frame: pd.DataFrame, failures: Failures, allow_within_grade: b
     items = item_table()
     known_system = frame["system"].isin(list(SYSTEMS)).to_numpy()
     pos = _lookup(frame, items, ["system", "item"])
-    bad_item = known_system & (pos < 0)
+    # A missing item or site is reported as a missing key value, not as out of vocabulary.
+    bad_item = known_system & (pos < 0) & frame["item"].notna().to_numpy()
     if bad_item.any():
         failures.add(name, "item", frame.index[bad_item], frame["item"][bad_item],
                      [f"item of system: {s} has items {sorted(SYSTEMS[s].items)}"
                       for s in frame["system"][bad_item].astype(str)])
     ok = pos >= 0
     spos = _lookup(frame, site_table(), ["system", "item", "site"])
-    bad_site = ok & (spos < 0)
+    bad_site = ok & (spos < 0) & frame["site"].notna().to_numpy()
     if bad_site.any():
         failures.add(name, "site", frame.index[bad_site], frame["site"][bad_site],
                      [f"site in vocabulary: not a site of {s}.{i}" for s, i in zip(
                          frame["system"][bad_site].astype(str),
-                         frame["item"][bad_site].astype(str))])
+                         frame["item"][bad_site].astype(str), strict=True)])
     row = items.iloc[np.where(ok, pos, 0)]
     _score_rules(frame, failures, row, ok, allow_within_grade)
     _joint_side(frame, failures, known_system)
@@ -158,7 +167,7 @@ def _score_rules(frame: pd.DataFrame, failures: Failures, row: pd.DataFrame, ok:
         labels = frame.loc[out, ["system", "item"]].astype(str)
         failures.add(name, "score", frame.index[out], score[out],
                      [f"score in range: {s}.{i} allows {lo_:g} to {hi_:g}" for s, i, lo_, hi_
-                      in zip(labels["system"], labels["item"], lo[out], hi[out])])
+                      in zip(labels["system"], labels["item"], lo[out], hi[out], strict=True)])
     halves = row["within_grade"].to_numpy() & allow_within_grade
     step = np.where(halves, row["step"].to_numpy() / 2, row["step"].to_numpy())
     off = present & ~out & ~_steps_ok(score, lo, step)
@@ -168,7 +177,7 @@ def _score_rules(frame: pd.DataFrame, failures: Failures, row: pd.DataFrame, ok:
         failures.add(name, "score", frame.index[off], score[off], [
             f"score on step: {s}.{i} takes whole grades" + (
                 " (half grades need allow_within_grade=True)" if h else "")
-            for s, i, h in zip(labels["system"], labels["item"], half_ok)])
+            for s, i, h in zip(labels["system"], labels["item"], half_ok, strict=True)])
 
 
 def _joint_side(frame: pd.DataFrame, failures: Failures, known_system: np.ndarray) -> None:
@@ -183,12 +192,11 @@ def _joint_side(frame: pd.DataFrame, failures: Failures, known_system: np.ndarra
     allowed = {s: set(SYSTEMS[s].joints) for s in SYSTEMS}
     for system, joint, side in combos.itertuples(index=False, name=None):
         problems = []
-        if system in allowed and joint is not None and joint == joint \
-                and joint not in allowed[system]:
+        # Joints and sides outside the vocabulary are reported by the column checks.
+        if system in allowed and joint in JOINTS and joint not in allowed[system]:
             problems.append(("joint", joint, f"joint of system: {system} scores "
                                              f"{'/'.join(sorted(allowed[system]))}"))
-        if isinstance(side, str) and isinstance(joint, str) and (
-                (joint == "spine") != (side == "M")):
+        if side in SIDES and joint in JOINTS and ((joint == "spine") != (side == "M")):
             problems.append(("side", side, "side for joint: L or R for lateral joints, "
                                            "M (midline) for the spine"))
         if not problems:
@@ -230,11 +238,12 @@ def _spine_corners(frame: pd.DataFrame, failures: Failures) -> None:
     level, corner = frame["level"].astype(str), frame["corner"].astype(str)
     site = pd.MultiIndex.from_arrays([level, corner])
     exists = site.isin(VERTEBRAL_CORNERS)
-    known = frame["level"].notna().to_numpy() & frame["corner"].notna().to_numpy()
+    # Unknown levels or corners are vocabulary failures already; existence needs both known.
+    known = level.isin(VERTEBRAE).to_numpy() & corner.isin(CORNERS).to_numpy()
     bad = known & ~exists
     if bad.any():
         failures.add(name, "corner", frame.index[bad],
-                     [f"{lv}-{c}" for lv, c in zip(level[bad], corner[bad])],
+                     [f"{lv}-{c}" for lv, c in zip(level[bad], corner[bad], strict=True)],
                      "corner exists: C2 has no upper and S1 no lower anterior corner")
     if "msasss" not in frame.columns:
         return
@@ -242,7 +251,7 @@ def _spine_corners(frame: pd.DataFrame, failures: Failures) -> None:
     outside = scored & exists & ~site.isin(MSASSS_CORNERS)
     if outside.any():
         failures.add(name, "msasss", frame.index[outside],
-                     [f"{lv}-{c}" for lv, c in zip(level[outside], corner[outside])],
+                     [f"{lv}-{c}" for lv, c in zip(level[outside], corner[outside], strict=True)],
                      "mSASSS corner: msasss is scored only on the 24 corners C2-T1 and "
                      "T12-S1")
     _whole_grades(name, frame, failures, (), halves=False, also=("msasss",))
@@ -265,7 +274,7 @@ def _bridging(frame: pd.DataFrame, failures: Failures) -> None:
     b = pairs[broken]
     rows = np.where(b["msasss_lower"] == 3, b["index_lower"], b["index_upper"])
     values = [f"{lv}-lower={x:g}, {uv}-upper={y:g}" for lv, x, uv, y in zip(
-        b["level_lower"], b["msasss_lower"], b["level_upper"], b["msasss_upper"])]
+        b["level_lower"], b["msasss_lower"], b["level_upper"], b["msasss_upper"], strict=True)]
     failures.add("spine_corners", "msasss", rows, values,
                  "bridging rule: a bridging syndesmophyte (3) must be scored 3 on both "
                  "corners of the disc space")
