@@ -18,6 +18,9 @@ _EXPORTS: dict[str, str] = {
     "Cohort": "bmecohort.cohort",
     "get_system": "bmecohort.scoring",
     "demo_cohort": "bmecohort.simulate",
+    "load_cohort": "bmecohort.io",
+    "write_cohort": "bmecohort.io",
+    "read_oai_moaks": "bmecohort.io",
     # lesion course
     "lesion_status": "bmecohort.course",
     "transitions": "bmecohort.course",
