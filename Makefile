@@ -22,8 +22,46 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# --- the report ---------------------------------------------------------------------------
+# `make report` builds the PDF from the demo cohort; `make report DATA=path/to/tables` from a
+# cohort folder (SEED=n changes the demo's seed, SUPPRESS=k the small-cell threshold, 0 off).
+# The PDF depends on every package source (code, Typst template, figure style), the data
+# folder's table files and the reproduction table; the options stamp below is rewritten
+# only when its content changes, so switching DATA (or SEED, SUPPRESS) rebuilds and nothing
+# else does.
+DATA     ?=
+SEED     ?=
+SUPPRESS ?=
+REPORT        := reports/bmecohort_report.pdf
+REPORT_BUILD  := reports/build/report
+REPORT_STAMP  := reports/build/report-options.txt
+PACKAGE_SRC   := $(shell find bmecohort -name '*.py' -o -name '*.typ' -o -name '*.mplstyle')
+DATA_FILES    := $(if $(DATA),$(sort $(wildcard $(DATA)/*.csv $(DATA)/*.parquet)))
+REPRODUCTIONS := $(wildcard reports/reproductions.csv)
+REPORT_OPTS   := $(if $(DATA),--data $(DATA)) $(if $(SEED),--seed $(SEED)) \
+                 $(if $(SUPPRESS),$(if $(filter 0,$(SUPPRESS)),--no-suppress,--suppress-below $(SUPPRESS)))
+
+## report: build reports/bmecohort_report.pdf (demo cohort; DATA=folder for your own tables)
+report: $(REPORT)
+
+$(REPORT): $(STAMP) $(REPORT_STAMP) $(PACKAGE_SRC) $(DATA_FILES) $(REPRODUCTIONS)
+	$(BIN)/python -m bmecohort.cli report $(REPORT_OPTS) --out $@ --build-dir $(REPORT_BUILD)
+
+# Content-compared stamp of the report's options: its date changes only with its content.
+$(REPORT_STAMP): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' 'data=$(abspath $(DATA))' 'files=$(notdir $(DATA_FILES))' 'seed=$(SEED)' \
+	  'suppress=$(SUPPRESS)' 'reproductions=$(REPRODUCTIONS)' > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+# The report's benchmark (build time on the demo cohort); results in benchmarks/results/.
+benchmarks/results/report.json: benchmarks/bench_report.py $(STAMP) $(PACKAGE_SRC)
+	$(BIN)/python benchmarks/bench_report.py
+
+FORCE:
+
 ## clean: remove built artefacts (keeps the virtual environment)
 clean:
 	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache
 
-.PHONY: help test clean
+.PHONY: help test clean report

@@ -66,6 +66,16 @@ _EXPORTS: dict[str, str] = {
     "erosive_progression": "bmecohort.designs",
     "bme_course": "bmecohort.designs",
     "bmes_vs_avn": "bmecohort.designs",
+    # figures and the report
+    "forest_plot": "bmecohort.plots",
+    "transition_plot": "bmecohort.plots",
+    "course_plot": "bmecohort.plots",
+    "prevalence_plot": "bmecohort.plots",
+    "survival_plot": "bmecohort.plots",
+    "power_plot": "bmecohort.plots",
+    "plot_style": "bmecohort.plots",
+    "build_report": "bmecohort.report",
+    "table_one": "bmecohort.report",
     # results and errors
     "Accounting": "bmecohort.results",
     "CohortValidationError": "bmecohort.exceptions",

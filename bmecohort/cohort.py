@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import pandas as pd
 

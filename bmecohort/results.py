@@ -32,13 +32,14 @@ from ._columns import (
     CI_UPPER,
     ESTIMATE,
     EVENTS,
-    N,
     P_VALUE,
     SUMMARY_COLUMNS,
     TERM,
+    N,
 )
 
-__all__ = ["Accounting", "Result", "ScalarResult", "format_p", "result", "summary_frame"]
+__all__ = ["Accounting", "CurveResult", "Result", "ScalarResult", "format_p", "result",
+           "summary_frame"]
 
 T = TypeVar("T")
 
@@ -175,6 +176,15 @@ class Result(abc.ABC):
     def __repr__(self) -> str:
         return self.to_text()
 
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Estimates with their intervals (:func:`bmecohort.plots.forest_plot`).
+
+        Results with a more fitting picture (curves, courses) override this.
+        """
+        from .plots import forest_plot
+
+        return forest_plot(self, ax=ax, **kwargs)
+
     def to_text(self, decimals: int = 3) -> str:
         """Plain-text rendering: the header then the summary, rounded to ``decimals``."""
         lines = [f"<{self.title}>"]
@@ -200,6 +210,16 @@ class Result(abc.ABC):
         body = _format_frame(self.summary(), decimals).to_html(index=False, escape=True)
         return (f"<div class='bmecohort-result'><strong>{html.escape(self.title)}</strong>"
                 f"{head}{body}</div>")
+
+
+class CurveResult(Result):
+    """A result that is a curve over time (survival, cumulative incidence)."""
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """The curve with its interval and numbers at risk (:func:`bmecohort.plots.survival_plot`)."""
+        from .plots import survival_plot
+
+        return survival_plot(self, ax=ax, **kwargs)
 
 
 class ScalarResult(Result):

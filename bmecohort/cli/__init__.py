@@ -24,7 +24,9 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Command modules, in the order ``bmecohort --help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    "simulate",
     "validate",
+    "report",
     "schemas",
 )
 

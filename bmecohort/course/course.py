@@ -12,6 +12,7 @@ Units without a lesion at the first visit are ``absent`` (never present) or ``in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,12 @@ class LesionCourse(Result):
     def method(self) -> str:
         """Which visits the course spans."""
         return "course over visits " + ", ".join(map(str, self.visits))
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Bars of the courses (:func:`bmecohort.plots.course_plot`)."""
+        from ..plots import course_plot
+
+        return course_plot(self, ax=ax, **kwargs)
 
     def summary(self) -> pd.DataFrame:
         """Share of each course among units with (and without) a lesion at the first visit.

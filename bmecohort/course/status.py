@@ -9,6 +9,7 @@ no loop over participants or rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,12 @@ class LesionStatus(Result):
         """The visits present, in order."""
         return sorted(self.table[VISIT].unique().tolist())
 
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Prevalence of lesions by visit (:func:`bmecohort.plots.prevalence_plot`)."""
+        from ..plots import prevalence_plot
+
+        return prevalence_plot(self, ax=ax, **kwargs)
+
     def summary(self) -> pd.DataFrame:
         """Prevalence of lesions by visit, with Wilson intervals (units treated as independent).
 
@@ -81,7 +88,7 @@ class LesionStatus(Result):
             {"term": f"visit {v}", "estimate": s / n, "ci_lower": lo, "ci_upper": hi,
              "p_value": None, "n": int(n), "events": int(s)}
             for v, n, s, lo, hi in zip(counts.index, counts["size"], counts["sum"], lower,
-                                       upper)
+                                       upper, strict=False)
         ]
         return summary_frame(rows, extra=("n", "events"))
 

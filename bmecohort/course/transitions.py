@@ -19,6 +19,8 @@ regressing, stable). Half grades (within-grade change codes) count as change onl
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -109,7 +111,7 @@ class Transitions(Result):
              VISIT_TO: int(b), CHANGE: c}
             for a, b, c, e, n, lo, hi in zip(counts[VISIT_FROM], counts[VISIT_TO],
                                              counts[CHANGE], counts["events"], totals,
-                                             lower, upper)
+                                             lower, upper, strict=False)
         ]
         return summary_frame(rows, extra=("n", "events", VISIT_FROM, VISIT_TO, CHANGE))
 
@@ -127,11 +129,11 @@ class Transitions(Result):
                            part[SCORE_TO].rename(f"score at {visit_to}"),
                            normalize="index" if normalize else False)
 
-    def plot(self, ax=None):  # noqa: ANN001, ANN201 (matplotlib types are imported lazily)
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Stacked bars of the change classes per interval (see bmecohort.plots)."""
         from ..plots import transition_plot
 
-        return transition_plot(self, ax=ax)
+        return transition_plot(self, ax=ax, **kwargs)
 
 
 def classify_change(score_from: np.ndarray, score_to: np.ndarray, *, threshold: float = 1,

@@ -71,11 +71,21 @@ class DesignResult(Result):
             raise KeyError(f"no analysis {analysis!r}; analyses are {list(self.results)}"
                            ) from None
 
-    def plot(self, ax: Any = None) -> Any:
-        """Forest plot of the table's ratio estimates (see :func:`bmecohort.plots.forest_plot`)."""
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Forest plot of the analyses (:func:`bmecohort.plots.forest_plot`).
+
+        A design whose only result is a lesion course draws the course; descriptive rows
+        (proportions, medians) are left out of the forest plot.
+        """
+        from ..course import LesionCourse
         from ..plots import forest_plot
 
-        return forest_plot(self, ax=ax)
+        results = list(self.results.values())
+        if len(results) == 1 and isinstance(results[0], LesionCourse):
+            return results[0].plot(ax=ax, **kwargs)
+        if (~self.table[ANALYSIS].isin(list(self.results))).any():
+            return forest_plot(dict(self.results), ax=ax, **kwargs)
+        return forest_plot(self, ax=ax, **kwargs)
 
 
 def design_table(parts: Iterable[tuple[str, Result, Sequence[str] | None]],

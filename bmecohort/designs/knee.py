@@ -23,8 +23,14 @@ from ..estimators.regression import logistic
 from ..estimators.stratified import mantel_haenszel
 from ..exceptions import AnalysisInputError
 from ..results import Accounting
-from ._frames import Exclusions, add_participants, as_object_keys, at_visit, clustered, \
-    interval_frame
+from ._frames import (
+    Exclusions,
+    add_participants,
+    as_object_keys,
+    at_visit,
+    clustered,
+    interval_frame,
+)
 from ._result import DesignResult, design_table
 
 __all__ = [

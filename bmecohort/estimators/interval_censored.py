@@ -19,7 +19,7 @@ from lifelines import KaplanMeierFitter, WeibullAFTFitter
 from .._checks import check_alpha, describe_rows, prepare
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
 from ..exceptions import AnalysisInputError
-from ..results import Accounting, Result, result, summary_frame
+from ..results import Accounting, CurveResult, result, summary_frame
 from ._lifelines import TIME, check_numeric, check_times, run_lifelines, unit_of
 
 __all__ = ["ESTIMATE_MAX", "ESTIMATE_MIN", "IntervalCensoredResult", "interval_censored"]
@@ -31,7 +31,7 @@ ESTIMATE_MAX = "estimate_max"
 
 
 @result
-class IntervalCensoredResult(Result):
+class IntervalCensoredResult(CurveResult):
     """A Turnbull NPMLE survival curve or a Weibull accelerated-failure-time model.
 
     Attributes

@@ -22,7 +22,7 @@ from scipy import stats
 from .._checks import check_alpha, prepare
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ..exceptions import AnalysisInputError
-from ..results import Accounting, Result, result, summary_frame
+from ..results import Accounting, CurveResult, Result, result, summary_frame
 from ._efron import efron_cluster_covariance
 from ._lifelines import (
     AT_RISK,
@@ -59,7 +59,7 @@ def _curve_summary(table: pd.DataFrame, term: str) -> pd.DataFrame:
 
 
 @result
-class KaplanMeierResult(Result):
+class KaplanMeierResult(CurveResult):
     """A Kaplan-Meier survival curve with log(-log) pointwise intervals.
 
     Attributes
@@ -377,7 +377,7 @@ def cox(
 
 
 @result
-class CumulativeIncidenceResult(Result):
+class CumulativeIncidenceResult(CurveResult):
     """Aalen-Johansen cumulative incidence of one event type among competing events.
 
     Attributes

@@ -35,7 +35,7 @@ VERTEBRAE: tuple[str, ...] = (
 CORNERS: tuple[str, ...] = ("upper", "lower")
 #: Vertebra -> the next vertebra caudally (the other side of the disc space).
 NEXT_VERTEBRA: MappingProxyType[str, str] = MappingProxyType(dict(zip(VERTEBRAE[:-1],
-                                                                      VERTEBRAE[1:])))
+                                                                      VERTEBRAE[1:], strict=False)))
 
 #: Every anterior corner that exists between C2 and S1: C2 has no scorable upper corner (no
 #: C1/C2 disc) and S1 no lower one (the sacrum is fused).
@@ -61,7 +61,7 @@ def corner_site(vertebra: str, corner: str) -> str:
 
 #: The 23 discovertebral units C2/C3 ... L5/S1 (SPARCC spine, ASspiMRI).
 DISCOVERTEBRAL_UNITS: tuple[str, ...] = tuple(
-    f"{a}/{b}" for a, b in zip(VERTEBRAE[:-1], VERTEBRAE[1:])
+    f"{a}/{b}" for a, b in zip(VERTEBRAE[:-1], VERTEBRAE[1:], strict=False)
 )
 
 MSASSS = ScoringSystem(

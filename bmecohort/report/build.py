@@ -1,0 +1,244 @@
+"""Build the report: run every section on a cohort, write Typst and SVG, typeset the PDF."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from ..cohort import Cohort
+from ..exceptions import BmecohortWarning
+from ..simulate.demo import DEMO_SEED
+from ._context import Context
+from .document import Figure, Section, render_section, typst_string
+from .provenance import Provenance, provenance_section
+from .sections_course import course_section, table_one_section, time_to_event_section
+from .sections_effects import (
+    effects_section,
+    hip_section,
+    pain_course_section,
+    reproduction_section,
+)
+from .tables import flow_table
+
+__all__ = [
+    "DEFAULT_REPRODUCTIONS",
+    "DEFAULT_SEED",
+    "DEFAULT_SUPPRESS_BELOW",
+    "SECTIONS",
+    "build_report",
+    "report_source",
+]
+
+#: Seed of the demo cohort when none is given (the simulator's own default).
+DEFAULT_SEED = DEMO_SEED
+#: Small-cell threshold for user data (cohort data agreements commonly require 5).
+DEFAULT_SUPPRESS_BELOW = 5
+#: Where the reproduction table is looked for (relative to the working directory).
+DEFAULT_REPRODUCTIONS = Path("reports") / "reproductions.csv"
+#: Template file (package data) the document imports.
+TEMPLATE = "report.typ"
+
+#: The analysis sections, in document order (provenance and participant flow come first).
+SECTIONS: tuple[tuple[str, Callable[[Context], Section]], ...] = (
+    ("Table 1", table_one_section),
+    ("lesion course", course_section),
+    ("time to event", time_to_event_section),
+    ("Table 2", effects_section),
+    ("pain course", pain_course_section),
+    ("BMES vs AVN", hip_section),
+    ("reproductions", reproduction_section),
+)
+
+
+def _demo(seed: int) -> Cohort:
+    from ..simulate import demo_cohort
+
+    return demo_cohort(seed=seed)
+
+
+def _load(data: str | os.PathLike[str]) -> tuple[Cohort, tuple[str, ...]]:
+    """Load a cohort folder, keeping its data-quality warnings for the provenance."""
+    from ..io import load_cohort
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BmecohortWarning)
+        cohort = load_cohort(data)
+    messages = tuple(dict.fromkeys(str(w.message) for w in caught
+                                   if issubclass(w.category, BmecohortWarning)))
+    for item in caught:
+        if not issubclass(item.category, BmecohortWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    return cohort, messages
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="report", unit="section", file=sys.stderr, leave=False,
+                disable=not (enabled and sys.stderr.isatty()))
+
+
+def report_source(sections: Sequence[Section], *, title: str, subtitle: str,
+                  suppress_below: int | None) -> str:
+    """The Typst document of ``sections``.
+
+    Parameters
+    ----------
+    sections : sequence of Section
+        The sections, in document order.
+    title, subtitle : str
+        Title block of the first page (set as string literals: no markup is interpreted).
+    suppress_below : int or None
+        Small-cell threshold applied to the tables' count columns.
+
+    Returns
+    -------
+    str
+        Typst source that imports the template ``report.typ`` (package data) and expects
+        each figure's ``<name>.svg`` next to it.
+    """
+    parts = [f"#import {typst_string(TEMPLATE)}: *\n",
+             f"#show: report.with(title: {typst_string(title)}, "
+             f"subtitle: {typst_string(subtitle)})\n\n"]
+    parts.extend(render_section(s, suppress_below)[0] for s in sections)
+    return "".join(parts)
+
+
+def build_report(
+    cohort: Cohort | None = None,
+    *,
+    out: str | os.PathLike[str],
+    seed: int = DEFAULT_SEED,
+    data: str | os.PathLike[str] | None = None,
+    suppress_below: int | None | Literal["auto"] = "auto",
+    reproductions: str | os.PathLike[str] | None = DEFAULT_REPRODUCTIONS,
+    build_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Build the PDF report of a cohort: provenance, flow, tables, figures, estimates.
+
+    Parameters
+    ----------
+    cohort : Cohort or None, default=None
+        The cohort to report on. None: load ``data``, or when that is None too, simulate
+        the demo cohort (:func:`bmecohort.simulate.demo_cohort` with ``seed``).
+    out : str or path-like
+        The PDF to write (its folder is created).
+    seed : int, default=20261124
+        Seed of the demo cohort (used only when neither ``cohort`` nor ``data`` is given).
+    data : str, path-like or None, default=None
+        A cohort folder (:func:`bmecohort.io.load_cohort`).
+    suppress_below : int, None or "auto", default="auto"
+        Small-cell protection: counts from 1 to ``suppress_below - 1`` in tables and figure
+        labels are shown as ``"<k"``, with a note. None: off. ``"auto"``: 5 for user data
+        (``cohort`` or ``data``), off for the demo cohort.
+    reproductions : str, path-like or None, default="reports/reproductions.csv"
+        The reproduction table of analyses/; the section says so when the file is absent.
+    build_dir : str, path-like or None, default=None
+        Keep the Typst sources and SVG figures in this folder (replaced); a temporary
+        folder, removed afterwards, when None.
+    progress : bool, default=True
+        Show a progress bar over the sections on standard error (only when it is a
+        terminal).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Notes
+    -----
+    The PDF depends only on the inputs: Typst's embedded fonts only (no system font), no
+    document date, SVG figures without dates and with fixed ids. Two builds of the same
+    inputs with the same package versions are byte-identical.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from bmecohort.simulate import demo_cohort
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     pdf = build_report(demo_cohort(seed=1, size="small"), out=pathlib.Path(folder) /
+    ...                        "report.pdf", suppress_below=None, progress=False)
+    ...     pdf.read_bytes()[:5]
+    b'%PDF-'
+    """
+    data_warnings: tuple[str, ...] = ()
+    if cohort is not None:
+        source = cohort.source or f"cohort {cohort.name!r} (given in Python)"
+        used_seed = None
+        user_data = True
+    elif data is not None:
+        cohort, data_warnings = _load(data)
+        source = f"folder {Path(data).as_posix()}"
+        used_seed = None
+        user_data = True
+    else:
+        cohort = _demo(seed)
+        source = cohort.source or f"bmecohort.simulate.demo_cohort(seed={seed})"
+        used_seed = seed
+        user_data = False
+    if suppress_below == "auto":
+        suppress_below = DEFAULT_SUPPRESS_BELOW if user_data else None
+    if suppress_below is not None and (not isinstance(suppress_below, int)
+                                       or suppress_below < 2):
+        raise ValueError(f"suppress_below must be an integer >= 2, None or 'auto'; got "
+                         f"{suppress_below!r}")
+    ctx = Context(cohort=cohort, suppress_below=suppress_below,
+                  reproductions=Path(reproductions) if reproductions is not None else None)
+    provenance = Provenance(source=source, seed=used_seed, suppress_below=suppress_below,
+                            data_warnings=data_warnings)
+    sections: list[Section] = []
+    with _progress(len(SECTIONS) + 2, progress) as bar:
+        for label, builder in SECTIONS:
+            bar.set_postfix_str(label)
+            sections.append(builder(ctx))
+            bar.update()
+        flow = flow_table(sections)
+        flow_section = (Section("flow", "Participant flow", (flow,)) if flow is not None
+                        else Section("flow", "Participant flow",
+                                     skipped="No analysis could be run on this cohort."))
+        document = [provenance_section(cohort, provenance), flow_section, *sections]
+        bar.set_postfix_str("typesetting")
+        bar.update()
+        pdf = _typeset(document, title=f"bmecohort report: {cohort.name}",
+                       subtitle=source, suppress_below=suppress_below, build_dir=build_dir)
+        bar.update()
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(pdf)
+    partial.replace(target)
+    return target
+
+
+def _typeset(sections: Sequence[Section], *, title: str, subtitle: str,
+             suppress_below: int | None, build_dir: str | os.PathLike[str] | None) -> bytes:
+    """Write the document, template and figures to a folder and compile them with Typst."""
+    import typst
+
+    source = report_source(sections, title=title, subtitle=subtitle,
+                           suppress_below=suppress_below)
+    template = resources.files("bmecohort.report").joinpath(TEMPLATE).read_bytes()
+    with tempfile.TemporaryDirectory(prefix="bmecohort-report-") as scratch:
+        folder = Path(build_dir) if build_dir is not None else Path(scratch)
+        if build_dir is not None and folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / TEMPLATE).write_bytes(template)
+        figures = [b for s in sections for b in s.blocks if isinstance(b, Figure)]
+        names = [f.name for f in figures]
+        if len(set(names)) < len(names):
+            raise ValueError(f"report figures need unique names; got {sorted(names)}")
+        for block in figures:
+            (folder / f"{block.name}.svg").write_bytes(block.svg)
+        main = folder / "main.typ"
+        main.write_text(source, encoding="utf-8")
+        return typst.compile(str(main), root=str(folder), font_paths=[],
+                             ignore_system_fonts=True)

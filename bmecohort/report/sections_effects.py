@@ -1,0 +1,250 @@
+"""Report sections on associations: Table 2 with forest plots, pain course by BML course,
+BMES vs avascular necrosis, and the reproduction of published numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, SIDE, TERM, N
+from ..plots import forest_plot
+from ..plots._style import format_count
+from ._context import Context, attempt, figure, no_table
+from .document import Paragraph, ReportTable, Section, Subheading
+from .sections_course import knee_status
+from .tables import effect_table, estimate_table, format_interval
+
+__all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
+
+
+def _design(name: str) -> Callable[..., Any]:
+    from .. import designs
+
+    return getattr(designs, name)
+
+
+#: Table 2's designs: heading, design function, the tables it needs, keyword arguments.
+EFFECT_DESIGNS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
+    ("Pain: BML in painful and painless knees (cross-sectional)", "bml_pain_prevalence",
+     ("lesion_reads", "knee_outcomes"), {}),
+    ("Pain: incident BML and incident knee pain", "bml_pain_association",
+     ("lesion_reads", "knee_outcomes"), {}),
+    ("Progression: medial BML and joint space narrowing", "bml_progression",
+     ("lesion_reads", "knee_outcomes"), {}),
+    ("Progression: BML size and cartilage defects", "cartilage_progression",
+     ("lesion_reads", "knee_outcomes"), {}),
+    ("Syndesmophytes: MRI corner lesions and new syndesmophytes", "syndesmophyte_predictors",
+     ("spine_corners",), {}),
+    ("Erosive progression: BME, synovitis and erosions (RA)", "erosive_progression",
+     ("ra_bones",), {}),
+)
+
+
+def effects_section(ctx: Context) -> Section:
+    """Table 2 (crude, stratified, adjusted, clustered estimates) and a forest plot each."""
+    title = "Effect estimates (Table 2)"
+    caveats: list[str] = []
+    done: list[tuple[str, Any]] = []
+    missing: list[str] = []
+    for heading, name, tables, options in EFFECT_DESIGNS:
+        absent = [t for t in tables if not ctx.cohort.has(t)]
+        if absent:
+            missing.append(f"{heading}: skipped, the cohort has no {' or '.join(absent)} "
+                           f"table.")
+            continue
+        design, why = attempt(_design(name), ctx.cohort, caveats=caveats, **options)
+        if design is None:
+            missing.append(f"{heading}: not estimable ({why}).")
+            continue
+        done.append((heading, design))
+    if not done:
+        return Section("effects", title, skipped=" ".join(missing))
+    blocks: list[Any] = [Paragraph(
+        "Each design is analysed as the source study did and then more ways: crude "
+        "(2x2 table), stratified (Mantel-Haenszel), adjusted (logistic regression) and "
+        "clustered (cluster-robust or GEE, for knees within persons, corners or bones "
+        "within patients). Odds ratios above 1 mean the outcome is more likely with the "
+        "exposure.")]
+    table = effect_table(done)
+    if table is not None:
+        blocks.append(table)
+    for i, (heading, design) in enumerate(done, start=1):
+        blocks.append(Subheading(heading))
+        blocks.append(figure(
+            f"forest_{i}",
+            lambda design=design: forest_plot(design, suppress_below=ctx.suppress_below),
+            f"{heading}: odds ratios with 95% intervals by analysis (log scale). "
+            + " ".join(str(n).capitalize() + "." for n in design.notes), width="90%"))
+    blocks.extend(Paragraph(m, emphasis=True) for m in missing)
+    return Section("effects", title, tuple(blocks),
+                   results=tuple((h, d) for h, d in done), caveats=tuple(caveats))
+
+
+def _pain_by_course(ctx: Context, caveats: list[str]) -> ReportTable | None:
+    """Frequent knee pain at the first and last visit, by the knee's BML course."""
+    from ..course import lesion_course
+
+    status, _ = knee_status(ctx, caveats)
+    if status is None or len(status.visits) < 3:
+        return None
+    course, _ = attempt(lesion_course, status, caveats=caveats)
+    if course is None:
+        return None
+    first, last = status.visits[0], status.visits[-1]
+    outcomes = ctx.cohort.table("knee_outcomes")
+    if "frequent_knee_pain" not in outcomes.columns:
+        return None
+    pain = outcomes.loc[outcomes["visit"].isin([first, last]),
+                        [PARTICIPANT, SIDE, "visit", "frequent_knee_pain"]]
+    pain = pain.assign(**{PARTICIPANT: pain[PARTICIPANT].astype(str),
+                          SIDE: pain[SIDE].astype(str)})
+    wide = pain.pivot_table(index=[PARTICIPANT, SIDE], columns="visit",
+                            values="frequent_knee_pain", aggfunc="first")
+    knees = course.table.assign(**{PARTICIPANT: course.table[PARTICIPANT].astype(str),
+                                   SIDE: course.table[SIDE].astype(str)})
+    knees = knees.join(wide, on=[PARTICIPANT, SIDE])
+    rows = []
+    suppressed = 0
+    for name, part in knees.groupby("course", observed=True, sort=False):
+        cells = {"BML course": str(name).capitalize()}
+        total = len(part)
+        cells["Knees"] = format_count(total, ctx.suppress_below)
+        suppressed += cells["Knees"].startswith("<")
+        for visit in (first, last):
+            known = part[visit].dropna() if visit in part else pd.Series(dtype=float)
+            hit = int(known.astype(bool).sum())
+            shown = format_count(hit, ctx.suppress_below)
+            hidden = shown.startswith("<")
+            suppressed += hidden
+            share = "" if hidden or not len(known) else f" ({100 * hit / len(known):.0f}%)"
+            cells[f"Pain at month {visit}, n (%)"] = f"{shown}{share}"
+        rows.append(cells)
+    order = {c: i for i, c in enumerate(("Persistent", "Resolved", "Relapsing", "Absent",
+                                         "Incident"))}
+    frame = pd.DataFrame(rows).sort_values("BML course", key=lambda s: s.map(order))
+    return ReportTable(
+        frame, f"Frequent knee pain at months {first} and {last} by the knee's BML course",
+        suppressed=suppressed,
+        notes=("Course over every visit; persistent, resolved and relapsing knees had a BML "
+               "at baseline, absent and incident knees did not. Percentages of knees with a "
+               "pain answer at that visit.",))
+
+
+def pain_course_section(ctx: Context) -> Section:
+    """Pain course by BML course, and within-knee pain fluctuation with BML change."""
+    title = "Pain course by BML course"
+    if not (ctx.cohort.has("lesion_reads") and ctx.cohort.has("knee_outcomes")):
+        table = "lesion_reads" if not ctx.cohort.has("lesion_reads") else "knee_outcomes"
+        return Section("pain_course", title,
+                       skipped=no_table(table, "pain by BML course"))
+    caveats: list[str] = []
+    blocks: list[Any] = []
+    results: list[tuple[str, Any]] = []
+    table = _pain_by_course(ctx, caveats)
+    if table is not None:
+        blocks.append(Subheading("Pain by the knee's BML course"))
+        blocks.append(table)
+    design, why = attempt(_design("pain_fluctuation"), ctx.cohort, caveats=caveats)
+    if design is not None:
+        rows = design.summary()
+        blocks.append(Subheading("Pain fluctuation with BML change within a knee"))
+        blocks.append(estimate_table(
+            rows.drop(columns="analysis"), caption="Within-knee change in BML and frequent "
+            "knee pain (conditional logistic regression, the knee as its own control)",
+            label="BML change", notes=design.notes))
+        blocks.append(figure(
+            "pain_fluctuation",
+            lambda: forest_plot(design, suppress_below=ctx.suppress_below,
+                                show_counts=False),
+            "Odds ratio of frequent knee pain at a visit by the knee's BML score above its "
+            "own lowest (categories vs 0), with 95% intervals; trend per category.",
+            width="90%"))
+        results.append(("pain fluctuation", design))
+    else:
+        blocks.append(Paragraph(f"Pain fluctuation not estimable: {why}"))
+    if not blocks:
+        return Section("pain_course", title, skipped="Knees were not followed over three or "
+                       "more visits with pain recorded.")
+    return Section("pain_course", title, tuple(blocks), results=tuple(results),
+                   caveats=tuple(caveats))
+
+
+def hip_section(ctx: Context) -> Section:
+    """BMES vs avascular necrosis: distinguishing features by diagnosis."""
+    title = "Bone marrow edema syndrome vs avascular necrosis"
+    if not ctx.cohort.has("hip_cases"):
+        return Section("hip", title, skipped=no_table("hip_cases",
+                                                      "the BMES vs AVN comparison"))
+    caveats: list[str] = []
+    design, why = attempt(_design("bmes_vs_avn"), ctx.cohort, caveats=caveats)
+    if design is None:
+        return Section("hip", title, skipped=f"Not estimable: {why}")
+    rows = design.summary()
+    features = rows[rows["analysis"].isin(["bmes", "avn"])]
+    blocks: list[Any] = []
+    if len(features):
+        wide = {}
+        for (term, diagnosis), row in features.set_index([TERM, "analysis"]).iterrows():
+            cells = wide.setdefault(term, {"Feature": term})
+            events = format_count(row[EVENTS], ctx.suppress_below)
+            n = format_count(row[N], ctx.suppress_below)
+            share = "" if pd.isna(row[ESTIMATE]) else f"{100 * row[ESTIMATE]:.0f}%"
+            interval = format_interval(100 * row[CI_LOWER], 100 * row[CI_UPPER], 0)
+            label = diagnosis.upper()
+            cells[f"{label}: n/N"] = f"{events}/{n}"
+            cells[f"{label}: % (95% CI)"] = f"{share} ({interval})" if share else ""
+            cells["p"] = row[P_VALUE]
+        frame = pd.DataFrame(list(wide.values()))
+        frame = frame[["Feature", "BMES: n/N", "BMES: % (95% CI)", "AVN: n/N",
+                       "AVN: % (95% CI)", "p"]]
+        suppressed = int(sum(str(v).startswith("<") for c in ("BMES: n/N", "AVN: n/N")
+                             for v in frame[c]))
+        blocks.append(ReportTable(
+            frame, "Features of bone marrow edema syndrome (BMES) and avascular necrosis "
+            "(AVN) of the hip", suppressed=suppressed,
+            notes=("Share of persons (male, bilateral) or hips (other features) with the "
+                   "feature; Wilson 95% intervals; p: Fisher's exact test, BMES vs AVN.",
+                   *design.notes)))
+    other = rows[~rows["analysis"].isin(["bmes", "avn"])]
+    if len(other):
+        blocks.append(estimate_table(other, caption="Time to resolution and edema and pain "
+                                     "in avascular necrosis"))
+    return Section("hip", title, tuple(blocks), results=(("BMES vs AVN", design),),
+                   caveats=tuple(caveats))
+
+
+#: Columns of the reproduction table shown in the report, when present.
+REPRODUCTION_COLUMNS: tuple[str, ...] = ("id", "paper", "statistic", "published", "reproduced",
+                                         "basis", "matched")
+
+
+def reproduction_section(ctx: Context) -> Section:
+    """The reproduction of published numbers (reports/reproductions.csv), when it exists."""
+    title = "Reproduction of published results"
+    path = ctx.reproductions
+    if path is None:
+        return Section("reproductions", title, skipped="No reproduction table was given.")
+    path = Path(path)
+    if not path.is_file():
+        return Section("reproductions", title, skipped=(
+            f"The reproduction table {path.as_posix()} does not exist; run `make reproduce` "
+            f"to compute it from analyses/, then rebuild the report."))
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    shown = [c for c in REPRODUCTION_COLUMNS if c in table.columns]
+    frame = table[shown] if shown else table
+    matched = ""
+    if "matched" in table.columns:
+        yes = table["matched"].str.lower().isin(["true", "yes", "1"]).sum()
+        matched = f" {yes} of {len(table)} published statistics were matched."
+    widths = tuple("1fr" if c in ("paper", "statistic", "basis") else "auto"
+                   for c in frame.columns)
+    return Section("reproductions", title, (
+        Paragraph(f"Published statistics recomputed by analyses/ from the counts the papers "
+                  f"report or from data simulated to match them ({path.as_posix()})."
+                  + matched),
+        ReportTable(frame.rename(columns=str.capitalize), "Published vs reproduced statistics",
+                    widths=widths),
+    ))

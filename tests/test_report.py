@@ -1,0 +1,215 @@
+"""The PDF report: reproducible bytes, user folders, small-cell suppression, skipped sections."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bmecohort import Cohort
+from bmecohort.cli import report as report_command
+from bmecohort.cli._common import UsageError
+from bmecohort.io import write_cohort
+from bmecohort.report import (
+    ReportTable,
+    baseline_characteristics,
+    build_report,
+    flow_table,
+    suppress_counts,
+    table_one,
+    typst_string,
+)
+from bmecohort.report.document import Section, render_table
+from bmecohort.results import Accounting
+from bmecohort.simulate import demo_cohort
+
+
+@pytest.fixture(scope="module")
+def small():
+    return demo_cohort(seed=7, size="small")
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _bare() -> Cohort:
+    participants = pd.DataFrame({"participant_id": ["a", "b"], "sex": ["F", "M"],
+                                 "age": [50.0, 60.0]})
+    visits = pd.DataFrame({"participant_id": ["a", "b"], "visit": [0, 0]})
+    return Cohort(participants, visits, name='bare "#1" $x$')
+
+
+def _command(argv: list[str]) -> int:
+    """``bmecohort report ...`` through the command's own parser and run()."""
+    parser = argparse.ArgumentParser(prog="bmecohort")
+    report_command.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["report", *argv])
+    return args.run(args)
+
+
+def _knees(scores: dict[tuple[str, str], float | None], **participant_columns) -> Cohort:
+    """One baseline visit; knee BML score per (person, side); None = not assessable."""
+    ids = sorted({p for p, _ in scores})
+    participants = pd.DataFrame({"participant_id": ids, **participant_columns})
+    reads = pd.DataFrame([
+        {"participant_id": p, "visit": 0, "joint": "knee", "side": s, "system": "MOAKS",
+         "item": "bml_size", "site": "TMC", "reader": "R1",
+         "score": np.nan if score is None else score}
+        for (p, s), score in scores.items()])
+    visits = pd.DataFrame({"participant_id": ids, "visit": 0})
+    return Cohort(participants, visits, lesion_reads=reads)
+
+
+def test_typst_string_escapes_markup():
+    assert typst_string('a "b" \\ #c $d$') == '"a \\"b\\" \\\\ #c $d$"'
+    assert typst_string("line\nbreak") == '"line\\nbreak"'
+
+
+def test_suppress_counts_replaces_small_counts_only():
+    frame = pd.DataFrame({"n": [0, 1, 4, 5, None], "estimate": [0.1, 0.2, 0.3, 0.4, 0.5]})
+    out, hidden = suppress_counts(frame, ["n"], suppress_below=5)
+    assert out["n"].tolist() == ["0", "<5", "<5", "5", ""]
+    assert out["estimate"].tolist() == frame["estimate"].tolist()  # estimates remain
+    assert hidden == 2
+    same, none = suppress_counts(frame, ["n"], suppress_below=None)
+    assert same["n"].tolist() == ["0", "1", "4", "5", ""] and none == 0
+
+
+def test_rendered_table_says_what_was_suppressed():
+    table = ReportTable(pd.DataFrame({"Group": ["a", "b"], "n": [3, 40], "p_value": [0.0004,
+                                                                                    0.2]}),
+                        "Counts", counts=("n",))
+    source, hidden = render_table(table, suppress_below=5)
+    assert hidden == 1
+    assert '"<5"' in source and '"3"' not in source and '"40"' in source
+    assert '"<0.001"' in source  # p-values formatted, not suppressed
+    assert "small-cell protection" in source
+    plain, none = render_table(table, suppress_below=None)
+    assert none == 0 and '"3"' in plain and "small-cell" not in plain
+
+
+def test_table_one_counts_persons_not_knees():
+    cohort = _knees({("p1", "L"): 2, ("p1", "R"): 1, ("p2", "L"): 1, ("p2", "R"): 0,
+                     ("p3", "L"): 0, ("p3", "R"): 0, ("p4", "L"): None},
+                    sex=["F", "M", "F", "M"], age=[50.0, 60.0, 70.0, 80.0],
+                    bmi=[25.0, 30.0, np.nan, 22.0])
+    frame, accounting = baseline_characteristics(cohort)
+    cell = frame.set_index(["characteristic", "group"])
+    assert cell.loc[("Persons", "BML in any knee"), "count"] == 2
+    assert cell.loc[("Persons", "No BML"), "count"] == 1
+    assert cell.loc[("Persons", "All"), "count"] == 3
+    assert cell.loc[("Knees read at baseline", "BML in any knee"), "count"] == 4
+    assert cell.loc[("Age, years", "BML in any knee"), "mean"] == pytest.approx(55.0)
+    assert cell.loc[("Age, years", "BML in any knee"), "sd"] == pytest.approx(np.std([50, 60],
+                                                                                     ddof=1))
+    assert cell.loc[("Female", "All"), "count"] == 2
+    assert cell.loc[("Female", "All"), "percent"] == pytest.approx(200 / 3)
+    assert cell.loc[("BMI, kg/m²", "No BML"), "count"] == 0  # p3's BMI is missing
+    assert accounting.n_used == 3 and accounting.events == 2
+    assert accounting.excluded == (("no assessable knee read at visit 0", 1),)
+    table, _ = table_one(cohort, suppress_below=5)
+    shown = table.frame.set_index("Characteristic")
+    assert shown.loc["Persons, n", "All"] == "<5"
+    assert shown.loc["Female, n (%)", "All"] == "<5"  # the percentage would reveal it
+    assert table.suppressed > 0
+
+
+def test_flow_table_lists_every_exclusion():
+    class Done:
+        accounting = Accounting(unit="knee", n_rows=10, n_used=6, events=2,
+                                excluded=(("BML at baseline", 3), ("no follow-up MRI", 1)))
+
+    table = flow_table([Section("s", "Course", results=(("incidence", Done()),))])
+    frame = table.frame
+    assert frame["Excluded because"].tolist() == ["BML at baseline", "no follow-up MRI"]
+    assert frame["Excluded"].tolist() == [3, 1]
+    assert frame["In"].iloc[0] == 10 and frame["Used"].iloc[0] == 6
+    assert flow_table([Section("s", "Empty")]) is None
+
+    class Design:  # a design built its frame without exclusions; one analysis excluded more
+        accounting = Accounting(unit="knee", n_rows=10, n_used=10, events=4)
+        results = {"crude": Done(), "adjusted": type("R", (), {"accounting": Accounting(
+            unit="knee", n_rows=10, n_used=10, events=4)})()}
+
+    rows = flow_table([Section("s", "Effects", results=(("pain", Design()),))]).frame
+    assert rows["Analysis"].tolist() == ["pain: crude", ""]  # crude's exclusions only
+
+
+def test_report_builds_twice_byte_identical(small, tmp_path):
+    first = build_report(small, out=tmp_path / "a.pdf", suppress_below=None, progress=False,
+                         reproductions=None)
+    second = build_report(small, out=tmp_path / "b" / "b.pdf", suppress_below=None,
+                          progress=False, reproductions=None, build_dir=tmp_path / "src")
+    assert first.read_bytes()[:5] == b"%PDF-"
+    assert _sha(first) == _sha(second)
+    source = (tmp_path / "src" / "main.typ").read_text()
+    for title in ("Provenance", "Participant flow", "Baseline characteristics (Table 1)",
+                  "Lesion course", "Time to event", "Effect estimates (Table 2)",
+                  "Pain course by BML course", "Bone marrow edema syndrome vs avascular necrosis",
+                  "Reproduction of published results"):
+        assert f'= #"{title}"' in source
+    assert small.content_hash() in source
+    assert len(list((tmp_path / "src").glob("*.svg"))) >= 5
+
+
+def test_report_from_a_data_folder_suppresses_by_default(small, tmp_path):
+    folder = tmp_path / "tables"
+    write_cohort(small, folder)
+    pdf = build_report(data=folder, out=tmp_path / "user.pdf", progress=False,
+                       reproductions=None, build_dir=tmp_path / "src")
+    assert pdf.is_file()
+    source = (tmp_path / "src" / "main.typ").read_text()
+    assert f'"folder {folder.as_posix()}"' in source
+    assert "small-cell protection" in source and '"<5"' in source
+    assert "not applicable (user data)" in source
+
+
+def test_sections_without_their_tables_are_skipped_with_a_reason(tmp_path, capsys):
+    pdf = build_report(_bare(), out=tmp_path / "bare.pdf", progress=True,
+                       reproductions=tmp_path / "absent.csv", build_dir=tmp_path / "src")
+    assert pdf.is_file()
+    source = (tmp_path / "src" / "main.typ").read_text()
+    assert source.count("#skipped(") == 8  # flow + the seven analysis sections
+    assert "The cohort has no lesion_reads table" in source
+    assert "The cohort has no hip_cases table" in source
+    assert "absent.csv does not exist" in source
+    assert typst_string('bmecohort report: bare "#1" $x$') in source
+    assert capsys.readouterr().err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_report_command(tmp_path, capsys):
+    folder = tmp_path / "tables"
+    write_cohort(_bare(), folder)
+    out = tmp_path / "cli.pdf"
+    code = _command(["--data", str(folder), "--out", str(out), "--suppress-below", "3",
+                     "--reproductions", str(tmp_path / "none.csv"),
+                     "--build-dir", str(tmp_path / "src")])
+    assert code == 0 and out.is_file()
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    assert 'counts from 1 to 2 shown as \\"<3\\"' in (tmp_path / "src" / "main.typ").read_text()
+    with pytest.raises(UsageError, match="--seed"):
+        _command(["--data", str(folder), "--seed", "3"])
+    with pytest.raises(UsageError, match="2 or more"):
+        _command(["--suppress-below", "1"])
+
+
+def test_reproduction_table_is_included_when_it_exists(tmp_path):
+    participants = pd.DataFrame({"participant_id": ["a"], "sex": ["F"], "age": [50.0]})
+    cohort = Cohort(participants, pd.DataFrame({"participant_id": ["a"], "visit": [0]}))
+    csv = tmp_path / "reproductions.csv"
+    pd.DataFrame({"id": ["felson2003_or"], "paper": ["Felson 2003"], "statistic": ["OR"],
+                  "published": ["6.5"], "reproduced": ["6.50"], "basis": ["2x2 counts"],
+                  "matched": ["True"]}).to_csv(csv, index=False)
+    build_report(cohort, out=tmp_path / "r.pdf", progress=False, reproductions=csv,
+                 build_dir=tmp_path / "src")
+    source = (tmp_path / "src" / "main.typ").read_text()
+    assert '"felson2003_or"' in source and "1 of 1 published statistics" in source
+
+
+def test_bad_suppression_threshold_is_refused(small, tmp_path):
+    with pytest.raises(ValueError, match="suppress_below"):
+        build_report(small, out=tmp_path / "x.pdf", suppress_below=1, progress=False)
