@@ -54,6 +54,15 @@ $(REPORT_STAMP): FORCE
 	  'suppress=$(SUPPRESS)' 'reproductions=$(REPRODUCTIONS)' > $@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
 
+# --- the reproductions of the source documents' statistics ---------------------------------
+ANALYSES := $(wildcard analyses/[0-9][0-9]_*.py)
+
+## reproduce: recompute every published statistic (reports/reproductions.csv and .md)
+reproduce: reports/reproductions.csv
+
+reports/reproductions.csv: $(STAMP) $(ANALYSES) $(PACKAGE_SRC)
+	$(BIN)/python -m bmecohort.cli reproduce --out reports --jobs 2
+
 # The report's benchmark (build time on the demo cohort); results in benchmarks/results/.
 benchmarks/results/report.json: benchmarks/bench_report.py $(STAMP) $(PACKAGE_SRC)
 	$(BIN)/python benchmarks/bench_report.py
@@ -64,4 +73,4 @@ FORCE:
 clean:
 	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache
 
-.PHONY: help test clean report
+.PHONY: help test clean report reproduce

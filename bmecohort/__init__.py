@@ -97,6 +97,8 @@ _SUBMODULES: tuple[str, ...] = (
     "course",
     "io",
     "report",
+    "reproduce",
+    "power",
 )
 
 __all__ = sorted(_EXPORTS)

@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "simulate",
     "validate",
     "report",
+    "reproduce",
     "schemas",
 )
 

@@ -1,0 +1,294 @@
+"""analyses/: every published statistic recomputed, row by row (issue 6).
+
+Every analysis runs once with ``quick=True`` (few replicates) in a module fixture; the tests
+check the rows' schema, that rows from published counts are computed (changing the counts
+changes them), that they match at the printed precision or say why not, that the published
+numbers typed in the analyses are the ones literature.md prints, and the matching rules and
+the runner of :mod:`bmecohort.reproduce` on hand-made inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bmecohort import reproduce as rp
+from bmecohort.cli import reproduce as cli_reproduce
+from bmecohort.exceptions import AnalysisInputError, SeparationWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+ANALYSES = ROOT / "analyses"
+LITERATURE = Path("/work/shared/research/literature.md")
+#: Rows from published counts that are expected not to match, each with its reason.
+EXPECTED_UNMATCHED = {"3c", "10-woolf", "10-cornfield"}
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, object]:
+    return {path.stem: rp.load(path) for path in rp.discover(ANALYSES)}
+
+
+@pytest.fixture(scope="module")
+def runs(modules) -> dict[str, tuple[pd.DataFrame, float]]:
+    """Every analysis run once with quick=True: its rows and its time in seconds."""
+    out = {}
+    for name, module in modules.items():
+        start = time.perf_counter()
+        rows = module.run(quick=True)
+        out[name] = (rp.check_rows(rows, name), time.perf_counter() - start)
+    return out
+
+
+@pytest.fixture(scope="module")
+def table(runs) -> pd.DataFrame:
+    return pd.concat([frame for frame, _ in runs.values()], ignore_index=True)
+
+
+def test_every_statistic_of_the_issue_has_an_analysis(modules):
+    numbers = sorted(int(name[:2]) for name in modules)
+    assert numbers == list(range(1, 11))
+
+
+def test_quick_runs_are_fast(runs):
+    total = sum(seconds for _, seconds in runs.values())
+    assert total < 90, {name: round(s, 1) for name, (_, s) in runs.items()}
+
+
+def test_rows_have_the_schema(table):
+    assert tuple(table.columns) == rp.COLUMNS
+    assert table["id"].is_unique
+    assert set(table["basis"]) == {rp.BASIS_COUNTS, rp.BASIS_DESIGN}
+    assert table["match_rule"].str.len().gt(0).all()
+    assert table["matched"].map(lambda v: v in (True, False, None)).all()
+    # a row without a comparison says so, and one with a published value is compared
+    compared = table["matched"].notna()
+    assert (table.loc[~compared, "match_rule"] == rp.RULE_NONE).all()
+    assert table.loc[compared, "published"].str.len().gt(0).all()
+
+
+def test_design_rows_report_replicates(table):
+    design = table[table["basis"] == rp.BASIS_DESIGN]
+    assert len(design) >= 20
+    assert (design["replicates"] >= 1).all()
+    coverage = design["coverage"].dropna()
+    assert coverage.between(0, 1).all() and len(coverage) >= 15
+    # the published interval exists for most design rows: their width ratio is computed
+    assert (design["width_ratio"].dropna() > 0).all()
+    assert design["width_ratio"].notna().sum() >= 12
+    counts = table[table["basis"] == rp.BASIS_COUNTS]
+    assert counts["replicates"].isna().all() and counts["coverage"].isna().all()
+
+
+def test_count_rows_match_at_printed_precision_or_say_why(table):
+    counts = table[(table["basis"] == rp.BASIS_COUNTS) & table["matched"].notna()]
+    unmatched = counts[counts["matched"] == False]  # noqa: E712 (object column)
+    assert set(unmatched["id"]) == EXPECTED_UNMATCHED
+    assert unmatched["note"].str.len().gt(100).all()
+    assert counts["matched"].sum() >= 15
+
+
+def test_reproduced_numbers_of_published_counts(table):
+    rows = table.set_index("id")
+    # recomputed from the counts (literature.md DERIVED values, independent arithmetic)
+    assert rows.loc["1a", "reproduced_estimate"] == pytest.approx(100 * 33 / 234)
+    assert rows.loc["1b", "reproduced_estimate"] == pytest.approx(100 * 17 / 37)
+    assert rows.loc["2c-woolf", "reproduced_estimate"] == pytest.approx(
+        (272 * 35) / (79 * 15))
+    se = math.sqrt(1 / 272 + 1 / 79 + 1 / 15 + 1 / 35)
+    assert rows.loc["2c-woolf", "reproduced_ci_lower"] == pytest.approx(
+        272 * 35 / (79 * 15) * math.exp(-1.959963984540054 * se))
+    assert rows.loc["3c", "reproduced_estimate"] == pytest.approx(6.375)
+    assert rows.loc["9d", "reproduced_estimate"] == pytest.approx(0.0021, abs=5e-5)
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d*\.?\d+", text)
+
+
+def test_published_numbers_come_from_literature(table):
+    literature = LITERATURE.read_text(encoding="utf-8") if LITERATURE.exists() else None
+    if literature is None:
+        pytest.skip("literature.md is not available on this machine")
+    rows = table[table["source"].str.startswith("literature.md")
+                 & table["published"].str.len().gt(0)]
+    assert len(rows) >= 30
+    for _, row in rows.iterrows():
+        for number in _numbers(row["published"]):
+            assert number in literature, (row["id"], number)
+
+
+def test_changing_the_counts_changes_the_rows(modules):
+    felson_2001 = modules["02_felson_2001"]
+    cells = {"exposed_cases": 200, "exposed_noncases": 151, "unexposed_cases": 15,
+             "unexposed_noncases": 35}
+    rows = {r["id"]: r for r in felson_2001.any_bml_rows(cells)}
+    assert rows["2a"]["reproduced_estimate"] == pytest.approx(100 * 200 / 351)
+    assert rows["2a"]["matched"] is False  # 57.0% is not the printed 77.5%
+    assert rows["2c-woolf"]["reproduced_estimate"] == pytest.approx(200 * 35 / (151 * 15))
+
+    felson_2003 = modules["03_felson_2003"]
+    rows = {r["id"]: r for r in felson_2003.count_rows(
+        {"exposed_cases": 28, "exposed_noncases": 47, "unexposed_cases": 12,
+         "unexposed_noncases": 136})}
+    assert rows["3a"]["matched"] is False
+    assert rows["3c"]["reproduced_estimate"] == pytest.approx(28 * 136 / (47 * 12))
+
+    koo = modules["09_koo_1999"]
+    rows = {r["id"]: r for r in koo.count_rows(
+        {"exposed_cases": 7, "exposed_noncases": 7, "unexposed_cases": 6,
+         "unexposed_noncases": 17})}
+    assert rows["9d"]["matched"] is False  # Fisher p far above 0.01 now
+    assert rows["9d"]["reproduced_estimate"] > 0.05
+
+
+def test_davies_tuck_constants_drive_the_rows(modules, monkeypatch):
+    module = modules["01_davies_tuck_2009"]
+    monkeypatch.setattr(module, "INCIDENT", 40)
+    rows = {r["id"]: r for r in module.occurrence_rows()}
+    assert rows["1a"]["reproduced_estimate"] == pytest.approx(100 * 40 / 234)
+    assert rows["1a"]["matched"] is False
+
+
+def test_reconstruction_has_no_crude_table(modules):
+    """Checked by brute force: the Woolf OR and interval of every table, by hand."""
+    exact, near = modules["10_reconstruct_davies_tuck"].reconstructions()
+    a, c = (x.ravel().astype(float) for x in np.meshgrid(np.arange(34), np.arange(202)))
+    b, d = 33 - a, 201 - c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = a * d / (b * c)
+        half = 1.959963984540054 * np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        values = np.column_stack([estimate, estimate * np.exp(-half), estimate * np.exp(half)])
+    distance = np.abs(values - [4.2, 1.2, 15.1])
+    assert exact.n_candidates == 0
+    assert not (distance <= 0.05 + 1e-12).all(axis=1).any()
+    assert near.n_candidates == int((distance <= 0.5 + 1e-12).all(axis=1).sum()) > 0
+
+
+def test_design_replications_are_reproducible(modules):
+    module = modules["08_haugen_2015"]
+    first, second = (pd.DataFrame(module.run(quick=True, seed=11)) for _ in range(2))
+    pd.testing.assert_frame_equal(first, second)
+    other = pd.DataFrame(module.run(quick=True, seed=12))
+    assert not np.allclose(first["reproduced_estimate"], other["reproduced_estimate"])
+
+
+# --- the matching rules of bmecohort.reproduce on hand-made inputs ---------------------------
+
+
+def test_printed_precision_rule():
+    published = rp.Published("14", unit="%")
+    assert rp.count_row("x", "p", "s", published, estimate=14.49)["matched"] is True
+    assert rp.count_row("x", "p", "s", published, estimate=14.51)["matched"] is False
+    with_ci = rp.Published("6.5", "3.0", "14.0")
+    row = rp.count_row("x", "p", "s", with_ci, estimate=6.46, ci_lower=2.96, ci_upper=13.96)
+    assert row["matched"] is True and row["reproduced"] == "6.46 (2.96-14)"
+    row = rp.count_row("x", "p", "s", with_ci, estimate=6.46, ci_lower=2.94, ci_upper=13.96)
+    assert row["matched"] is False
+    assert rp.count_row("x", "p", "s", rp.Published(None), estimate=1.0)["matched"] is None
+
+
+def test_bound_and_range_rules():
+    bound = rp.Published("<.01")
+    assert rp.p_value_row("x", "p", "s", bound, 0.009)["matched"] is True
+    assert rp.p_value_row("x", "p", "s", bound, 0.011)["matched"] is False
+    assert rp.p_value_row("x", "p", "s", bound, 0.009)["published"] == "P<.01"
+    above = rp.Published(">50", unit="%")
+    assert rp.count_row("x", "p", "s", above, estimate=50.1)["matched"] is True
+    span = rp.Published(None, "70", "80", range=True, unit="%")
+    assert span.text == "70-80%"
+    assert rp.count_row("x", "p", "s", span, estimate=69.9)["matched"] is False
+    assert rp.count_row("x", "p", "s", span, estimate=75)["match_rule"] == rp.RULE_RANGE
+
+
+def test_printed_count():
+    assert rp.printed_count("35.9", 351).tolist() == [126]
+    assert rp.printed_count("56", 203).tolist() == [113, 114]
+    with pytest.raises(AnalysisInputError):
+        rp.Published(14).values()  # numbers are typed as printed strings
+
+
+def test_replication_coverage_and_width():
+    """Replicate i returns the interval (i, i + 2) around estimate i + 1 (log scale)."""
+    def fit(seed: int) -> dict[str, tuple[float, float, float]]:
+        i = seed - 100
+        return {"or": (float(np.exp(i + 1)), float(np.exp(i)), float(np.exp(i + 2))),
+                "p": (10.0 ** -(i + 1), float("nan"), float("nan"))}
+
+    replication = rp.replicate(fit, seed=100, replicates=5)
+    published = rp.Published(f"{np.exp(1.5):.4f}", f"{np.exp(1):.4f}", f"{np.exp(2):.4f}")
+    row = rp.replication_row("x", "p", "s", published, replication, "or")
+    # intervals (0,2), (1,3): hold log 1.5; (2,4), (3,5), (4,6) do not
+    assert row["coverage"] == pytest.approx(2 / 5)
+    assert row["width_ratio"] == pytest.approx(2.0, rel=1e-4)  # width 2 vs published 1
+    assert row["matched"] is True and row["replicates"] == 5
+    assert row["median_estimate"] == pytest.approx(np.exp(3))
+    p_row = rp.p_replication_row("y", "p", "s", rp.Published("0.001"), replication, "p")
+    assert p_row["reproduced_estimate"] == pytest.approx(0.1)
+    assert p_row["coverage"] == pytest.approx(0.8)  # p = 0.1 is the one above 0.05
+    assert p_row["matched"] is True  # 0.001 lies within the replicates' p range
+
+
+def test_replicates_with_separation_are_left_out():
+    import warnings
+
+    def fit(seed: int) -> dict[str, tuple[float, float, float]]:
+        if seed % 2:
+            warnings.warn("separated", SeparationWarning, stacklevel=2)
+        return {"or": (2.0, 1.0, 4.0)}
+
+    replication = rp.replicate(fit, seed=0, replicates=4)
+    row = rp.replication_row("x", "p", "s", rp.Published("2.5", "1.5", "4.0"), replication,
+                             "or")
+    assert row["replicates"] == 2 and "2 of 4 replicates not usable" in row["note"]
+
+
+def test_runner_writes_both_reports(tmp_path):
+    folder = tmp_path / "analyses"
+    folder.mkdir()
+    for name in ("02_felson_2001.py", "10_reconstruct_davies_tuck.py"):
+        (folder / name).write_text((ANALYSES / name).read_text(encoding="utf-8"),
+                                   encoding="utf-8")
+    (folder / "example_notes.py").write_text("raise SystemExit('not an analysis')\n")
+    lines: list[str] = []
+    csv, md = rp.reproduce(tmp_path / "out", directory=folder, progress=lines.append)
+    frame = pd.read_csv(csv)
+    assert tuple(frame.columns) == rp.COLUMNS and len(frame) == 12
+    assert frame["matched"].isna().sum() == 5  # the four 2c ORs and 2g
+    text = md.read_text(encoding="utf-8")
+    assert "| 10-woolf |" in text and "design replication on simulated data" in text
+    assert [line.split(":")[0] for line in lines] == ["02_felson_2001",
+                                                      "10_reconstruct_davies_tuck"]
+    again, _ = rp.reproduce(tmp_path / "again", directory=folder)
+    assert again.read_bytes() == csv.read_bytes()  # deterministic output
+
+
+def test_bad_rows_are_refused():
+    with pytest.raises(AnalysisInputError, match="columns"):
+        rp.check_rows([{"id": "1"}], "bad.py")
+    row = rp.count_row("x", "p", "s", rp.Published("1"), estimate=1.0)
+    with pytest.raises(AnalysisInputError, match="basis"):
+        rp.check_rows([{**row, "basis": "guess"}], "bad.py")
+
+
+def test_cli_command(tmp_path, capsys):
+    folder = tmp_path / "analyses"
+    folder.mkdir()
+    (folder / "10_reconstruct_davies_tuck.py").write_text(
+        (ANALYSES / "10_reconstruct_davies_tuck.py").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    parser = argparse.ArgumentParser(prog="bmecohort")
+    cli_reproduce.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["reproduce", "--analyses", str(folder), "--out",
+                              str(tmp_path / "out"), "--quick", "--progress"])
+    assert args.run(args) == 0
+    out, err = capsys.readouterr()
+    assert out.split() == [str(tmp_path / "out" / "reproductions.csv"),
+                           str(tmp_path / "out" / "reproductions.md")]
+    assert "10_reconstruct_davies_tuck: 2 rows" in err
