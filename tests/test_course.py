@@ -196,3 +196,24 @@ def test_row_order_does_not_change_status():
     a = lesion_status(cohort, unit="knee").table
     b = lesion_status(shuffled, unit="knee").table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_course_intervals_account_for_bones_clustered_in_patients():
+    import statsmodels.api as sm
+    from scipy.special import expit
+
+    from bmecohort.simulate import ra_bone_cohort
+
+    course = lesion_course(lesion_status(ra_bone_cohort(40, seed=8), unit="bone"))
+    summary = course.summary()
+    row = summary[summary["term"] == "persistent"].iloc[0]
+    assert row["interval"] == "logit-wald-cluster-robust"
+    part = course.table[course.table["baseline_present"]]
+    y = (part["course"] == "persistent").to_numpy(float)
+    fit = sm.GLM(y, np.ones((len(y), 1)), family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(part["participant_id"])[0]})
+    low, high = expit(np.asarray(fit.conf_int())[0])
+    assert (row["ci_lower"], row["ci_upper"]) == pytest.approx((low, high), rel=1e-8)
+    # one participant only: nothing to cluster on, Wilson
+    single = lesion_course(lesion_status(_bone_cohort(), unit="bone")).summary()
+    assert set(single["interval"]) == {"wilson"}

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._columns import PRESENT, VISIT
+from .._columns import PARTICIPANT, PRESENT, VISIT
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 from .status import LesionStatus
@@ -65,24 +65,28 @@ class LesionCourse(Result):
     def summary(self) -> pd.DataFrame:
         """Share of each course among units with (and without) a lesion at the first visit.
 
-        Columns: term (the course), estimate (proportion), ci_lower, ci_upper (Wilson),
-        p_value (None), n (units with / without a baseline lesion), events (units with that
-        course), ``baseline_present``.
+        Columns: term (the course), estimate (proportion), ci_lower, ci_upper, p_value
+        (None), n (units with / without a baseline lesion), events (units with that
+        course), ``baseline_present`` and ``interval``: cluster-robust (logit Wald, units
+        clustered in participants) when a participant contributes several units, Wilson
+        otherwise.
         """
-        from statsmodels.stats.proportion import proportion_confint
+        from ..estimators.occurrence import share_interval
 
-        counts = self.table.groupby([BASELINE_PRESENT, COURSE], observed=True).size()
         rows = []
-        for (present, course), events in counts.items():
-            n = int(counts.loc[present].sum())
-            low, high = proportion_confint(events, n, method="wilson")
-            rows.append({"term": course, "estimate": events / n, "ci_lower": low,
-                         "ci_upper": high, "p_value": None, "n": n, "events": int(events),
-                         BASELINE_PRESENT: bool(present)})
-        frame = summary_frame(rows, extra=("n", "events", BASELINE_PRESENT))
-        order = {c: i for i, c in enumerate(COURSES)}
-        return frame.sort_values(by="term", key=lambda s: s.map(order), kind="stable"
-                                 ).reset_index(drop=True)
+        for present, courses in ((True, COURSES[:3]), (False, COURSES[3:])):
+            part = self.table[self.table[BASELINE_PRESENT] == present]
+            if part.empty:
+                continue
+            groups = part[PARTICIPANT].astype(str).to_numpy()
+            for course in courses:
+                y = (part[COURSE] == course).to_numpy()
+                low, high, interval = share_interval(y, groups)
+                rows.append({"term": course, "estimate": y.mean(), "ci_lower": low,
+                             "ci_upper": high, "p_value": None, "n": len(part),
+                             "events": int(y.sum()), BASELINE_PRESENT: present,
+                             "interval": interval})
+        return summary_frame(rows, extra=("n", "events", BASELINE_PRESENT, "interval"))
 
 
 def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None

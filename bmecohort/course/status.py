@@ -73,24 +73,24 @@ class LesionStatus(Result):
         return prevalence_plot(self, ax=ax, **kwargs)
 
     def summary(self) -> pd.DataFrame:
-        """Prevalence of lesions by visit, with Wilson intervals (units treated as independent).
+        """Prevalence of lesions by visit.
 
         Columns: term (``"visit <m>"``), estimate (proportion of units with a lesion),
-        ci_lower, ci_upper, p_value (None), n (units read), events (units with a lesion).
+        ci_lower, ci_upper (cluster-robust when participants contribute several units,
+        Wilson otherwise; see ``interval``), p_value (None), n (units read), events (units
+        with a lesion), ``interval``.
         """
-        from statsmodels.stats.proportion import proportion_confint
+        from ..estimators.occurrence import share_interval
 
         read = self.table[self.table[PRESENT].notna()]
-        counts = read.groupby(VISIT)[PRESENT].agg(["size", "sum"])
-        lower, upper = proportion_confint(counts["sum"], counts["size"], alpha=0.05,
-                                          method="wilson")
-        rows = [
-            {"term": f"visit {v}", "estimate": s / n, "ci_lower": lo, "ci_upper": hi,
-             "p_value": None, "n": int(n), "events": int(s)}
-            for v, n, s, lo, hi in zip(counts.index, counts["size"], counts["sum"], lower,
-                                       upper, strict=False)
-        ]
-        return summary_frame(rows, extra=("n", "events"))
+        rows = []
+        for visit, part in read.groupby(VISIT, sort=True):
+            y = part[PRESENT].astype(bool).to_numpy()
+            low, high, interval = share_interval(y, part[PARTICIPANT].astype(str).to_numpy())
+            rows.append({"term": f"visit {visit}", "estimate": y.mean(), "ci_lower": low,
+                         "ci_upper": high, "p_value": None, "n": len(part),
+                         "events": int(y.sum()), "interval": interval})
+        return summary_frame(rows, extra=("n", "events", "interval"))
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -28,6 +28,7 @@ from .._columns import (
     CHANGE,
     CHANGE_CLASSES,
     MONTHS,
+    PARTICIPANT,
     PRESENT,
     PRESENT_FROM,
     PRESENT_TO,
@@ -90,30 +91,29 @@ class Transitions(Result):
         return [(int(a), int(b)) for a, b in pairs.itertuples(index=False)]
 
     def summary(self) -> pd.DataFrame:
-        """Share of units in each change class per interval, with Wilson intervals.
+        """Share of units in each change class per interval.
 
         Columns: term (``"<from>-><to> <class>"``), estimate (proportion of units read at
-        both visits), ci_lower, ci_upper, p_value (None), n (units read at both visits),
-        events (units in the class), plus ``visit_from``, ``visit_to``, ``change``.
+        both visits), ci_lower, ci_upper (cluster-robust when participants contribute
+        several units, Wilson otherwise; see ``interval``), p_value (None), n (units read at
+        both visits), events (units in the class), plus ``visit_from``, ``visit_to``,
+        ``change``, ``interval``.
         """
-        from statsmodels.stats.proportion import proportion_confint
+        from ..estimators.occurrence import share_interval
 
         known = self.table[self.table[CHANGE].notna()]
-        counts = (known.groupby([VISIT_FROM, VISIT_TO, CHANGE], observed=False).size()
-                  .rename("events").reset_index())
-        totals = counts.groupby([VISIT_FROM, VISIT_TO])["events"].transform("sum")
-        counts = counts[totals > 0]
-        totals = totals[totals > 0]
-        lower, upper = proportion_confint(counts["events"], totals, method="wilson")
-        rows = [
-            {"term": f"{a}->{b} {c}", "estimate": e / n, "ci_lower": lo, "ci_upper": hi,
-             "p_value": None, "n": int(n), "events": int(e), VISIT_FROM: int(a),
-             VISIT_TO: int(b), CHANGE: c}
-            for a, b, c, e, n, lo, hi in zip(counts[VISIT_FROM], counts[VISIT_TO],
-                                             counts[CHANGE], counts["events"], totals,
-                                             lower, upper, strict=False)
-        ]
-        return summary_frame(rows, extra=("n", "events", VISIT_FROM, VISIT_TO, CHANGE))
+        rows = []
+        for (a, b), part in known.groupby([VISIT_FROM, VISIT_TO], sort=True):
+            groups = part[PARTICIPANT].astype(str).to_numpy()
+            for change in CHANGE_CLASSES:
+                y = (part[CHANGE] == change).to_numpy()
+                low, high, interval = share_interval(y, groups)
+                rows.append({"term": f"{a}->{b} {change}", "estimate": y.mean(),
+                             "ci_lower": low, "ci_upper": high, "p_value": None,
+                             "n": len(part), "events": int(y.sum()), VISIT_FROM: int(a),
+                             VISIT_TO: int(b), CHANGE: change, "interval": interval})
+        return summary_frame(rows, extra=("n", "events", VISIT_FROM, VISIT_TO, CHANGE,
+                                          "interval"))
 
     def matrix(self, *, visit_from: int | None = None, visit_to: int | None = None,
                normalize: bool = False) -> pd.DataFrame:

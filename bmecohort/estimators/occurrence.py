@@ -30,7 +30,14 @@ from .._columns import (
 from ..exceptions import AnalysisInputError, SmallCellWarning
 from ..results import Accounting, ScalarResult, result
 
-__all__ = ["IncidenceResult", "ProportionResult", "incidence", "proportion", "resolution"]
+__all__ = [
+    "IncidenceResult",
+    "ProportionResult",
+    "incidence",
+    "proportion",
+    "resolution",
+    "share_interval",
+]
 
 ProportionMethod = Literal["wilson", "exact", "clopper-pearson", "jeffreys"]
 
@@ -282,6 +289,24 @@ def _cluster_robust(
     naive = float(fit.normalized_cov_params[0, 0] * fit.scale)
     design_effect = float(fit.cov_params()[0, 0]) / naive
     return float(special.expit(low)), float(special.expit(high)), design_effect, fit
+
+
+def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
+                   alpha: float = 0.05) -> tuple[float, float, str]:
+    """Interval of the share of units with ``y`` true, cluster-aware.
+
+    When ``groups`` repeat (several units of one participant; at least two participants) and
+    the share is strictly between 0 and 1, the cluster-robust logit-scale Wald interval of
+    :func:`incidence`; otherwise Wilson's. Returns ``(lower, upper, interval name)``.
+    """
+    y = np.asarray(y, dtype=float)
+    events, n = float(y.sum()), len(y)
+    clustered = groups is not None and 1 < pd.Series(groups).nunique() < n
+    if clustered and 0 < events < n:
+        low, high, _, _ = _cluster_robust(y, np.asarray(groups), alpha)
+        return low, high, CLUSTER_ROBUST
+    low, high = proportion_confint(events, n, alpha=alpha, method="wilson")
+    return float(low), float(high), "wilson"
 
 
 def _occurrence(
