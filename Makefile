@@ -37,7 +37,7 @@ REPORT_BUILD  := reports/build/report
 REPORT_STAMP  := reports/build/report-options.txt
 PACKAGE_SRC   := $(shell find bmecohort -name '*.py' -o -name '*.typ' -o -name '*.mplstyle')
 DATA_FILES    := $(if $(DATA),$(sort $(wildcard $(DATA)/*.csv $(DATA)/*.parquet)))
-REPRODUCTIONS := $(wildcard reports/reproductions.csv)
+REPRODUCTIONS := reports/reproductions.csv
 REPORT_OPTS   := $(if $(DATA),--data $(DATA)) $(if $(SEED),--seed $(SEED)) \
                  $(if $(SUPPRESS),$(if $(filter 0,$(SUPPRESS)),--no-suppress,--suppress-below $(SUPPRESS)))
 
