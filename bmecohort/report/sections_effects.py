@@ -237,8 +237,12 @@ def reproduction_section(ctx: Context) -> Section:
     frame = table[shown] if shown else table
     matched = ""
     if "matched" in table.columns:
+        # rows without a published value (matched left empty) are not counted as misses
+        judged = table["matched"].str.strip() != ""
         yes = table["matched"].str.lower().isin(["true", "yes", "1"]).sum()
-        matched = f" {yes} of {len(table)} published statistics were matched."
+        matched = (f" {yes} of the {int(judged.sum())} rows with a published value were "
+                   f"matched; {int((~judged).sum())} rows have no published value to "
+                   f"compare.")
     widths = tuple("1fr" if c in ("paper", "statistic", "basis") else "auto"
                    for c in frame.columns)
     return Section("reproductions", title, (
