@@ -207,7 +207,7 @@ def test_reproduction_table_is_included_when_it_exists(tmp_path):
     build_report(cohort, out=tmp_path / "r.pdf", progress=False, reproductions=csv,
                  build_dir=tmp_path / "src")
     source = (tmp_path / "src" / "main.typ").read_text()
-    assert '"felson2003_or"' in source and "1 of 1 published statistics" in source
+    assert '"felson2003_or"' in source and "1 of the 1 rows with a published value were matched" in source
 
 
 def test_bad_suppression_threshold_is_refused(small, tmp_path):
