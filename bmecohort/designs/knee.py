@@ -212,13 +212,29 @@ _JSN = {"medial_tf": "jsn_medial", "lateral_tf": "jsn_lateral"}
 
 def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline: int = 0,
                     follow_up: int = 24, adjust_for: Sequence[str] = ("alignment_deg",),
-                    alpha: float = 0.05) -> DesignResult:
+                    cov_type: str = "robust", alpha: float = 0.05) -> DesignResult:
     """BML in a tibiofemoral compartment and joint space narrowing there (Felson 2003).
 
     Exposure: a BML in ``compartment`` at ``baseline``; outcome: an increase of at least one
     OARSI JSN grade in that compartment by ``follow_up``. Knees already at JSN grade 3
     cannot progress and are excluded. Knees cluster in persons: GEE (exchangeable, robust
     errors) before and after adjustment for ``adjust_for`` (mechanical alignment).
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A cohort with lesion_reads and knee_outcomes.
+    compartment : {"medial_tf", "lateral_tf"}, default="medial_tf"
+        Tibiofemoral compartment whose BML and JSN are related.
+    baseline, follow_up : int, default=0, 24
+        Visits (nominal months).
+    adjust_for : sequence of str, default=("alignment_deg",)
+        Baseline knee_outcomes columns to adjust for.
+    cov_type : {"robust", "bias_reduced"}, default="robust"
+        GEE standard errors: the plain sandwich, or Mancl-DeRouen's small-sample correction
+        (advisable with fewer than about 50 clusters).
+    alpha : float, default=0.05
+        One minus the confidence level.
 
     Returns
     -------
@@ -253,11 +269,12 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
              f"grade by {follow_up}"]
     if clustered(frame):
         results["clustered"] = logistic(frame, outcome="progression", exposures="bml",
-                                        cluster=PARTICIPANT, alpha=alpha, unit="knee")
+                                        cluster=PARTICIPANT, cov_type=cov_type, alpha=alpha,
+                                        unit="knee")
         if covariates:
             results["clustered adjusted"] = logistic(
                 frame, outcome="progression", exposures="bml", covariates=covariates,
-                cluster=PARTICIPANT, alpha=alpha, unit="knee")
+                cluster=PARTICIPANT, cov_type=cov_type, alpha=alpha, unit="knee")
     elif covariates:
         results["adjusted"] = logistic(frame, outcome="progression", exposures="bml",
                                        covariates=covariates, alpha=alpha, unit="knee")

@@ -42,7 +42,7 @@ def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12)) -> DesignR
 
 def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 12,
                         course_visits: Sequence[int] = (0, 4, 12),
-                        alpha: float = 0.05) -> DesignResult:
+                        cov_type: str = "robust", alpha: float = 0.05) -> DesignResult:
     """Baseline BME and local synovitis and erosive progression of the same bone.
 
     Outcome: RAMRIS erosion up by at least one between ``baseline`` and ``follow_up``.
@@ -50,6 +50,20 @@ def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 1
     analysed stratified (the effect of each in the presence and absence of the other, as the
     paper's Figure), pooled by Mantel-Haenszel, and, over ``course_visits``, persistent BME
     and persistent synovitis in a GEE (bones cluster in patients).
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A cohort with ra_bones.
+    baseline, follow_up : int, default=0, 12
+        Visits (nominal months) between which erosive progression is measured.
+    course_visits : sequence of int, default=(0, 4, 12)
+        Visits over which BME and synovitis must be present to be persistent.
+    cov_type : {"robust", "bias_reduced"}, default="robust"
+        GEE standard errors: the plain sandwich, or Mancl-DeRouen's small-sample correction
+        (advisable with fewer than about 50 clusters).
+    alpha : float, default=0.05
+        One minus the confidence level.
 
     Returns
     -------
@@ -86,7 +100,7 @@ def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 1
     results["persistent (GEE)"] = logistic(
         complete.astype({"persistent_bme": bool, "persistent_synovitis": bool}),
         outcome="progression", exposures=["persistent_bme", "persistent_synovitis"],
-        cluster=PARTICIPANT, alpha=alpha, unit="bone")
+        cluster=PARTICIPANT, cov_type=cov_type, alpha=alpha, unit="bone")
     parts = [(k, v, None) for k, v in results.items()]
     return DesignResult(
         name="erosive_progression",

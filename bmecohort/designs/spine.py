@@ -23,7 +23,8 @@ CORNER_GROUPS = ("neither", "inflammation only", "fat only", "inflammation and f
 
 
 def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
-                             reader: str | None = None, alpha: float = 0.05) -> DesignResult:
+                             reader: str | None = None, cov_type: str = "robust",
+                             alpha: float = 0.05) -> DesignResult:
     """Baseline MRI inflammation and fat at a vertebral corner and a new syndesmophyte there.
 
     Units: the 24 mSASSS anterior corners of each patient with mSASSS 0 or 1 at
@@ -31,6 +32,20 @@ def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: in
     syndesmophyte). Exposures: the corner's baseline MRI inflammation and fat, as four groups
     (neither, inflammation only, fat only, both) and as two mutually adjusted indicators.
     Corners cluster in patients: GEE, exchangeable working correlation, robust errors.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A cohort with spine_corners.
+    baseline, follow_up : int, default=0, 24
+        Visits (nominal months).
+    reader : str, optional
+        Reader whose scores to use, when several read the images.
+    cov_type : {"robust", "bias_reduced"}, default="robust"
+        GEE standard errors: the plain sandwich, or Mancl-DeRouen's small-sample correction
+        (advisable with fewer than about 50 clusters).
+    alpha : float, default=0.05
+        One minus the confidence level.
 
     Returns
     -------
@@ -70,11 +85,12 @@ def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: in
         "crude": odds_ratio(both, exposure="both", outcome="new_syndesmophyte", alpha=alpha),
         "clustered groups": logistic(frame, outcome="new_syndesmophyte",
                                      exposures="mri_group", categorical=["mri_group"],
-                                     reference="neither", cluster=PARTICIPANT, alpha=alpha,
+                                     reference="neither", cluster=PARTICIPANT, cov_type=cov_type,
+                                     alpha=alpha,
                                      unit="corner"),
         "mutually adjusted": logistic(frame, outcome="new_syndesmophyte",
                                       exposures=["inflammation", "fat"], cluster=PARTICIPANT,
-                                      alpha=alpha, unit="corner"),
+                                      cov_type=cov_type, alpha=alpha, unit="corner"),
     }
     table = design_table([("crude", results["crude"], None),
                           ("clustered groups", results["clustered groups"], None),

@@ -224,7 +224,7 @@ def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
 
 
 def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
-             engine: str) -> _Fit:
+             engine: str, cov_type: str = "robust") -> _Fit:
     if engine == "fast":
         fit = fit_logit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct,
                             exog_names=design.terms)
@@ -241,7 +241,8 @@ def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         # ddof_scale=0: geepack's moment estimators of the scale and correlation
-        res = model.fit(maxiter=100, ctol=1e-10, ddof_scale=0)
+        # cov_type "bias_reduced": Mancl and DeRouen's small-sample sandwich
+        res = model.fit(maxiter=100, ctol=1e-10, ddof_scale=0, cov_type=cov_type)
         coef, se = np.asarray(res.params), np.asarray(res.bse)
         fitted = np.asarray(res.fittedvalues)
     flagged, separation = _record(caught)
@@ -249,8 +250,8 @@ def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
         else None
     return _Fit(coef=coef, se=se, fitted=fitted,
                 converged=bool(getattr(res, "converged", True)) and not flagged, raw=res,
-                method=f"gee-{cov_struct}-robust-statsmodels", engine="statsmodels",
-                dep_param=dep, perfect_separation=separation)
+                method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}-statsmodels",
+                engine="statsmodels", dep_param=dep, perfect_separation=separation)
 
 
 def _fit_firth(design: Design, y: np.ndarray, alpha: float) -> _Fit:
@@ -350,7 +351,19 @@ def _separation(design: Design, y: np.ndarray, fit: _Fit, outcome: str) -> dict[
     return found
 
 
-def _check_arguments(alpha: float, cov_struct: str, engine: str) -> None:
+#: cov_type -> how it is named in ``method``.
+_COV_LABEL = {"robust": "robust", "bias_reduced": "mancl-derouen"}
+
+
+def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str = "robust"
+                     ) -> None:
+    if cov_type not in _COV_LABEL:
+        raise AnalysisInputError(
+            f"cov_type must be 'robust' or 'bias_reduced', got {cov_type!r}.")
+    if cov_type == "bias_reduced" and engine == "fast":
+        raise AnalysisInputError(
+            "cov_type='bias_reduced' (Mancl-DeRouen) is computed by statsmodels' GEE; use "
+            "engine='auto' or engine='statsmodels'.")
     if not 0.0 < alpha < 1.0:
         raise AnalysisInputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
     if cov_struct not in ("exchangeable", "independence"):
@@ -364,15 +377,17 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str) -> None:
 
 
 def _fit_model(design: Design, y: np.ndarray, groups: np.ndarray | None, *, cov_struct: str,
-               engine: str, firth: bool, alpha: float) -> _Fit:
+               engine: str, firth: bool, alpha: float, cov_type: str = "robust") -> _Fit:
     if firth:
         return _fit_firth(design, y, alpha)
     if groups is None:
         return _fit_glm(design, y)
     # the fast path covers every design logistic() builds (binary outcome, logit link,
-    # independence or exchangeable); "auto" therefore chooses it
-    return _fit_gee(design, y, groups, cov_struct, "statsmodels" if engine == "statsmodels"
-                    else "fast")
+    # independence or exchangeable) with the plain sandwich; "auto" therefore chooses it
+    # unless the small-sample (bias-reduced) sandwich is asked for
+    slow = engine == "statsmodels" or cov_type != "robust"
+    return _fit_gee(design, y, groups, cov_struct, "statsmodels" if slow else "fast",
+                    cov_type)
 
 
 def logistic(
@@ -389,6 +404,7 @@ def logistic(
     firth: bool = False,
     alpha: float = 0.05,
     engine: Literal["auto", "statsmodels", "fast"] = "auto",
+    cov_type: Literal["robust", "bias_reduced"] = "robust",
     unit: str = "unit",
 ) -> RegressionResult:
     """Logistic regression odds ratios, optionally clustered (GEE) or Firth-penalised.
@@ -429,6 +445,10 @@ def logistic(
         GEE solver: bmecohort's vectorised :func:`~bmecohort.estimators.fastgee.
         fit_logit_gee` (``"fast"``, chosen by ``"auto"``) or statsmodels' GEE.
         Both give the same estimates (geepack's estimators).
+    cov_type : {"robust", "bias_reduced"}, default="robust"
+        GEE standard errors: the plain sandwich (as geepack's ``san.se``), or Mancl and
+        DeRouen's bias-reduced sandwich (statsmodels ``cov_type="bias_reduced"``), which
+        widens intervals when there are few clusters (under about 50).
     unit : str, default="unit"
         Name of the unit of analysis in the accounting (e.g. ``"knee"``).
 
@@ -484,7 +504,7 @@ def logistic(
     categorical_names = as_names(categorical, argument="categorical")
     if not exposure_names:
         raise AnalysisInputError("exposures: give at least one exposure column.")
-    _check_arguments(alpha, cov_struct, engine)
+    _check_arguments(alpha, cov_struct, engine, cov_type)
     if firth and cluster is not None:
         raise AnalysisInputError(
             "firth=True fits an unclustered model; drop cluster= (or use firth=False for a "
@@ -516,7 +536,7 @@ def logistic(
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy() if cluster is not None else None
     fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
-                     alpha=alpha)
+                     alpha=alpha, cov_type=cov_type)
     notes = list(fit.notes)
     separated = {} if firth else _separation(design, y, fit, outcome)
     if separated:
@@ -541,7 +561,7 @@ def logistic(
         for column in trend_columns:
             scored = trend_design(design, frame, column)
             trend_fit = _fit_model(scored, y, groups, cov_struct=cov_struct, engine=engine,
-                                   firth=firth, alpha=alpha)
+                                   firth=firth, alpha=alpha, cov_type=cov_type)
             name = scored.groups[column][0]
             rows[name] = trend_fit.rows(scored.terms, alpha)[name]
             p_trend[column] = rows[name][P_VALUE]
@@ -562,7 +582,7 @@ def logistic(
         exposures=exposure_names, method=fit.method, engine=fit.engine,
         interval=fit.interval, alpha=alpha, accounting=accounting,
         cov_struct=cov_struct if cluster is not None else None,
-        cov_type="robust" if cluster is not None else "model-based",
+        cov_type=cov_type if cluster is not None else "model-based",
         dep_param=fit.dep_param, converged=fit.converged, trend=p_trend,
         warnings=tuple(message for _, message in notes), raw=fit.raw,
     )
