@@ -56,3 +56,14 @@ def test_refuses_to_overwrite_and_bad_options(tmp_path) -> None:
         run(["demo", str(tmp_path / "d"), "--n", "5"])
     with pytest.raises(UsageError, match="--n must be at least 1"):
         run(["knee", str(tmp_path / "k"), "--n", "0"])
+
+
+def test_kind_and_out_as_options_as_in_issue_3(tmp_path):
+    from bmecohort.cli import main
+    from bmecohort.io import load_cohort
+
+    out = tmp_path / "knee"
+    assert main(["simulate", "--kind", "knee", "--n", "20", "--seed", "1", "--out",
+                 str(out)]) == 0
+    assert len(load_cohort(out).participants) == 20
+    assert main(["simulate", "knee"]) == 2

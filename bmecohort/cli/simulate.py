@@ -1,4 +1,4 @@
-"""``bmecohort simulate KIND OUT``: write a seeded synthetic cohort as a folder of tables."""
+"""``bmecohort simulate KIND OUT`` (or ``--kind KIND --out OUT``): write a seeded synthetic cohort as a folder of tables."""
 
 from __future__ import annotations
 
@@ -35,9 +35,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "simulate", help="write a seeded synthetic cohort with known truth",
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=tuple(KINDS), metavar="KIND",
-                        help=f"what to simulate: {', '.join(KINDS)}")
-    parser.add_argument("out", metavar="OUT", help="folder to write the tables into")
+    parser.add_argument("kind", nargs="?", choices=tuple(KINDS), metavar="KIND",
+                        help=f"what to simulate: {', '.join(KINDS)} (or --kind)")
+    parser.add_argument("out", nargs="?", metavar="OUT",
+                        help="folder to write the tables into (or --out)")
+    parser.add_argument("--kind", dest="kind_option", choices=tuple(KINDS), default=None,
+                        help="the same as KIND")
+    parser.add_argument("--out", dest="out_option", metavar="OUT", default=None,
+                        help="the same as OUT")
     parser.add_argument("--seed", type=int, default=20261124,
                         help="random seed (default: 20261124, the demo's)")
     parser.add_argument("--n", type=int, default=None, metavar="N",
@@ -63,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
     from .. import simulate
     from ..io import write_cohort
 
+    for name in ("kind", "out"):
+        given, option = getattr(args, name), getattr(args, f"{name}_option")
+        if given is not None and option is not None and given != option:
+            raise UsageError(f"{name.upper()} given twice with different values")
+        if given is None and option is None:
+            raise UsageError(f"give {name.upper()} (or --{name})")
+        setattr(args, name, given if given is not None else option)
     generator, truth_kind, default_n = KINDS[args.kind]
     if args.seed < 0:
         raise UsageError("--seed must be a non-negative integer")
