@@ -63,6 +63,11 @@ reproduce: reports/reproductions.csv
 reports/reproductions.csv: $(STAMP) $(ANALYSES) $(PACKAGE_SRC)
 	$(BIN)/python -m bmecohort.cli reproduce --out reports --jobs 2
 
+# --- benchmarks --------------------------------------------------------------------------
+## bench: run every benchmark and write benchmarks/results/README.md (BENCH_OPTS=--quick)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_OPTS)
+
 # The report's benchmark (build time on the demo cohort); results in benchmarks/results/.
 benchmarks/results/report.json: benchmarks/bench_report.py $(STAMP) $(PACKAGE_SRC)
 	$(BIN)/python benchmarks/bench_report.py
@@ -73,4 +78,4 @@ FORCE:
 clean:
 	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache
 
-.PHONY: help test clean report reproduce
+.PHONY: help test clean report reproduce bench

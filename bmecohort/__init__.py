@@ -76,6 +76,8 @@ _EXPORTS: dict[str, str] = {
     "plot_style": "bmecohort.plots",
     "build_report": "bmecohort.report",
     "table_one": "bmecohort.report",
+    # power
+    "PowerResult": "bmecohort.power",
     # results and errors
     "Accounting": "bmecohort.results",
     "CohortValidationError": "bmecohort.exceptions",

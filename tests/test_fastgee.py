@@ -112,3 +112,15 @@ def test_rejects_bad_input():
         fit_logit_gee(y * 2, x, groups)
     with pytest.raises(AnalysisInputError, match="same number of rows"):
         fit_logit_gee(y[:-1], x, groups)
+
+
+def test_exchangeable_with_single_unit_clusters_equals_independence():
+    rng = np.random.default_rng(4)
+    x = np.column_stack([np.ones(200), rng.integers(0, 2, 200)])
+    y = (rng.random(200) < 0.3 + 0.2 * x[:, 1]).astype(float)
+    groups = np.arange(200)
+    exch = fit_logit_gee(y, x, groups, cov_struct="exchangeable")
+    ind = fit_logit_gee(y, x, groups, cov_struct="independence")
+    assert exch.converged
+    np.testing.assert_allclose(exch.params, ind.params, rtol=1e-10)
+    np.testing.assert_allclose(exch.bse, ind.bse, rtol=1e-10)

@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "report",
     "reproduce",
+    "power",
     "schemas",
 )
 

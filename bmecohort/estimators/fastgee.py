@@ -212,7 +212,9 @@ def fit_logit_gee(
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(y)]).astype(float)
     n_pairs = float(np.sum(sizes * (sizes - 1.0) / 2.0))
-    exchangeable = cov_struct == "exchangeable"
+    # with no cluster of two or more units the exchangeable correlation is not identified:
+    # the working model is then the independence one (correlation reported as 0)
+    exchangeable = cov_struct == "exchangeable" and n_pairs > 0
     max_size = float(sizes.max())
 
     beta = np.zeros(x.shape[1])

@@ -131,6 +131,24 @@ def _lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> np.nda
     return index.get_indexer(probe)
 
 
+class _RowLookup:
+    """The registry row of every read, one column at a time and only when asked for.
+
+    Indexing the whole item table per read would copy all its columns for every read
+    (about 90 MB per million reads); the rules use a few, each a take from a tiny array.
+    """
+
+    def __init__(self, table: pd.DataFrame, positions: np.ndarray) -> None:
+        self._table, self._positions = table, positions
+        self._cache: dict[str, pd.Series] = {}
+
+    def __getitem__(self, column: str) -> pd.Series:
+        if column not in self._cache:
+            values = self._table[column].to_numpy()[self._positions]
+            self._cache[column] = pd.Series(values, copy=False)
+        return self._cache[column]
+
+
 def _lesion_reads(frame: pd.DataFrame, failures: Failures, allow_within_grade: bool) -> None:
     name = "lesion_reads"
     items = item_table()
@@ -150,13 +168,13 @@ def _lesion_reads(frame: pd.DataFrame, failures: Failures, allow_within_grade: b
                      [f"site in vocabulary: not a site of {s}.{i}" for s, i in zip(
                          frame["system"][bad_site].astype(str),
                          frame["item"][bad_site].astype(str), strict=True)])
-    row = items.iloc[np.where(ok, pos, 0)]
+    row = _RowLookup(items, np.where(ok, pos, 0))
     _score_rules(frame, failures, row, ok, allow_within_grade)
     _joint_side(frame, failures, known_system)
     _slice_and_lesion(frame, failures, row, ok)
 
 
-def _score_rules(frame: pd.DataFrame, failures: Failures, row: pd.DataFrame, ok: np.ndarray,
+def _score_rules(frame: pd.DataFrame, failures: Failures, row: _RowLookup, ok: np.ndarray,
                  allow_within_grade: bool) -> None:
     name = "lesion_reads"
     score = frame["score"].to_numpy(dtype=float)
@@ -207,7 +225,7 @@ def _joint_side(frame: pd.DataFrame, failures: Failures, known_system: np.ndarra
             failures.add(name, column, frame.index[mask], [value] * int(mask.sum()), rule)
 
 
-def _slice_and_lesion(frame: pd.DataFrame, failures: Failures, row: pd.DataFrame,
+def _slice_and_lesion(frame: pd.DataFrame, failures: Failures, row: _RowLookup,
                       ok: np.ndarray) -> None:
     name = "lesion_reads"
     for column, flag, rule in (

@@ -1,0 +1,91 @@
+"""Benchmark: import time of bmecohort in a fresh interpreter.
+
+Times, each in a new ``python -c`` process (best of repeats, the interpreter's own start-up
+subtracted):
+
+* ``import bmecohort``: the flat namespace resolves names lazily, so this should load
+  nothing heavy (target: under 1 s);
+* ``import bmecohort; bmecohort.Cohort``: the first real use, which loads pandas, pandera and
+  the schemas;
+* ``import bmecohort; bmecohort.odds_ratio`` and ``bmecohort.plots``: statsmodels and
+  matplotlib.
+
+For each it records the slowest modules from ``python -X importtime`` (self plus imported
+children), so that a regression shows what grew.
+
+Usage::
+
+    python benchmarks/bench_import.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+
+from _harness import ROOT, log, recorded, target, write_result
+
+CASES = {
+    "import bmecohort": "import bmecohort",
+    "import bmecohort; bmecohort.Cohort": "import bmecohort; bmecohort.Cohort",
+    "import bmecohort; bmecohort.odds_ratio": "import bmecohort; bmecohort.odds_ratio",
+    "import bmecohort; bmecohort.plots": "import bmecohort; bmecohort.plots",
+}
+
+
+def run_once(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT.parent)
+    return time.perf_counter() - start
+
+
+def slowest_imports(code: str, top: int = 8) -> list[tuple[str, float]]:
+    """Top-level-ish modules by cumulative import time (``-X importtime``), in seconds."""
+    res = subprocess.run([sys.executable, "-X", "importtime", "-c", code], check=True,
+                         cwd=ROOT.parent, capture_output=True, text=True)
+    rows = []
+    for line in res.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if match:
+            depth = len(match.group(3)) // 2
+            rows.append((match.group(4), int(match.group(2)) / 1e6, depth))
+    # modules imported directly by the statement or by bmecohort itself (shallow levels)
+    shallow = [(name, cum) for name, cum, depth in rows if depth <= 2]
+    return sorted(shallow, key=lambda r: -r[1])[:top]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    baseline = min(run_once("pass") for _ in range(args.repeats))
+    rows = []
+    for label, code in CASES.items():
+        best = min(run_once(code) for _ in range(args.repeats))
+        row = {"case": label, "seconds": best - baseline, "with_interpreter_s": best,
+               "interpreter_s": baseline, "slowest_imports": slowest_imports(code)}
+        log(f"{label}: {row['seconds']:.3f} s (interpreter {baseline:.3f} s)")
+        rows.append(row)
+    first = rows[0]
+    profile = "\n".join(f"{name}: {sec:.3f} s" for name, sec in first["slowest_imports"])
+    targets = [target("import_time", "`import bmecohort` in a fresh interpreter",
+                      first["seconds"], 1.0, unit="s", profile=profile,
+                      reason="a heavy library is imported at module level; see the "
+                             "slowest imports.")]
+    for row in rows[1:]:
+        slowest = ", ".join(f"{name} {sec:.2f} s" for name, sec in row["slowest_imports"][:3])
+        targets.append(recorded(f"import_{row['case'].split('.')[-1].lower()}",
+                                f"`{row['case']}` in a fresh interpreter", row["seconds"],
+                                unit="s", note=f"slowest imports: {slowest}"))
+    path = write_result("import", rows, targets, notes=[
+        "seconds: best of repeats of `python -c CODE` minus the best of `python -c pass`",
+        "slowest_imports: cumulative import time of shallow modules (python -X importtime)",
+    ])
+    log(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

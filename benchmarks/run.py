@@ -1,0 +1,267 @@
+"""Run every benchmark and write the results table (``make bench``).
+
+Runs each ``benchmarks/bench_*.py`` in its own process (one after another: the machine has
+two cores and every benchmark times something), keeps its output in
+``results/logs/<name>.log``, then reads every ``results/*.json`` and writes
+
+* ``results/summary.json``: the environment, each script's run (seconds, exit code) and every
+  target: ``{id, target, measured, unit, threshold, met, profile, reason, source}``;
+* ``results/README.md``: a Markdown table of the targets (measured value, met or not), the
+  recorded measurements without a target, and, for every missed target, its profile and
+  the reason.
+
+Scripts in the harness format (``_harness.write_result``) give their targets directly; the
+GEE benchmark (``gee.json``) and the simulation benchmark (``simulate.json``) are read
+through the adapters below. Targets are issue 8's, measured on this 2-core machine as a user
+would run it (``OPENBLAS_CORETYPE`` left as the machine sets it).
+
+Usage::
+
+    python benchmarks/run.py                 # run everything, then write the table
+    python benchmarks/run.py --quick         # smaller sizes where a script offers --quick
+    python benchmarks/run.py --only course validate
+    python benchmarks/run.py --collect-only  # rebuild the table from existing results
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _harness import RESULTS, ROOT, environment, log
+
+#: Scripts that accept ``--quick``.
+QUICK = {"course", "validate"}
+#: Extra arguments per script in a full run (1M-knee GEE fits are part of issue 8).
+FULL_ARGS = {"gee": ["--million"], "simulate": ["--both"]}
+#: Hand-written analysis shown next to a missed target when the script gives no reason.
+EXPLAINED: dict[str, str] = {}
+
+
+def scripts() -> dict[str, Path]:
+    """``name -> path`` of every benchmark script (``bench_<name>.py``)."""
+    return {p.stem.removeprefix("bench_"): p for p in sorted(ROOT.glob("bench_*.py"))}
+
+
+def run_script(name: str, path: Path, *, quick: bool, timeout: float) -> dict[str, Any]:
+    """Run one script; its output goes to ``results/logs/<name>.log``."""
+    args = ["--quick"] if quick and name in QUICK else ([] if quick else FULL_ARGS.get(name,
+                                                                                      []))
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_file = logs / f"{name}.log"
+    log(f"== {name}: {' '.join([path.name, *args])}")
+    start = time.perf_counter()
+    with log_file.open("w") as out:
+        try:
+            code = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, stdout=out,
+                                  stderr=subprocess.STDOUT, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            code = None
+    seconds = time.perf_counter() - start
+    log(f"   {name}: {seconds:.0f} s, exit {code}")
+    return {"script": path.name, "args": args, "seconds": seconds, "returncode": code,
+            "log": str(log_file.relative_to(ROOT))}
+
+
+# --- adapters for results not in the harness format ------------------------------------------
+def gee_targets(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 8's GEE target from ``gee.json``: 100,000 knees in 50,000 persons."""
+    rows = [r for r in data.get("results", []) if r.get("knees") == 100_000
+            and r.get("cov_struct") == "exchangeable"]
+    if not rows:
+        return []
+    row = rows[0]
+    out = []
+    speedup = row.get("speedup_vs_geepack")
+    if speedup is not None:
+        out.append({
+            "id": "gee_100k_speedup", "unit": "x", "threshold": 2.0, "higher_is_better": True,
+            "target": "clustered logistic regression (GEE, exchangeable) vs R geepack, "
+                      "100,000 knees in 50,000 persons",
+            "measured": float(speedup), "met": bool(speedup >= 2.0), "profile": None,
+            "reason": None if speedup >= 2.0 else "see gee.md"})
+    if "fast_vs_geepack_coef" in row:
+        coef, se = row["fast_vs_geepack_coef"], row["fast_vs_geepack_se"]
+        out.append({
+            "id": "gee_100k_agreement", "unit": "rel. diff", "threshold": 1e-6,
+            "higher_is_better": False,
+            "target": "same estimates as geepack (1e-6) and robust errors (1e-4), 100,000 "
+                      f"knees (robust SE diff {se:.1g})",
+            "measured": float(coef), "met": bool(coef < 1e-6 and se < 1e-4), "profile": None,
+            "reason": None})
+    for r in data.get("results", []):
+        for key, label in (("fast_s", "fast GEE"), ("statsmodels_s", "bare statsmodels GEE"),
+                           ("geepack_s", "R geepack")):
+            if r.get(key) is not None:
+                out.append(_recorded(f"gee_{r['knees']}_{r['cov_struct']}_{key}",
+                                     f"{label}, {r['cov_struct']}, {r['knees']:,} knees",
+                                     r[key], "s"))
+    return out
+
+
+def simulate_targets(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 3's simulation benchmark, recorded (no threshold)."""
+    out = []
+    for r in data.get("results", []):
+        label = (f"generate {r['participants']:,} knee participants ({r['knees']} knees, "
+                 f"{r['lesion_reads']:,} reads)")
+        out.append(_recorded(f"simulate_{r['participants']}_{r['knees']}", label,
+                             r["cohort_s"], "s",
+                             note=f"tables only {r['generate_s']:.2f} s; peak "
+                                  f"{r['cohort_peak_mb']:.0f} MB (tracemalloc), tables "
+                                  f"{r['tables_mb']:.0f} MB"))
+    return out
+
+
+ADAPTERS = {"gee": gee_targets, "simulate": simulate_targets}
+
+
+def _recorded(id: str, description: str, value: float, unit: str,
+              note: str | None = None) -> dict[str, Any]:
+    return {"id": id, "target": description, "measured": float(value), "unit": unit,
+            "threshold": None, "higher_is_better": None, "met": None, "profile": None,
+            "reason": note}
+
+
+def collect() -> list[dict[str, Any]]:
+    """Every target of every result file, tagged with its source file."""
+    rows = []
+    for path in sorted(RESULTS.glob("*.json")):
+        if path.name == "summary.json":
+            continue
+        data = json.loads(path.read_text())
+        name = path.stem
+        targets = data.get("targets") if "targets" in data else ADAPTERS.get(
+            name, lambda d: [])(data)
+        for row in targets or []:
+            row = dict(row)
+            row["source"] = path.name
+            if not row.get("met", True) and not row.get("reason"):
+                row["reason"] = EXPLAINED.get(row["id"])
+            rows.append(row)
+    return rows
+
+
+# --- the table --------------------------------------------------------------------------------
+def _value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "bool":
+        return "yes" if value >= 1 else "no"
+    if unit == "s":
+        return f"{value:.3g} s"
+    if unit == "x":
+        return f"{value:.3g}x"
+    return f"{value:.2g} {unit}"
+
+
+def _threshold(row: dict[str, Any]) -> str:
+    if row["threshold"] is None:
+        return "–"
+    sign = ">=" if row.get("higher_is_better") else "<"
+    return f"{sign} {_value(row['threshold'], row['unit'])}"
+
+
+def _met(row: dict[str, Any]) -> str:
+    if row["met"] is None:
+        return "recorded"
+    return "met" if row["met"] else "**missed**"
+
+
+def markdown(targets: list[dict[str, Any]], runs: dict[str, Any], env: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `make bench` (`benchmarks/run.py`) on "
+        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}: "
+        f"{env['cpus']} CPUs, Python {env['python']}, numpy {env['numpy']}, pandas "
+        f"{env['pandas']}, pandera {env.get('pandera')}, BLAS "
+        f"{', '.join(env.get('blas') or [])}, OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}.",
+        "Times are the best of several runs unless stated; the machine is shared, so single "
+        "runs vary by 10-30%. Each source file holds every measurement behind its rows.",
+        "",
+        "## Targets (issue 8)",
+        "",
+        "| target | measured | target value | status | source |",
+        "|---|---:|---:|---|---|",
+    ]
+    goals = [t for t in targets if t["threshold"] is not None]
+    for t in goals:
+        lines.append(f"| {t['target']} | {_value(t['measured'], t['unit'])} | "
+                     f"{_threshold(t)} | {_met(t)} | {t['source']} |")
+    info = [t for t in targets if t["threshold"] is None]
+    if info:
+        lines += ["", "## Recorded measurements (no target)", "",
+                  "| measurement | value | note | source |", "|---|---:|---|---|"]
+        for t in info:
+            lines.append(f"| {t['target']} | {_value(t['measured'], t['unit'])} | "
+                         f"{t.get('reason') or ''} | {t['source']} |")
+    missed = [t for t in goals if t["met"] is False]
+    if missed:
+        lines += ["", "## Missed targets: why", ""]
+        for t in missed:
+            lines += [f"### {t['target']}", "",
+                      f"Measured {_value(t['measured'], t['unit'])} against "
+                      f"{_threshold(t)}.", "", t.get("reason") or "No reason recorded.", ""]
+            if t.get("profile"):
+                lines += ["Profile:", "", "```", t["profile"], "```", ""]
+    if runs:
+        lines += ["", "## Scripts run", "", "| script | arguments | seconds | exit |",
+                  "|---|---|---:|---:|"]
+        for run in runs.values():
+            lines.append(f"| {run['script']} | {' '.join(run['args'])} | "
+                         f"{run['seconds']:.0f} | {run['returncode']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes where a script offers --quick; no extra sizes")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these scripts")
+    parser.add_argument("--skip", nargs="+", metavar="NAME", default=[],
+                        help="do not run these scripts (their old results still count)")
+    parser.add_argument("--collect-only", action="store_true",
+                        help="run nothing; rebuild summary.json and README.md")
+    parser.add_argument("--timeout", type=float, default=3600,
+                        help="seconds before a script is stopped (default: 3600)")
+    args = parser.parse_args()
+    available = scripts()
+    unknown = sorted((set(args.only or []) | set(args.skip)) - set(available))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; available: {sorted(available)}")
+    runs: dict[str, Any] = {}
+    if not args.collect_only:
+        chosen = [n for n in available if (not args.only or n in args.only)
+                  and n not in args.skip]
+        for name in chosen:
+            runs[name] = run_script(name, available[name], quick=args.quick,
+                                    timeout=args.timeout)
+    summary_path = RESULTS / "summary.json"
+    if summary_path.exists() and not runs:
+        runs = json.loads(summary_path.read_text()).get("scripts", {})
+    elif summary_path.exists():
+        previous = json.loads(summary_path.read_text()).get("scripts", {})
+        runs = {**previous, **runs}
+    targets = collect()
+    env = environment()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    summary_path.write_text(json.dumps({"environment": env, "scripts": runs,
+                                        "targets": targets}, indent=2) + "\n")
+    (RESULTS / "README.md").write_text(markdown(targets, runs, env))
+    failed = [n for n, r in runs.items() if r["returncode"] != 0]
+    missed = [t["id"] for t in targets if t["met"] is False]
+    log(f"wrote {summary_path} and README.md: {len(targets)} rows, missed {missed or 'none'}"
+        + (f"; scripts failed: {failed}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
