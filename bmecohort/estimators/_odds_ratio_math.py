@@ -4,7 +4,10 @@ Private numerical core of :mod:`bmecohort.estimators.twobytwo` and
 :mod:`bmecohort.estimators.reconstruct`. Cells are named as in the rest of the package:
 ``a`` exposed cases, ``b`` exposed non-cases, ``c`` unexposed cases, ``d`` unexposed
 non-cases. Conditional on the margins, ``a`` follows Fisher's noncentral hypergeometric
-distribution (:data:`scipy.stats.nchypergeom_fisher`) with the odds ratio as noncentrality.
+distribution with the odds ratio as noncentrality. Its probabilities are computed in log space
+as R's ``fisher.test`` does (``dnhyper``): scipy's ``nchypergeom_fisher`` (BiasedUrn) aborts
+the whole process for some tables at the extreme odds ratios a root search visits (seen
+here: SIGABRT inside ``_pmf1``).
 """
 
 from __future__ import annotations
@@ -42,10 +45,12 @@ def _lower_midp(a: int, b: int, c: int, d: int) -> Callable[[float], float]:
     """``psi -> P(X < a) + P(X = a) / 2`` under odds ratio ``psi`` (decreasing in psi)."""
     support, total, m1, n1 = _support(a, b, c, d)
     below, at = support < a, support == a
+    # log of C(m1, x) C(total - m1, n1 - x): the central hypergeometric weights
+    log_dc = stats.hypergeom.logpmf(support, total, m1, n1)
 
     def midp(log_psi: float) -> float:
-        pmf = stats.nchypergeom_fisher.pmf(support, total, m1, n1, np.exp(log_psi))
-        pmf = pmf / pmf.sum()  # guard against BiasedUrn's 1e-12 accuracy drift
+        log_w = log_dc + log_psi * support
+        pmf = np.exp(log_w - special.logsumexp(log_w))
         return float(pmf[below].sum() + 0.5 * pmf[at].sum())
 
     return midp
