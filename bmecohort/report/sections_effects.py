@@ -243,12 +243,15 @@ def reproduction_section(ctx: Context) -> Section:
         matched = (f" {yes} of the {int(judged.sum())} rows with a published value were "
                    f"matched; {int((~judged).sum())} rows have no published value to "
                    f"compare.")
-    widths = tuple("1fr" if c in ("paper", "statistic", "basis") else "auto"
-                   for c in frame.columns)
+    # the paper heads its rows (a group row) so that the statistic gets the width
+    group = "paper" if "paper" in frame.columns else None
+    shown_columns = [c for c in frame.columns if c != group]
+    widths = tuple({"statistic": "2fr", "basis": "1fr"}.get(c, "auto")
+                   for c in shown_columns)
     return Section("reproductions", title, (
         Paragraph(f"Published statistics recomputed by analyses/ from the counts the papers "
                   f"report or from data simulated to match them ({path.as_posix()})."
                   + matched),
         ReportTable(frame.rename(columns=str.capitalize), "Published vs reproduced statistics",
-                    widths=widths),
+                    widths=widths, group=group.capitalize() if group else None),
     ))
