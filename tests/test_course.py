@@ -156,7 +156,7 @@ def _bone_cohort() -> Cohort:
                "pisiform": (1, np.nan, 1)}
     rows = [{"participant_id": "r1", "visit": v, "side": "R", "bone": bone, "reader": "A",
              "bme": score}
-            for bone, scores in courses.items() for v, score in zip((0, 4, 12), scores)]
+            for bone, scores in courses.items() for v, score in zip((0, 4, 12), scores, strict=True)]
     return Cohort(pd.DataFrame({"participant_id": ["r1"], "sex": ["M"], "age": [50.0]}),
                   pd.DataFrame({"participant_id": "r1", "visit": [0, 4, 12]}),
                   ra_bones=pd.DataFrame(rows))
@@ -164,7 +164,7 @@ def _bone_cohort() -> Cohort:
 
 def test_bone_course_by_hand():
     course = lesion_course(lesion_status(_bone_cohort(), unit="bone"))
-    got = dict(zip(course.table["bone"].astype(str), course.table["course"].astype(str)))
+    got = dict(zip(course.table["bone"].astype(str), course.table["course"].astype(str), strict=True))
     assert got == {"radius": "persistent", "ulna": "resolved", "scaphoid": "resolved",
                    "lunate": "relapsing", "capitate": "absent", "hamate": "incident"}
     assert course.accounting.n_excluded == 1
