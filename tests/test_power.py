@@ -252,6 +252,7 @@ def test_single_unit_clusters_fall_back_to_independence():
     frame = pd.DataFrame({"y": y, "x": x, "g": np.arange(300)})
     reference = logistic(frame, outcome="y", exposures="x", cluster="g",
                          cov_struct="independence").summary().iloc[0]
+    assert single.estimate == pytest.approx(float(reference["estimate"]), rel=1e-8)
     _close(single, reference)
 
 
