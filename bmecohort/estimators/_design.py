@@ -18,9 +18,18 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from .._checks import describe_rows
+from .._columns import EVENTS, TERM, N
 from ..exceptions import AnalysisInputError
 
-__all__ = ["INTERCEPT", "Design", "as_names", "build_design", "trend_design", "wald"]
+__all__ = [
+    "INTERCEPT",
+    "Design",
+    "as_names",
+    "build_design",
+    "term_rows",
+    "trend_design",
+    "wald",
+]
 
 #: Name of the intercept term.
 INTERCEPT = "Intercept"
@@ -234,3 +243,17 @@ def wald(coef: np.ndarray, se: np.ndarray, alpha: float) -> dict[str, np.ndarray
             "ci_upper": np.exp(coef + z * se),
             "p_value": 2.0 * ndtr(-np.abs(coef / se)),
         }
+
+
+def term_rows(design: Design, rows: Mapping[str, Mapping[str, float]],
+              trend: Mapping[str, float], *, n: int, events: int) -> list[dict[str, Any]]:
+    """Summary rows in model order: each column's terms, then its trend row if tested.
+
+    ``rows`` maps a term to its ``estimate, ci_lower, ...`` values; every row gets the
+    model's ``n`` and ``events``.
+    """
+    out: list[dict[str, Any]] = []
+    for column, terms in design.groups.items():
+        names = list(terms) + ([f"{column} (trend)"] if column in trend else [])
+        out += [{TERM: t, **rows[t], N: n, EVENTS: events} for t in names]
+    return out

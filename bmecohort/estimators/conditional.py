@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .._checks import prepare
-from .._columns import EVENTS, P_VALUE, TERM, N
+from .._columns import EVENTS, P_VALUE, N
 from ..exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 from ..results import Accounting, summary_frame
-from ._design import Design, as_names, build_design, trend_design, wald
+from ._design import Design, as_names, build_design, term_rows, trend_design, wald
 from .regression import COEF, SE, RegressionResult
 
 __all__ = ["conditional_logistic"]
@@ -217,10 +217,7 @@ def conditional_logistic(
             notes.append((ConvergenceWarning,
                           f"trend model for {exposure}: the maximisation did not converge."))
     events = int(y.sum())
-    table_rows = []
-    for column, terms in design.groups.items():
-        names = list(terms) + ([f"{column} (trend)"] if column in p_trend else [])
-        table_rows += [{TERM: t, **rows[t], N: len(y), EVENTS: events} for t in names]
+    table_rows = term_rows(design, rows, p_trend, n=len(y), events=events)
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,

@@ -23,7 +23,15 @@ from .._checks import prepare
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ..exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 from ..results import Accounting, Result, ScalarResult, result, summary_frame
-from ._design import INTERCEPT, Design, as_names, build_design, trend_design, wald
+from ._design import (
+    INTERCEPT,
+    Design,
+    as_names,
+    build_design,
+    term_rows,
+    trend_design,
+    wald,
+)
 from .fastgee import fit_logit_gee
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
@@ -568,10 +576,7 @@ def logistic(
             if not trend_fit.converged:
                 notes.append((ConvergenceWarning,
                               f"trend model for {column}: the fit did not converge."))
-    table_rows = []
-    for column, terms in design.groups.items():
-        names = list(terms) + ([f"{column} (trend)"] if column in p_trend else [])
-        table_rows += [{TERM: t, **rows[t], N: len(y), EVENTS: events} for t in names]
+    table_rows = term_rows(design, rows, p_trend, n=len(y), events=events)
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
