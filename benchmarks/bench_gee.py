@@ -4,8 +4,8 @@ Simulates knee cohorts (two knees per person, a person random effect so that the
 truly correlated), fits ``pain ~ bml + age + female`` clustered by person with an
 exchangeable and an independence working correlation, times
 
-* ``fast``: :func:`bmecohort.estimators.fastgee.fit_logit_gee` (the solver alone),
-* ``logistic``: :func:`bmecohort.estimators.regression.logistic` end to end (input checks,
+* ``fast``: :func:`bmecohort.estimators.regression.fastgee.fit_logit_gee` (the solver alone),
+* ``logistic``: :func:`bmecohort.estimators.regression.logit` end to end (input checks,
   design matrix, separation checks, result object), on the fast path,
 * ``statsmodels``: bare ``statsmodels.GEE(...).fit()`` with the same estimators
   (``ddof_scale=0``) and tolerance,
@@ -40,8 +40,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from bmecohort.estimators.fastgee import fit_logit_gee  # noqa: E402
-from bmecohort.estimators.regression import logistic  # noqa: E402
+from bmecohort.estimators.regression.fastgee import fit_logit_gee  # noqa: E402
+from bmecohort.estimators.regression.logit import logistic  # noqa: E402
 
 TERMS = ("Intercept", "bml", "age", "female")
 R_SCRIPT = r"""

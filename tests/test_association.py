@@ -24,14 +24,14 @@ from scipy.stats import norm
 from statsmodels.stats.contingency_tables import Table2x2
 
 from bmecohort._columns import SUMMARY_COLUMNS_WITH_COUNTS
-from bmecohort.estimators.association import odds_ratio, risk_difference, risk_ratio
-from bmecohort.estimators.rate_ratio import rate_ratio_from_counts
-from bmecohort.estimators.twobytwo import (
+from bmecohort.estimators.association.rate_ratio import rate_ratio_from_counts
+from bmecohort.estimators.association.twobytwo import (
     COUNT_NAMES,
     odds_ratio_from_counts,
     risk_difference_from_counts,
     risk_ratio_from_counts,
 )
+from bmecohort.estimators.association.unit_level import odds_ratio, risk_difference, risk_ratio
 from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "association"

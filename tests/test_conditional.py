@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bmecohort.estimators.conditional import conditional_logistic
+from bmecohort.estimators.regression.conditional import conditional_logistic
 from bmecohort.exceptions import AnalysisInputError, SeparationWarning
 
 REF = Path(__file__).parent / "reference" / "regression"

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from bmecohort.estimators.fastgee import fit_logit_gee
+from bmecohort.estimators.regression.fastgee import fit_logit_gee
 from bmecohort.exceptions import AnalysisInputError
 
 REF = Path(__file__).parent / "reference" / "regression"

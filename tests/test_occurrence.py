@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from bmecohort._columns import SUMMARY_COLUMNS_WITH_COUNTS
-from bmecohort.estimators.occurrence import incidence, proportion, resolution
+from bmecohort.estimators.occurrence.proportions import incidence, proportion, resolution
 from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "occurrence"

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from bmecohort import Cohort, lesion_course, lesion_status, transitions
-from bmecohort.estimators.association import odds_ratio
-from bmecohort.estimators.survival import aalen_johansen, kaplan_meier
+from bmecohort.estimators.association.unit_level import odds_ratio
+from bmecohort.estimators.survival.curves import aalen_johansen, kaplan_meier
 from bmecohort.exceptions import AnalysisInputError
 from bmecohort.plots import (
     CHANGE_COLORS,

@@ -13,8 +13,8 @@ import pytest
 import bmecohort
 from bmecohort import designs as published
 from bmecohort.cohort import Cohort
-from bmecohort.estimators.regression import logistic
-from bmecohort.estimators.twobytwo import odds_ratio_from_counts
+from bmecohort.estimators.association.twobytwo import odds_ratio_from_counts
+from bmecohort.estimators.regression.logit import logistic
 from bmecohort.exceptions import AnalysisInputError, SeparationWarning, SmallCellWarning
 from bmecohort.power import (
     DESIGNS,

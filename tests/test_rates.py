@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bmecohort.estimators.rates import incidence_rate, poisson_rate
+from bmecohort.estimators.occurrence.rates import incidence_rate, poisson_rate
 from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "occurrence"

@@ -15,8 +15,8 @@ import warnings
 import pytest
 
 from bmecohort._columns import SUMMARY_COLUMNS_WITH_COUNTS
-from bmecohort.estimators.reconstruct import reconstruct_2x2
-from bmecohort.estimators.twobytwo import COUNT_NAMES, odds_ratio_from_counts
+from bmecohort.estimators.association.reconstruct import reconstruct_2x2
+from bmecohort.estimators.association.twobytwo import COUNT_NAMES, odds_ratio_from_counts
 from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
 
 FELSON_2003 = (27, 48, 12, 136)

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bmecohort.estimators import regression
-from bmecohort.estimators.fastgee import fit_logit_gee
-from bmecohort.estimators.regression import RegressionResult, logistic
+from bmecohort.estimators.regression import logit as regression
+from bmecohort.estimators.regression.fastgee import fit_logit_gee
+from bmecohort.estimators.regression.logit import RegressionResult, logistic
 from bmecohort.exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 
 REF = Path(__file__).parent / "reference" / "regression"

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from bmecohort._columns import SUMMARY_COLUMNS_WITH_COUNTS
-from bmecohort.estimators.stratified import (
+from bmecohort.estimators.association.stratified import (
     POOLED_TERM,
     mantel_haenszel,
     mantel_haenszel_from_counts,
 )
-from bmecohort.estimators.twobytwo import COUNT_NAMES
+from bmecohort.estimators.association.twobytwo import COUNT_NAMES
 from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "association"

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from bmecohort._columns import SUMMARY_COLUMNS
-from bmecohort.estimators.interval_censored import interval_censored
-from bmecohort.estimators.survival import aalen_johansen, cox, kaplan_meier
-from bmecohort.estimators.time_to_event import time_to_event
+from bmecohort.estimators.survival.curves import aalen_johansen, cox, kaplan_meier
+from bmecohort.estimators.survival.event_times import time_to_event
+from bmecohort.estimators.survival.interval_fits import interval_censored
 from bmecohort.exceptions import AnalysisInputError
 
 REF = Path(__file__).parent / "reference" / "survival"
@@ -216,7 +216,7 @@ def test_cox_cluster_robust_matches_coxph(dataset: str) -> None:
 
 def test_efron_score_residuals_sum_to_the_score() -> None:
     """At the estimate the Efron score residuals sum to zero, column by column."""
-    from bmecohort.estimators._efron import efron_score_residuals
+    from bmecohort.estimators.survival._efron import efron_score_residuals
 
     data = COX.query("dataset == 'tied'")
     got = cox(data, duration="time", event="status", covariates=["x", "z"])

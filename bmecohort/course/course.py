@@ -71,7 +71,7 @@ class LesionCourse(Result):
         clustered in participants) when a participant contributes several units, Wilson
         otherwise.
         """
-        from ..estimators.occurrence import share_interval
+        from ..estimators.occurrence.proportions import share_interval
 
         rows = []
         for present, courses in ((True, COURSES[:3]), (False, COURSES[3:])):

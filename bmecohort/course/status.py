@@ -80,7 +80,7 @@ class LesionStatus(Result):
         Wilson otherwise; see ``interval``), p_value (None), n (units read), events (units
         with a lesion), ``interval``.
         """
-        from ..estimators.occurrence import share_interval
+        from ..estimators.occurrence.proportions import share_interval
 
         read = self.table[self.table[PRESENT].notna()]
         rows = []

@@ -99,7 +99,7 @@ class Transitions(Result):
         both visits), events (units in the class), plus ``visit_from``, ``visit_to``,
         ``change``, ``interval``.
         """
-        from ..estimators.occurrence import share_interval
+        from ..estimators.occurrence.proportions import share_interval
 
         known = self.table[self.table[CHANGE].notna()]
         rows = []

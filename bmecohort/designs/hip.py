@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._columns import PARTICIPANT
 from ..cohort import Cohort
-from ..estimators.association import odds_ratio
+from ..estimators.association.unit_level import odds_ratio
 from ..results import Accounting
 from ._frames import Exclusions, add_participants, as_object_keys
 from ._result import DesignResult, design_table

@@ -16,11 +16,11 @@ import pandas as pd
 from .._columns import PARTICIPANT, PRESENT_FROM, PRESENT_TO, SCORE_FROM, SIDE, VISIT
 from ..cohort import Cohort
 from ..course import lesion_status, transitions
-from ..estimators.association import odds_ratio
-from ..estimators.conditional import conditional_logistic
-from ..estimators.occurrence import incidence, resolution
-from ..estimators.regression import logistic
-from ..estimators.stratified import mantel_haenszel
+from ..estimators.association.stratified import mantel_haenszel
+from ..estimators.association.unit_level import odds_ratio
+from ..estimators.occurrence.proportions import incidence, resolution
+from ..estimators.regression.conditional import conditional_logistic
+from ..estimators.regression.logit import logistic
 from ..exceptions import AnalysisInputError
 from ..results import Accounting
 from ._frames import (

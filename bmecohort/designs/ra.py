@@ -10,9 +10,9 @@ import pandas as pd
 from .._columns import PARTICIPANT, SIDE
 from ..cohort import Cohort
 from ..course import lesion_course, lesion_status
-from ..estimators.association import odds_ratio
-from ..estimators.regression import logistic
-from ..estimators.stratified import mantel_haenszel
+from ..estimators.association.stratified import mantel_haenszel
+from ..estimators.association.unit_level import odds_ratio
+from ..estimators.regression.logit import logistic
 from ..results import Accounting
 from ._frames import Exclusions, as_object_keys, at_visit
 from ._result import DesignResult, design_table

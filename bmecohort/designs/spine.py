@@ -8,8 +8,8 @@ import pandas as pd
 
 from .._columns import PARTICIPANT
 from ..cohort import Cohort
-from ..estimators.association import odds_ratio
-from ..estimators.regression import logistic
+from ..estimators.association.unit_level import odds_ratio
+from ..estimators.regression.logit import logistic
 from ..results import Accounting
 from ..scoring import MSASSS_CORNERS
 from ._frames import Exclusions, as_object_keys, at_visit

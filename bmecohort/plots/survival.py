@@ -81,9 +81,9 @@ def survival_plot(
     Parameters
     ----------
     results : result, sequence or mapping of results
-        :class:`~bmecohort.estimators.survival.KaplanMeierResult`,
-        :class:`~bmecohort.estimators.survival.CumulativeIncidenceResult` or a Turnbull
-        :class:`~bmecohort.estimators.interval_censored.IntervalCensoredResult`; a mapping
+        :class:`~bmecohort.estimators.survival.curves.KaplanMeierResult`,
+        :class:`~bmecohort.estimators.survival.curves.CumulativeIncidenceResult` or a Turnbull
+        :class:`~bmecohort.estimators.survival.interval_fits.IntervalCensoredResult`; a mapping
         ``label -> result`` names the curves. The curves are drawn from each result's
         ``table`` as they are.
     ax : matplotlib.axes.Axes or None, default=None
@@ -114,7 +114,7 @@ def survival_plot(
     -----
     With visits months apart, an event is only known to lie between two visits (interval
     censoring); a Kaplan-Meier curve drawn from the midpoint or upper-bound convention of
-    :func:`~bmecohort.estimators.time_to_event.time_to_event` shows that convention, not the
+    :func:`~bmecohort.estimators.survival.event_times.time_to_event` shows that convention, not the
     exact times. Say which in the caption.
     """
     curves = _curves(results)

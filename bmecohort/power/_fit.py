@@ -1,7 +1,7 @@
 """One replicate's fit: a logit GEE odds ratio with every way it can fail named.
 
 A power replicate must take milliseconds, so the built-in designs fit the marginal logistic
-model with bmecohort's vectorised GEE solver (:func:`bmecohort.estimators.fastgee.
+model with bmecohort's vectorised GEE solver (:func:`bmecohort.estimators.regression.fastgee.
 fit_logit_gee`, the solver :func:`bmecohort.logistic` uses for clustered data) on a minimal
 design matrix, and turn the caveats :func:`bmecohort.logistic` would warn about (no events,
 a zero cell, non-convergence) into a :class:`FitFailure` whose reason the power analysis
@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..estimators._design import wald
-from ..estimators.fastgee import fit_logit_gee
+from ..estimators.regression._design import wald
+from ..estimators.regression.fastgee import fit_logit_gee
 
 __all__ = ["FitFailure", "ReplicateEstimate", "gee_odds_ratio"]
 

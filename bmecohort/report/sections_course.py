@@ -9,8 +9,8 @@ import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE
 from ..course import LesionStatus, lesion_course, lesion_status, transitions
-from ..estimators.survival import kaplan_meier
-from ..estimators.time_to_event import time_to_event
+from ..estimators.survival.curves import kaplan_meier
+from ..estimators.survival.event_times import time_to_event
 from ..plots import course_plot, prevalence_plot, survival_plot, transition_plot
 from ..plots._style import format_count
 from ..results import Accounting
@@ -183,7 +183,7 @@ def time_to_event_section(ctx: Context) -> Section:
         "Kaplan-Meier curves below place each event at the midpoint of its interval, an "
         "approximation that is close when visits are frequent relative to the event rate; "
         "estimates at the scheduled visits are the least affected. For an analysis that "
-        "uses the intervals as they are, see bmecohort.estimators.interval_censored "
+        "uses the intervals as they are, see bmecohort.estimators.survival.interval_fits "
         "(Turnbull's non-parametric estimate or a Weibull model). Time is measured from "
         "each knee's baseline visit; numbers at risk are under each plot's axis.")]
     results: list[tuple[str, Any]] = []

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 from scipy.special import expit
 
-from ..exceptions import AnalysisInputError
+from ...exceptions import AnalysisInputError
 
 __all__ = ["FastGEEFit", "fit_logit_gee"]
 

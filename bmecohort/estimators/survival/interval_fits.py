@@ -4,7 +4,7 @@ An MRI lesion is only known to have appeared between two visits. lifelines fits 
 ``KaplanMeierFitter.fit_interval_censoring`` (Turnbull's non-parametric maximum likelihood
 estimate, NPMLE) and ``WeibullAFTFitter.fit_interval_censoring`` (parametric, with
 covariates). This module wraps both with the half-open ``(lower, upper]`` intervals of
-:func:`~bmecohort.estimators.time_to_event.time_to_event`.
+:func:`~bmecohort.estimators.survival.event_times.time_to_event`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter, WeibullAFTFitter
 
-from .._checks import check_alpha, describe_rows, prepare
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
-from ..exceptions import AnalysisInputError
-from ..results import Accounting, CurveResult, result, summary_frame
+from ..._checks import check_alpha, describe_rows, prepare
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
+from ...exceptions import AnalysisInputError
+from ...results import Accounting, CurveResult, result, summary_frame
 from ._lifelines import TIME, check_numeric, check_times, run_lifelines, unit_of
 
 __all__ = ["ESTIMATE_MAX", "ESTIMATE_MIN", "IntervalCensoredResult", "interval_censored"]
@@ -147,7 +147,7 @@ def interval_censored(
     ----------
     data : pandas.DataFrame
         One row per unit (e.g. from
-        :func:`~bmecohort.estimators.time_to_event.time_to_event`); never modified.
+        :func:`~bmecohort.estimators.survival.event_times.time_to_event`); never modified.
     lower : str
         Last time known event-free, ``>= 0`` (0: the event happened by ``upper``).
     upper : str

@@ -2,7 +2,7 @@
 
 :func:`logistic` wraps statsmodels' GLM (no clustering) and GEE (robust sandwich errors) and
 firthmodels' Firth-penalised logistic regression, with bmecohort's fast vectorised GEE
-(:mod:`bmecohort.estimators.fastgee`) for the common clustered design. Every fit returns a
+(:mod:`bmecohort.estimators.regression.fastgee`) for the common clustered design. Every fit returns a
 :class:`RegressionResult`: odds ratios per model term, the denominators, what was excluded and
 why, and any statistical caveat (separation, non-convergence) as a warning that is also
 recorded on the result.
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .._checks import prepare
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ..exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
-from ..results import Accounting, Result, ScalarResult, result, summary_frame
+from ..._checks import prepare
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
+from ...results import Accounting, Result, ScalarResult, result, summary_frame
 from ._design import (
     INTERCEPT,
     Design,
@@ -450,7 +450,7 @@ def logistic(
     alpha : float, default=0.05
         One minus the confidence level.
     engine : {"auto", "statsmodels", "fast"}, default="auto"
-        GEE solver: bmecohort's vectorised :func:`~bmecohort.estimators.fastgee.
+        GEE solver: bmecohort's vectorised :func:`~bmecohort.estimators.regression.fastgee.
         fit_logit_gee` (``"fast"``, chosen by ``"auto"``) or statsmodels' GEE.
         Both give the same estimates (geepack's estimators).
     cov_type : {"robust", "bias_reduced"}, default="robust"
@@ -481,7 +481,7 @@ def logistic(
     on the log-odds scale, :math:`e^{\\hat\\beta \\pm z_{1-\\alpha/2} \\widehat{se}}`,
     matching R's ``glm`` + ``confint.default``. With ``cluster`` the GEE estimators are
     geepack's (``geeglm``, ``std.err = "san.se"``); see
-    :func:`~bmecohort.estimators.fastgee.fit_logit_gee`. GEE assumes missingness
+    :func:`~bmecohort.estimators.regression.fastgee.fit_logit_gee`. GEE assumes missingness
     independent of the outcome given the covariates (complete cases are used), and many
     clusters (the sandwich is biased downwards with fewer than about 40). Firth's estimates
     maximise :math:`\\ell(\\beta) + \\tfrac12 \\log|I(\\beta)|` (firthmodels; equal to R

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import prepare
-from .._columns import EVENTS, P_VALUE, N
-from ..exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
-from ..results import Accounting, summary_frame
+from ..._checks import prepare
+from ..._columns import EVENTS, P_VALUE, N
+from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
+from ...results import Accounting, summary_frame
 from ._design import Design, as_names, build_design, term_rows, trend_design, wald
-from .regression import COEF, SE, RegressionResult
+from .logit import COEF, SE, RegressionResult
 
 __all__ = ["conditional_logistic"]
 

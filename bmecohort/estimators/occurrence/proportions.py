@@ -19,16 +19,16 @@ from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.proportion import proportion_confint
 
-from .._checks import check_alpha, describe_rows, require_columns
-from .._columns import (
+from ..._checks import check_alpha, describe_rows, require_columns
+from ..._columns import (
     PARTICIPANT,
     PRESENT_FROM,
     PRESENT_TO,
     VISIT_FROM,
     VISIT_TO,
 )
-from ..exceptions import AnalysisInputError, SmallCellWarning
-from ..results import Accounting, ScalarResult, result
+from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...results import Accounting, ScalarResult, result
 
 __all__ = [
     "IncidenceResult",
@@ -192,7 +192,7 @@ def proportion(
 
     Examples
     --------
-    >>> from bmecohort.estimators.occurrence import proportion
+    >>> from bmecohort.estimators.occurrence.proportions import proportion
     >>> round(proportion(33, 234, method="exact").ci_upper, 4)  # Davies-Tuck 2010
     0.1923
     """
@@ -500,7 +500,7 @@ incidence.__doc__ = (incidence.__doc__ or "") + _SHARED_DOC + """
     Examples
     --------
     >>> import pandas as pd
-    >>> from bmecohort.estimators.occurrence import incidence
+    >>> from bmecohort.estimators.occurrence.proportions import incidence
     >>> table = pd.DataFrame({
     ...     "participant_id": [1, 2, 3, 4], "visit_from": 0, "visit_to": 24,
     ...     "present_from": [False, False, False, True],
@@ -512,7 +512,7 @@ resolution.__doc__ = (resolution.__doc__ or "") + _SHARED_DOC + """
     Examples
     --------
     >>> import pandas as pd
-    >>> from bmecohort.estimators.occurrence import resolution
+    >>> from bmecohort.estimators.occurrence.proportions import resolution
     >>> table = pd.DataFrame({
     ...     "participant_id": [1, 2, 3], "visit_from": 0, "visit_to": 24,
     ...     "present_from": [True, True, False], "present_to": [False, True, False]})

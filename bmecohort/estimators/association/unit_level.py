@@ -1,6 +1,6 @@
 """Odds ratio, risk ratio and risk difference from unit-level data, optionally clustered.
 
-Data-level front ends of :mod:`bmecohort.estimators.twobytwo`: a DataFrame with one row per
+Data-level front ends of :mod:`bmecohort.estimators.association.twobytwo`: a DataFrame with one row per
 unit (e.g. knee), a binary ``exposure`` and a binary ``outcome`` column. Rows missing either
 are excluded and counted. With ``cluster=`` (e.g. ``"participant_id"``: two knees per
 person) the crude point estimate is kept and the interval and p-value come from a
@@ -18,10 +18,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import special
 
-from .._checks import check_alpha, prepare
-from ..exceptions import AnalysisInputError, ConvergenceWarning, SmallCellWarning
-from ..results import Accounting
-from ._twobytwo_table import (
+from ..._checks import check_alpha, prepare
+from ...exceptions import AnalysisInputError, ConvergenceWarning, SmallCellWarning
+from ...results import Accounting
+from ._table import (
     OddsRatioResult,
     RiskDifferenceResult,
     RiskRatioResult,
@@ -173,7 +173,7 @@ def odds_ratio(
     outcome : str
         Binary column; 1 = case.
     method : {"woolf", "exact", "midp", "cornfield"}, default="woolf"
-        Interval method, see :func:`~bmecohort.estimators.twobytwo.odds_ratio_from_counts`.
+        Interval method, see :func:`~bmecohort.estimators.association.twobytwo.odds_ratio_from_counts`.
     alpha : float, default=0.05
         One minus the confidence level.
     zero_correction : {None, "haldane"}, default=None
@@ -209,7 +209,7 @@ def odds_ratio(
     Notes
     -----
     Formulas and references are in
-    :func:`~bmecohort.estimators.twobytwo.odds_ratio_from_counts`.
+    :func:`~bmecohort.estimators.association.twobytwo.odds_ratio_from_counts`.
 
     With ``cluster``, the point estimate stays the crude one and the interval is
     :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the log scale, where
@@ -294,7 +294,7 @@ def risk_ratio(
 
     Notes
     -----
-    See :func:`~bmecohort.estimators.twobytwo.risk_ratio_from_counts`.
+    See :func:`~bmecohort.estimators.association.twobytwo.risk_ratio_from_counts`.
 
     With ``cluster``, the point estimate stays the crude one and the interval is
     :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the log scale, where
@@ -366,7 +366,7 @@ def risk_difference(
 
     Notes
     -----
-    See :func:`~bmecohort.estimators.twobytwo.risk_difference_from_counts`.
+    See :func:`~bmecohort.estimators.association.twobytwo.risk_difference_from_counts`.
 
     With ``cluster``, the point estimate stays the crude one and the interval is
     :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the risk scale, where

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from .._checks import describe_rows
-from .._columns import EVENTS, TERM, N
-from ..exceptions import AnalysisInputError
+from ..._checks import describe_rows
+from ..._columns import EVENTS, TERM, N
+from ...exceptions import AnalysisInputError
 
 __all__ = [
     "INTERCEPT",

@@ -17,12 +17,12 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats import rates as sm_rates
 
-from .._checks import check_alpha
-from .._columns import EVENTS, N
-from ..exceptions import AnalysisInputError, SmallCellWarning
-from ..results import Accounting, ScalarResult, result
+from ..._checks import check_alpha
+from ..._columns import EVENTS, N
+from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...results import Accounting, ScalarResult, result
 from ._odds_ratio_math import solve_decreasing
-from ._twobytwo_table import emit
+from ._table import emit
 
 __all__ = ["RateRatioResult", "rate_ratio_from_counts"]
 

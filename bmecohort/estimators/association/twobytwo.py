@@ -1,6 +1,6 @@
 """Odds ratio, risk ratio and risk difference from the four counts of a 2x2 table.
 
-The count-level engine behind :mod:`bmecohort.estimators.association`. Layout, as in Stata
+The count-level engine behind :mod:`bmecohort.estimators.association.unit_level`. Layout, as in Stata
 and epiR (epitools uses the reverse)::
 
                   cases             non-cases
@@ -26,11 +26,11 @@ from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from .._checks import check_alpha
-from ..exceptions import AnalysisInputError, SmallCellWarning
-from ..results import Accounting
+from ..._checks import check_alpha
+from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...results import Accounting
 from ._odds_ratio_math import cornfield_limits, midp_odds_ratio, midp_p_value
-from ._twobytwo_table import (
+from ._table import (
     COUNT_NAMES,
     OddsRatioResult,
     RiskDifferenceResult,

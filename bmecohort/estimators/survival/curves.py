@@ -19,10 +19,10 @@ from lifelines import AalenJohansenFitter, CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from scipy import stats
 
-from .._checks import check_alpha, prepare
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ..exceptions import AnalysisInputError
-from ..results import Accounting, CurveResult, Result, result, summary_frame
+from ..._checks import check_alpha, prepare
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ...exceptions import AnalysisInputError
+from ...results import Accounting, CurveResult, Result, result, summary_frame
 from ._efron import efron_cluster_covariance
 from ._lifelines import (
     AT_RISK,
@@ -137,7 +137,7 @@ def kaplan_meier(
     ----------
     data : pandas.DataFrame
         One row per unit (e.g. the output of
-        :func:`~bmecohort.estimators.time_to_event.time_to_event`); never modified.
+        :func:`~bmecohort.estimators.survival.event_times.time_to_event`); never modified.
     duration : str
         Column with the time to event or censoring, ``>= 0`` and finite.
     event : str
@@ -167,7 +167,7 @@ def kaplan_meier(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bmecohort.estimators.survival import kaplan_meier
+    >>> from bmecohort.estimators.survival.curves import kaplan_meier
     >>> knees = pd.DataFrame({"months": [6, 12, 12, 18, 24, 24], "event": [1, 1, 0, 1, 0, 0]})
     >>> kaplan_meier(knees, duration="months", event="event").survival_at([12])["estimate"]
     0    0.666667
@@ -304,7 +304,7 @@ def cox(
 
     The cluster-robust variance is the grouped sandwich of R ``coxph(..., cluster = id)``
     with Efron score residuals, without small-sample factor. It is computed here
-    (``bmecohort.estimators._efron``), not by lifelines' ``cluster_col``, whose score
+    (``bmecohort.estimators.survival._efron``), not by lifelines' ``cluster_col``, whose score
     residuals ignore ties (tied rows get order-dependent risk sets; about 1% off on visit
     data). ``raw`` is therefore fitted without ``cluster_col`` and holds the model-based
     errors.
@@ -312,7 +312,7 @@ def cox(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bmecohort.estimators.survival import cox
+    >>> from bmecohort.estimators.survival.curves import cox
     >>> knees = pd.DataFrame({"months": [6, 12, 12, 18, 24, 24, 30, 36],
     ...                       "event": [1, 1, 0, 1, 0, 1, 0, 0],
     ...                       "kl": [3, 2, 1, 3, 2, 2, 1, 3]})

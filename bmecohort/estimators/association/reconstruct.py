@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._checks import check_alpha
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ..exceptions import AnalysisInputError
-from ..results import Accounting, Result, result, summary_frame
+from ..._checks import check_alpha
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ...exceptions import AnalysisInputError
+from ...results import Accounting, Result, result, summary_frame
 from ._odds_ratio_math import cornfield_limits, woolf_limits
-from ._twobytwo_table import COUNT_NAMES
+from ._table import COUNT_NAMES
 
 __all__ = ["ReconstructionResult", "reconstruct_2x2"]
 

@@ -1,8 +1,8 @@
 """The 2x2 table, its validation and caveats, and the result classes of its measures.
 
-Shared by :mod:`bmecohort.estimators.twobytwo` (count level),
-:mod:`bmecohort.estimators.association` (data level), :mod:`bmecohort.estimators.stratified`
-and :mod:`bmecohort.estimators.reconstruct`.
+Shared by :mod:`bmecohort.estimators.association.twobytwo` (count level),
+:mod:`bmecohort.estimators.association.unit_level` (data level), :mod:`bmecohort.estimators.association.stratified`
+and :mod:`bmecohort.estimators.association.reconstruct`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import AnalysisInputError
-from ..results import Accounting, ScalarResult, result
+from ...exceptions import AnalysisInputError
+from ...results import Accounting, ScalarResult, result
 
 __all__ = [
     "COUNT_NAMES",

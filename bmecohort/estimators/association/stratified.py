@@ -17,12 +17,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from .._checks import check_alpha, prepare, require_columns
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ..exceptions import AnalysisInputError, SmallCellWarning
-from ..results import Accounting, Result, result, summary_frame
+from ..._checks import check_alpha, prepare, require_columns
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...results import Accounting, Result, result, summary_frame
 from ._odds_ratio_math import woolf_limits
-from ._twobytwo_table import COUNT_NAMES, emit
+from ._table import COUNT_NAMES, emit
 
 __all__ = ["MantelHaenszelResult", "mantel_haenszel", "mantel_haenszel_from_counts"]
 

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from .._checks import describe_rows
-from ..exceptions import AnalysisInputError, ConvergenceWarning
+from ..._checks import describe_rows
+from ...exceptions import AnalysisInputError, ConvergenceWarning
 
 T = TypeVar("T")
 

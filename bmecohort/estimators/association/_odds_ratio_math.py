@@ -1,7 +1,7 @@
 """Odds-ratio intervals no library provides: mid-p exact, Cornfield, and vectorised Woolf.
 
-Private numerical core of :mod:`bmecohort.estimators.twobytwo` and
-:mod:`bmecohort.estimators.reconstruct`. Cells are named as in the rest of the package:
+Private numerical core of :mod:`bmecohort.estimators.association.twobytwo` and
+:mod:`bmecohort.estimators.association.reconstruct`. Cells are named as in the rest of the package:
 ``a`` exposed cases, ``b`` exposed non-cases, ``c`` unexposed cases, ``d`` unexposed
 non-cases. Conditional on the margins, ``a`` follows Fisher's noncentral hypergeometric
 distribution with the odds ratio as noncentrality. Its probabilities are computed in log space

@@ -3,9 +3,9 @@
 A lesion seen on MRI is only known to have appeared (or resolved) between the last visit
 without it and the first visit with it, so each unit at risk at baseline gets an interval
 ``(lower, upper]`` in months; ``upper`` is infinite when no event was seen by the last visit.
-The frame feeds :func:`~bmecohort.estimators.survival.kaplan_meier` (with the ``midpoint`` or
-``upper`` convention), :func:`~bmecohort.estimators.interval_censored.interval_censored` and
-:func:`~bmecohort.estimators.rates.incidence_rate`.
+The frame feeds :func:`~bmecohort.estimators.survival.curves.kaplan_meier` (with the ``midpoint`` or
+``upper`` convention), :func:`~bmecohort.estimators.survival.interval_fits.interval_censored` and
+:func:`~bmecohort.estimators.occurrence.rates.incidence_rate`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._checks import describe_rows, require_columns
-from .._columns import MONTHS, N_SITES, PARTICIPANT, PRESENT, STATUS_SCORE, VISIT
-from ..exceptions import AnalysisInputError
-from ..results import Accounting
+from ..._checks import describe_rows, require_columns
+from ..._columns import MONTHS, N_SITES, PARTICIPANT, PRESENT, STATUS_SCORE, VISIT
+from ...exceptions import AnalysisInputError
+from ...results import Accounting
 
 __all__ = ["LOWER", "MIDPOINT", "UPPER", "EVENT", "time_to_event"]
 
@@ -106,7 +106,7 @@ def time_to_event(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bmecohort.estimators.time_to_event import time_to_event
+    >>> from bmecohort.estimators.survival.event_times import time_to_event
     >>> status = pd.DataFrame({
     ...     "participant_id": [1, 1, 1, 2, 2, 2], "visit": [0, 12, 24] * 2,
     ...     "months_from_baseline": [0, 12.5, 24.0, 0, 11.0, 25.0],

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.rates import confint_poisson
 
-from .._checks import check_alpha, describe_rows, prepare
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ..exceptions import AnalysisInputError, SmallCellWarning
-from ..results import Accounting, Result, ScalarResult, result, summary_frame
-from .rate_ratio import rate_ratio_from_counts
+from ..._checks import check_alpha, describe_rows, prepare
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...results import Accounting, Result, ScalarResult, result, summary_frame
+from ..association.rate_ratio import rate_ratio_from_counts
 
 __all__ = ["IncidenceRateResult", "PoissonRateResult", "incidence_rate", "poisson_rate"]
 
@@ -190,7 +190,7 @@ def poisson_rate(
 
     Examples
     --------
-    >>> from bmecohort.estimators.rates import poisson_rate
+    >>> from bmecohort.estimators.occurrence.rates import poisson_rate
     >>> round(poisson_rate(33, 412.7, per=100).estimate, 3)
     7.996
     """
@@ -268,7 +268,7 @@ def incidence_rate(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bmecohort.estimators.rates import incidence_rate
+    >>> from bmecohort.estimators.occurrence.rates import incidence_rate
     >>> knees = pd.DataFrame({"event": [1, 0, 1, 0], "years": [1.5, 2.0, 0.5, 2.0],
     ...                       "exposed": [1, 1, 0, 0]})
     >>> round(incidence_rate(knees, event="event", person_time="years",
