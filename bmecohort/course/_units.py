@@ -18,6 +18,8 @@ __all__ = ["UNITS", "UnitSpec", "presence_grid", "status_changes", "status_code"
 
 #: Grid value of a visit without a known status (not read, or no assessable site).
 MISSING = -1
+#: Column of transitions and course tables: changes of lesion status over the visits read.
+STATUS_CHANGES = "status_changes"
 
 
 @dataclass(frozen=True)
@@ -76,22 +78,21 @@ def status_code(table: pd.DataFrame, at_least: float | None = None) -> np.ndarra
     return np.where(np.isnan(score), MISSING, score >= at_least).astype(np.int8)
 
 
-def presence_grid(table: pd.DataFrame, uid: np.ndarray, units: np.ndarray,
+def presence_grid(table: pd.DataFrame, row: np.ndarray, n_units: int,
                   visits: Sequence[int], code: np.ndarray | None = None) -> np.ndarray:
-    """Lesion status of each unit (rows, in the order of ``units``) at each of ``visits``.
+    """Lesion status of each unit (grid row) at each of ``visits`` (grid column).
 
-    ``uid`` holds the unit code of every row of ``table``; rows of other units or visits are
-    ignored. Values: 1 lesion, 0 none, -1 (:data:`MISSING`) not read or unreadable; from
-    ``code`` (see :func:`status_code`) when given, else from the ``present`` column.
+    ``row`` gives the grid row of every row of ``table`` (-1: a unit not in the grid); rows
+    at other visits are ignored. Values: 1 lesion, 0 none, -1 (:data:`MISSING`) not read or
+    unreadable; from ``code`` (see :func:`status_code`) when given, else from ``present``.
     """
     visits = np.asarray(visits, dtype=np.int64)
     visit = table[VISIT].to_numpy(np.int64)
     column = np.minimum(np.searchsorted(visits, visit), len(visits) - 1)
-    row = pd.Index(units).get_indexer(uid)
     keep = (visits[column] == visit) & (row >= 0)
     if code is None:
         code = status_code(table)
-    grid = np.full((len(units), len(visits)), MISSING, dtype=np.int8)
+    grid = np.full((n_units, len(visits)), MISSING, dtype=np.int8)
     grid[row[keep], column[keep]] = code[keep]
     return grid
 

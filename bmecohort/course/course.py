@@ -32,7 +32,14 @@ import pandas as pd
 from .._columns import PARTICIPANT, VISIT
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
-from ._units import MISSING, presence_grid, status_changes, status_code, unit_codes
+from ._units import (
+    MISSING,
+    STATUS_CHANGES,
+    presence_grid,
+    status_changes,
+    status_code,
+    unit_codes,
+)
 from .status import LesionStatus
 
 __all__ = ["LesionCourse", "lesion_course", "COURSES", "GAPS"]
@@ -43,7 +50,6 @@ GAPS: tuple[str, ...] = ("determined", "exclude")
 COURSE = "course"
 BASELINE_PRESENT = "baseline_present"
 N_MISSING = "n_missing"
-STATUS_CHANGES = "status_changes"
 
 
 @result
@@ -227,11 +233,11 @@ def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None,
                                  f"are {status.visits}")
     table = status.table[status.table[VISIT].isin(visits)]
     uid = unit_codes(table, status.keys)
-    units, first_rows = np.unique(uid, return_index=True)
-    grid = presence_grid(table, uid, units, visits)
+    units, first_rows, row = np.unique(uid, return_index=True, return_inverse=True)
+    grid = presence_grid(table, row, len(units), visits)
     if status.threshold > 1:
         # after a lesion at the first visit, any lesion of grade 1 or more keeps it present
-        lesion = presence_grid(table, uid, units, visits,
+        lesion = presence_grid(table, row, len(units), visits,
                                status_code(table, at_least=1.0))
         grid = np.where(grid[:, :1] == 1, lesion, grid).astype(np.int8)
     possible = _possible(grid)

@@ -50,7 +50,7 @@ from .._columns import (
 )
 from ..exceptions import AnalysisInputError, DataQualityWarning
 from ..results import Accounting, Result, result, summary_frame
-from ._units import MISSING, presence_grid, status_changes, unit_codes
+from ._units import MISSING, STATUS_CHANGES, presence_grid, status_changes, unit_codes
 from .status import LesionStatus
 
 __all__ = ["DEFINITIONS", "Transitions", "transitions", "classify_change"]
@@ -58,7 +58,6 @@ __all__ = ["DEFINITIONS", "Transitions", "transitions", "classify_change"]
 MONTHS_FROM = "months_from"
 MONTHS_TO = "months_to"
 N_INTERMEDIATE = "n_intermediate"
-STATUS_CHANGES = "status_changes"
 #: How a pair of visits far apart is classified (see :func:`transitions`).
 DEFINITIONS: tuple[str, ...] = ("two-visit", "ever")
 #: Grade below which a lesion has completely resolved, whatever threshold defines presence.
@@ -395,7 +394,7 @@ def _pair(status: LesionStatus, uid: np.ndarray, baseline: int, follow_up: int,
                  np.full(len(at_base), follow_up, dtype=np.int64))
     excluded = [(f"not read at baseline visit {baseline}", len(np.unique(uid)) - len(at_base))]
     window = [v for v in status.visits if baseline <= v <= follow_up]
-    grid = presence_grid(table, uid, uid[at_base], window)
+    grid = presence_grid(table, pd.Index(uid[at_base]).get_indexer(uid), len(at_base), window)
     inner = grid[:, 1:-1]
     changes = status_changes(grid)
     out[N_INTERMEDIATE] = (inner != MISSING).sum(axis=1).astype(np.int64)
