@@ -89,8 +89,10 @@ class Transitions(Result):
     definition : {"two-visit", "ever"}
         How reads between the two visits were used.
     n_intermediate_change : int
-        Units whose status changed and changed back between the two visits (``status_changes
-        >= 2``); under ``"two-visit"`` their class does not show it.
+        Units with a known class whose status changed and changed back between the two
+        visits (``status_changes >= 2``): under ``"two-visit"`` their class does not show it;
+        under ``"ever"`` a lesion seen in between shows, one lost in between (1 -> 0 -> 1)
+        does not.
     warnings : tuple of str
         Caveats issued as warnings (intermediate changes hidden by the default definition).
     """
