@@ -11,7 +11,10 @@ knee and visit), times
   validation of the selection, no result object: the floor of what pandas can do;
 
 checks that the three agree (the count of every change class), and measures the peak memory
-of the bmecohort call against the size of the input ``lesion_reads`` frame.
+of the bmecohort call against the size of the input ``lesion_reads`` frame. For information
+(no target), it also times the multi-visit calls on the same knee status: ``transitions``
+between the first and last visit with ``definition="ever"`` (every read in between looked
+at) and ``lesion_course`` over every visit (units with gaps classified when determined).
 
 Targets (issue 8, this 2-core machine): lesion_status plus transitions on 1 million reads in
 under 0.2 s, at least 100 times faster than the naive code, peak memory under 4 times the
@@ -42,7 +45,7 @@ from _harness import (
 )
 
 from bmecohort.cohort import Cohort
-from bmecohort.course import lesion_status, transitions
+from bmecohort.course import lesion_course, lesion_status, transitions
 
 CLASSES = ("none", "incident", "resolved", "progressed", "regressed", "stable")
 
@@ -118,6 +121,12 @@ def bench(reads_wanted: int, *, repeats: int, naive: bool) -> dict:
     row["peak_bytes"] = peak_memory(lambda: bmecohort_course(cohort))
     row["peak_over_input"] = row["peak_bytes"] / row["input_bytes"]
     expected = class_counts(table["change"].dropna())
+    status = lesion_status(cohort, unit="knee")
+    first, last = status.visits[0], status.visits[-1]
+    row["ever_pair_s"], _ = best_time(lambda: transitions(
+        status, baseline=first, follow_up=last, definition="ever"), repeats)
+    row["course_all_visits_s"], course = best_time(lambda: lesion_course(status), repeats)
+    row["course_units"] = len(course.table)
     row["sketch_s"], sketch = best_time(lambda: pandas_sketch(reads), repeats)
     row["sketch_agrees"] = class_counts(sketch["change"]) == expected
     if naive:
@@ -125,6 +134,7 @@ def bench(reads_wanted: int, *, repeats: int, naive: bool) -> dict:
         row["naive_agrees"] = class_counts(slow["change"]) == expected
         row["speedup_vs_naive"] = row["naive_s"] / row["bmecohort_s"]
     row["profile"] = profile_text(lambda: bmecohort_course(cohort))
+    log(f"  ever pair {row['ever_pair_s']:.3f} s, course {row['course_all_visits_s']:.3f} s")
     log(f"  bmecohort {row['bmecohort_s']:.3f} s, sketch {row['sketch_s']:.3f} s"
         + (f", naive {row['naive_s']:.1f} s" if naive else "")
         + f", peak {row['peak_over_input']:.2f} x input")

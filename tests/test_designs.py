@@ -135,9 +135,16 @@ def test_progression_adjustment_attenuates_confounded_effect():
 def test_incidence_resolution_matches_direct_estimators(knees):
     result = bc.bml_incidence_resolution(knees, baseline=0, follow_up=24)
     status = bc.lesion_status(knees, unit="knee")
-    direct = bc.incidence(bc.transitions(status, baseline=0, follow_up=24))
+    pair = bc.transitions(status, baseline=0, follow_up=24, definition="two-visit")
+    direct = bc.incidence(pair)
     assert result.result("incidence").estimate == direct.estimate
     assert result.result("incidence").ci_upper == direct.ci_upper
+    # the design compares two visits on purpose and notes the knees that changed in between
+    assert pair.n_intermediate_change > 0
+    assert any(note.startswith(f"{pair.n_intermediate_change} knees changed lesion status")
+               for note in result.notes)
+    ever = bc.bml_incidence_resolution(knees, baseline=0, follow_up=24, definition="ever")
+    assert ever.result("incidence").estimate > result.result("incidence").estimate
 
 
 @pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")

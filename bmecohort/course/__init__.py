@@ -1,18 +1,21 @@
 """Lesion course over visits: status per unit and visit, transitions, courses.
 
 ``lesion_status`` aggregates site scores into units (participant, knee, compartment,
-subregion, vertebral corner, bone); ``transitions`` classifies change between visits;
-``lesion_course`` classifies the course over three or more visits.
+subregion, vertebral corner, bone); ``transitions`` classifies change between visits
+(``definition="two-visit"`` or ``"ever"`` when visits lie in between); ``lesion_course``
+classifies the course over three or more visits from every available read.
 """
 
 from __future__ import annotations
 
-from .course import COURSES, LesionCourse, lesion_course
+from .course import COURSES, GAPS, LesionCourse, lesion_course
 from .status import LesionStatus, lesion_status
-from .transitions import Transitions, classify_change, transitions
+from .transitions import DEFINITIONS, Transitions, classify_change, transitions
 
 __all__ = [
     "COURSES",
+    "DEFINITIONS",
+    "GAPS",
     "LesionCourse",
     "LesionStatus",
     "Transitions",

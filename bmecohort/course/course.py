@@ -2,11 +2,23 @@
 
 For units with a lesion at the first visit (Nieuwenhuis 2016, bone level):
 
-- ``persistent``: present at every later visit;
-- ``resolved``: absent at some visit and never present again after its first absence;
-- ``relapsing``: absent at some visit and present again later ("disappeared and returned").
+- ``persistent``: a lesion at every later visit;
+- ``resolved``: completely gone at some visit and never back after its first absence;
+- ``relapsing``: gone at some visit and back later ("disappeared and returned").
 
-Units without a lesion at the first visit are ``absent`` (never present) or ``incident``.
+Units without a lesion at the first visit are ``absent`` (never a lesion) or ``incident``
+(a lesion at some later visit, whether or not it is still there at the last).
+
+"A lesion" at the first visit, and for units free at the first visit later on, is a score
+at or above the status's ``threshold``. Once a unit had one, "gone" means complete
+resolution: a score below grade 1 (below ``threshold`` if lower), whatever ``threshold``
+selects for "large"; with ``threshold=2`` a lesion going 3 -> 1 -> 1 is persistent, not
+resolved.
+
+Every available read is used. A unit not read (or unreadable) at some visit is classified
+when its course is the same whatever its missing reads would have shown (1, ?, 0, 0 is
+resolved; 0, ?, 1 incident); otherwise it is undetermined and listed with the courses its
+gaps leave open (1, 0, ? could be resolved or relapsing).
 """
 
 from __future__ import annotations
@@ -17,17 +29,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._columns import PARTICIPANT, PRESENT, VISIT
+from .._columns import PARTICIPANT, VISIT
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
+from ._units import (
+    MISSING,
+    STATUS_CHANGES,
+    presence_grid,
+    status_changes,
+    status_code,
+    unit_codes,
+)
 from .status import LesionStatus
-from .transitions import _unit_codes
 
-__all__ = ["LesionCourse", "lesion_course", "COURSES"]
+__all__ = ["LesionCourse", "lesion_course", "COURSES", "GAPS"]
 
 COURSES: tuple[str, ...] = ("persistent", "resolved", "relapsing", "absent", "incident")
+#: How units with missing reads are handled (see :func:`lesion_course`).
+GAPS: tuple[str, ...] = ("determined", "exclude")
 COURSE = "course"
 BASELINE_PRESENT = "baseline_present"
+N_MISSING = "n_missing"
 
 
 @result
@@ -37,24 +59,56 @@ class LesionCourse(Result):
     Attributes
     ----------
     table : pandas.DataFrame
-        Unit keys, ``baseline_present`` and ``course`` (categorical, see module docstring).
+        One row per classified unit: the unit keys, ``baseline_present``, ``course``
+        (categorical, see module docstring), ``n_missing`` (visits of the course without a
+        known status; the course is determined all the same) and ``status_changes`` (how
+        often the status changed over the visits read; two or more: changed and changed
+        back).
     visits : tuple of int
         The visits the course spans.
     unit : str
         Unit of analysis.
     accounting : Accounting
-        Units in the status, units with a complete course, units excluded and why.
+        Units in the status, units classified, units excluded and why.
+    undetermined : pandas.DataFrame
+        One row per unit whose course is unknown: the unit keys, ``baseline_present``
+        (missing when not read at the first visit), ``missing_visits`` (e.g. ``"12, 24"``),
+        ``possible`` (the courses its missing reads leave open, e.g. ``"resolved or
+        relapsing"``) and ``reason``.
+    gaps : {"determined", "exclude"}
+        How units with missing reads were handled.
     """
 
     table: pd.DataFrame
     visits: tuple[int, ...]
     unit: str
     accounting: Accounting
+    undetermined: pd.DataFrame | None = None
+    gaps: str = "determined"
 
     @property
     def method(self) -> str:
-        """Which visits the course spans."""
-        return "course over visits " + ", ".join(map(str, self.visits))
+        """Which visits the course spans, and how gaps were handled."""
+        gaps = ("units with missing reads classified when determined" if self.gaps ==
+                "determined" else "units with missing reads excluded")
+        return "course over visits " + ", ".join(map(str, self.visits)) + f"; {gaps}"
+
+    @property
+    def n_gap_classified(self) -> int:
+        """Units classified although not read (or unreadable) at some visit."""
+        return int((self.table[N_MISSING] > 0).sum())
+
+    @property
+    def n_intermediate_change(self) -> int:
+        """Units whose status changed and changed back (relapsing, transient incident)."""
+        return int((self.table[STATUS_CHANGES] >= 2).sum())
+
+    def header(self) -> dict[str, object]:
+        """The shared header plus the units classified with gaps and changed back."""
+        out = super().header()
+        out[f"{self.unit}s classified despite a missing read"] = self.n_gap_classified
+        out[f"{self.unit}s changed and changed back"] = self.n_intermediate_change
+        return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Bars of the courses (:func:`bmecohort.plots.course_plot`)."""
@@ -66,10 +120,12 @@ class LesionCourse(Result):
         """Share of each course among units with (and without) a lesion at the first visit.
 
         Columns: term (the course), estimate (proportion), ci_lower, ci_upper, p_value
-        (None), n (units with / without a baseline lesion), events (units with that
-        course), ``baseline_present`` and ``interval``: cluster-robust (logit Wald, units
-        clustered in participants) when a participant contributes several units, Wilson
-        otherwise.
+        (None), n (classified units with / without a baseline lesion), events (units with
+        that course), ``baseline_present``, ``interval`` (cluster-robust, logit Wald, units
+        clustered in participants, when a participant contributes several units; Wilson
+        otherwise), ``gap_classified`` (units of the course classified despite a missing
+        read) and ``intermediate_changes`` (units of the course whose status changed and
+        changed back).
         """
         from ..estimators.occurrence.proportions import share_interval
 
@@ -79,18 +135,56 @@ class LesionCourse(Result):
             if part.empty:
                 continue
             groups = part[PARTICIPANT].astype(str).to_numpy()
+            gap = part[N_MISSING].to_numpy() > 0
+            back = part[STATUS_CHANGES].to_numpy() >= 2
             for course in courses:
                 y = (part[COURSE] == course).to_numpy()
                 low, high, interval = share_interval(y, groups)
                 rows.append({"term": course, "estimate": y.mean(), "ci_lower": low,
                              "ci_upper": high, "p_value": None, "n": len(part),
                              "events": int(y.sum()), BASELINE_PRESENT: present,
-                             "interval": interval})
-        return summary_frame(rows, extra=("n", "events", BASELINE_PRESENT, "interval"))
+                             "interval": interval, "gap_classified": int((y & gap).sum()),
+                             "intermediate_changes": int((y & back).sum())})
+        return summary_frame(rows, extra=("n", "events", BASELINE_PRESENT, "interval",
+                                          "gap_classified", "intermediate_changes"))
 
 
-def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None
-                  ) -> LesionCourse:
+def _possible(grid: np.ndarray) -> np.ndarray:
+    """Bit mask (bit i: ``COURSES[i]``) of the courses each unit's missing reads allow."""
+    base, later = grid[:, 0], grid[:, 1:]
+    can_present, can_absent = later != 0, later != 1
+    # relapsing: an absence (possible) before a presence (possible)
+    absent_before = np.maximum.accumulate(can_absent, axis=1)
+    absent_before = np.concatenate([np.zeros((len(grid), 1), bool), absent_before[:, :-1]],
+                                   axis=1)
+    relapsing = (absent_before & can_present).any(axis=1)
+    persistent = can_present.all(axis=1)
+    # resolved: present up to some later visit c (exclusive), absent from c to the end
+    k = later.shape[1]
+    present_to = np.concatenate([np.ones((len(grid), 1), bool),
+                                 np.minimum.accumulate(can_present, axis=1)[:, :-1]], axis=1)
+    absent_from = np.minimum.accumulate(can_absent[:, ::-1], axis=1)[:, ::-1]
+    resolved = (present_to[:, :k] & absent_from).any(axis=1)
+    absent = can_absent.all(axis=1)
+    incident = can_present.any(axis=1)
+    with_lesion = persistent * 1 + resolved * 2 + relapsing * 4
+    without = absent * 8 + incident * 16
+    unknown = 31  # base missing: any course
+    return np.where(base == 1, with_lesion, np.where(base == 0, without, unknown))
+
+
+#: Number of courses in, and first course of, each bit mask of _possible (0 to 31).
+_POPCOUNT = np.array([bin(m).count("1") for m in range(32)], dtype=np.int64)
+_LOWEST_BIT = np.array([(m & -m).bit_length() - 1 if m else 0 for m in range(32)],
+                       dtype=np.int64)
+
+
+def _names(mask: int) -> str:
+    return " or ".join(c for i, c in enumerate(COURSES) if mask >> i & 1)
+
+
+def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None,
+                  gaps: str = "determined") -> LesionCourse:
     """Classify each unit's course over three or more visits.
 
     Parameters
@@ -100,11 +194,20 @@ def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None
     visits : sequence of int, optional
         The visits (nominal months) to span, first one the baseline; default every visit in
         the status table.
+    gaps : {"determined", "exclude"}, default="determined"
+        Units not read (or unreadable) at some visit after the first: ``"determined"``
+        classifies those whose course every value of the missing reads agrees on (a read
+        at the first visit is always needed) and lists the others in ``.undetermined``;
+        ``"exclude"`` keeps units read at every visit only (the behaviour before gaps were
+        handled). Leaving out the undetermined units can shift the shares (0, ?, 0 could be
+        absent or incident and is left out, while 0, ?, 1 counts as incident): compare both
+        as a sensitivity analysis.
 
     Returns
     -------
     LesionCourse
-        Units with a missing read at any of ``visits`` are excluded (and counted).
+        ``.table`` of classified units; ``.undetermined`` of the others with the courses
+        their gaps leave open; ``.accounting`` counts each exclusion reason.
 
     Examples
     --------
@@ -113,39 +216,78 @@ def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None
     >>> course = lesion_course(lesion_status(demo_cohort(size="small"), unit="bone"))
     >>> course.visits
     (0, 4, 12)
+    >>> course.gaps, course.n_gap_classified >= 0
+    ('determined', True)
     """
     visits = tuple(int(v) for v in (visits if visits is not None else status.visits))
+    if gaps not in GAPS:
+        raise AnalysisInputError(f"gaps must be one of {GAPS}, got {gaps!r}")
     if len(visits) < 3:
         raise AnalysisInputError(f"a course needs three or more visits; got {visits} (use "
                                  f"transitions() for two)")
+    if list(visits) != sorted(set(visits)):
+        raise AnalysisInputError(f"visits must be distinct and increasing; got {visits}")
     missing = sorted(set(visits) - set(status.visits))
     if missing:
         raise AnalysisInputError(f"visits {missing} are not in the status table; visits "
                                  f"are {status.visits}")
     table = status.table[status.table[VISIT].isin(visits)]
-    uid = _unit_codes(table, status.keys)
-    units, unit_index = np.unique(uid, return_inverse=True)
-    column = np.searchsorted(np.asarray(visits), table[VISIT].to_numpy())
-    present = np.full((len(units), len(visits)), np.nan)
-    present[unit_index, column] = table[PRESENT].astype("Float64").to_numpy(
-        dtype=float, na_value=np.nan)
-    complete = ~np.isnan(present).any(axis=1)
-    p = present[complete] == 1
-    base, later = p[:, 0], p[:, 1:]
-    absent_before = np.maximum.accumulate(~later, axis=1)
-    absent_before = np.concatenate([np.zeros((len(p), 1), bool), absent_before[:, :-1]],
-                                   axis=1)
-    relapsing = (absent_before & later).any(axis=1)
-    persistent = later.all(axis=1)
-    ever_later = later.any(axis=1)
-    code = np.where(base, np.where(persistent, 0, np.where(relapsing, 2, 1)),
-                    np.where(ever_later, 4, 3))
-    first_rows = pd.Series(np.arange(len(table))).groupby(unit_index).first().to_numpy()
-    keys = table.iloc[first_rows[complete]][list(status.keys)].reset_index(drop=True)
-    keys[BASELINE_PRESENT] = base
-    keys[COURSE] = pd.Categorical.from_codes(code, categories=list(COURSES))
-    accounting = Accounting(
-        unit=status.unit, n_rows=len(units), n_used=int(complete.sum()),
-        excluded=((f"not read at every visit of {visits} (or unreadable)",
-                   int((~complete).sum())),) if (~complete).any() else ())
-    return LesionCourse(table=keys, visits=visits, unit=status.unit, accounting=accounting)
+    uid = unit_codes(table, status.keys)
+    units, first_rows, row = np.unique(uid, return_index=True, return_inverse=True)
+    grid = presence_grid(table, row, len(units), visits)
+    if status.threshold > 1:
+        # after a lesion at the first visit, any lesion of grade 1 or more keeps it present
+        lesion = presence_grid(table, row, len(units), visits,
+                               status_code(table, at_least=1.0))
+        grid = np.where(grid[:, :1] == 1, lesion, grid).astype(np.int8)
+    possible = _possible(grid)
+    gap = (grid == MISSING).any(axis=1)
+    determined = _POPCOUNT[possible] == 1
+    if gaps == "exclude":
+        determined &= ~gap
+    code = _LOWEST_BIT[possible]
+    keys = table.iloc[first_rows][list(status.keys)].reset_index(drop=True)
+    base = grid[:, 0]
+    out = keys[determined].reset_index(drop=True)
+    out[BASELINE_PRESENT] = base[determined] == 1
+    out[COURSE] = pd.Categorical.from_codes(code[determined], categories=list(COURSES))
+    out[N_MISSING] = (grid[determined] == MISSING).sum(axis=1).astype(np.int64)
+    out[STATUS_CHANGES] = status_changes(grid[determined])
+    undetermined, excluded = _undetermined(keys, grid, possible, ~determined, visits, gaps)
+    accounting = Accounting(unit=status.unit, n_rows=len(units), n_used=int(determined.sum()),
+                            excluded=excluded)
+    return LesionCourse(table=out, visits=visits, unit=status.unit, accounting=accounting,
+                        undetermined=undetermined, gaps=gaps)
+
+
+def _undetermined(keys: pd.DataFrame, grid: np.ndarray, possible: np.ndarray,
+                  rows: np.ndarray, visits: tuple[int, ...], gaps: str
+                  ) -> tuple[pd.DataFrame, tuple[tuple[str, int], ...]]:
+    """The units left unclassified, each with the reason, and the count of each reason."""
+    part = grid[rows]
+    out = keys[rows].reset_index(drop=True)
+    base = pd.array(part[:, 0] == 1, dtype="boolean")
+    base[part[:, 0] == MISSING] = pd.NA
+    out[BASELINE_PRESENT] = base
+    missing_visits = np.full(len(part), "", dtype=object)
+    for j, visit in enumerate(visits):  # a handful of visits, not units
+        here = part[:, j] == MISSING
+        missing_visits = np.where(here & (missing_visits != ""), missing_visits + ", ",
+                                  missing_visits)
+        missing_visits = np.where(here, missing_visits + str(visit), missing_visits)
+    out["missing_visits"] = missing_visits
+    masks = possible[rows]
+    codes, inverse = np.unique(masks, return_inverse=True)
+    out["possible"] = np.array([_names(int(m)) for m in codes], dtype=object)[inverse]
+    no_base = part[:, 0] == MISSING
+    only_base = ~no_base & (part[:, 1:] == MISSING).all(axis=1)
+    reason = np.where(no_base, f"not read at the first visit ({visits[0]})",
+                      np.where(only_base, "read at the first visit only",
+                               "course undetermined: missing reads leave it "
+                               + out["possible"].to_numpy(dtype=str).astype(object)))
+    if gaps == "exclude":
+        reason = np.where(_POPCOUNT[masks] == 1, "not read at every visit (gaps='exclude')",
+                          reason)
+    out["reason"] = reason.astype(object)
+    counts = pd.Series(reason, dtype=object).value_counts()
+    return out, tuple((str(r), int(n)) for r, n in sorted(counts.items()))

@@ -2,8 +2,10 @@
 
 Scores of the sites that make up a unit (the 15 subregions of a knee, the subregions of a
 compartment, ...) are aggregated with ``max``, ``sum`` or ``any``; a unit has a lesion when its
-aggregated score reaches ``threshold``. Everything is a column operation on integer codes:
-no loop over participants or rows.
+aggregated score reaches ``threshold``. Within-grade codes (MOAKS 0.5, 1.5, ...) are floored
+to whole grades site by site unless ``within_grade=True``, so that two subregions at 0.5 never
+add up to a lesion. Everything is a column operation on integer codes: no loop over
+participants or rows.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class LesionStatus(Result):
         How site scores were combined and what counts as a lesion.
     accounting : Accounting
         Rows read, unit-visits produced, rows left out by the selection and why.
+    within_grade : bool
+        Whether within-grade codes (half grades) were kept; otherwise every site score was
+        floored to its whole grade before aggregation.
     """
 
     table: pd.DataFrame
@@ -55,11 +60,14 @@ class LesionStatus(Result):
     aggregate: str
     threshold: float
     accounting: Accounting
+    within_grade: bool = False
 
     @property
     def method(self) -> str:
         """How the status was derived."""
-        return f"{self.aggregate} over sites, lesion if score >= {self.threshold:g}"
+        grades = "half grades kept" if self.within_grade else "whole grades"
+        return (f"{self.aggregate} over sites ({grades}), lesion if score >= "
+                f"{self.threshold:g}")
 
     @property
     def visits(self) -> list[int]:
@@ -173,6 +181,7 @@ def lesion_status(
     reader: str | None = None,
     read_project: str | None = None,
     joint: str | None = None,
+    within_grade: bool = False,
 ) -> LesionStatus:
     """Aggregated lesion score and presence of each unit at each visit.
 
@@ -189,7 +198,8 @@ def lesion_status(
         presence at any site (score 1/0).
     threshold : float, default=1
         A unit has a lesion when its aggregated score is at least ``threshold`` (2 for
-        "large BML").
+        "large BML"). Complete resolution is judged against grade 1 whatever the threshold
+        (see :func:`bmecohort.transitions`).
     sites : iterable of str, optional
         Restrict to these sites (e.g. exclude the subspinous region ``SS``).
     system, item, reader, read_project, joint : str, optional
@@ -198,6 +208,11 @@ def lesion_status(
         ``bml_size``); for ``corner`` it is the column (``mri_inflammation`` by default,
         ``mri_fat`` or ``msasss``) and for ``bone`` too (``bme``, ``erosion``,
         ``synovitis``).
+    within_grade : bool, default=False
+        Keep within-grade codes (half grades such as MOAKS 0.5 or 1.5, read as "grade 0 or 1,
+        worse than before"). By default every site score is floored to its whole grade
+        before aggregation, so ``aggregate="sum"`` never makes a lesion out of half grades
+        (two subregions at 0.5 sum to 0, not 1); with ``True`` they sum to 1.
 
     Returns
     -------
@@ -245,16 +260,20 @@ def lesion_status(
                                                     else "")
         compartments = {}
     table = _aggregate(frame, mask, spec, score_column, aggregate, threshold, compartments,
-                       cohort.visits)
+                       cohort.visits,
+                       # only lesion_reads of a cohort that allows them hold half grades
+                       floor=(not within_grade and spec.table == "lesion_reads"
+                              and cohort.allow_within_grade))
     accounting = Accounting(unit=f"{unit}-visit", n_rows=len(frame), n_used=len(table),
                             excluded=tuple((r, c) for r, c in excluded if c))
     return LesionStatus(table=table, unit=unit, keys=spec.keys, source=source,
-                        aggregate=aggregate, threshold=float(threshold), accounting=accounting)
+                        aggregate=aggregate, threshold=float(threshold), accounting=accounting,
+                        within_grade=bool(within_grade))
 
 
 def _aggregate(frame: pd.DataFrame, mask: np.ndarray, spec: UnitSpec, score_column: str,
-               aggregate: str, threshold: float, compartments: dict, visits: pd.DataFrame
-               ) -> pd.DataFrame:
+               aggregate: str, threshold: float, compartments: dict, visits: pd.DataFrame,
+               floor: bool = False) -> pd.DataFrame:
     """Group the selected rows by unit keys and visit and aggregate their scores."""
     rows = np.flatnonzero(mask) if not mask.all() else slice(None)
     codes, categories = [], []
@@ -273,6 +292,9 @@ def _aggregate(frame: pd.DataFrame, mask: np.ndarray, spec: UnitSpec, score_colu
     codes.append(np.searchsorted(visit_levels, visit_values))
     sizes = [max(len(c), 1) for c in categories] + [len(visit_levels)]
     score = frame[score_column].to_numpy(dtype=float)[rows]
+    if floor:
+        # whole grades site by site, before any sum (1e-9: 0.9999999 from upstream arithmetic)
+        score = np.floor(score + 1e-9)
     if aggregate == "any":
         score = np.where(np.isnan(score), np.nan, (score >= threshold).astype(float))
     key = np.ravel_multi_index(codes, sizes)

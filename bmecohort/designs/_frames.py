@@ -68,15 +68,19 @@ def at_visit(table: pd.DataFrame, visit: int, keys: Sequence[str], columns: Sequ
 
 
 def interval_frame(cohort: Cohort, *, unit: str, baseline: int, follow_up: int,
-                   threshold: float = 1, **status_options: object) -> pd.DataFrame:
+                   threshold: float = 1, definition: str = "two-visit",
+                   **status_options: object) -> pd.DataFrame:
     """Lesion transitions of each unit between two visits (one row per unit).
 
     Columns: the unit keys (strings), ``score_from``, ``score_to``, ``present_from``,
     ``present_to``, ``change``. Units not read at ``baseline`` are absent; units not read at
-    ``follow_up`` have missing follow-up columns.
+    ``follow_up`` have missing follow-up columns. The designs compare the two visits their
+    papers compared (``definition="two-visit"``, chosen on purpose: no warning about reads
+    in between; see :func:`bmecohort.transitions`).
     """
     status = lesion_status(cohort, unit=unit, threshold=threshold, **status_options)
-    change = transitions(status, baseline=baseline, follow_up=follow_up)
+    change = transitions(status, baseline=baseline, follow_up=follow_up,
+                         definition=definition)
     columns = [*status.keys, SCORE_FROM, SCORE_TO, PRESENT_FROM, PRESENT_TO, "change"]
     return as_object_keys(change.table[columns], status.keys)
 

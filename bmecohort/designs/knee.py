@@ -8,14 +8,23 @@ calls bmecohort's estimators and returns a :class:`DesignResult`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .._columns import PARTICIPANT, PRESENT_FROM, PRESENT_TO, SCORE_FROM, SIDE, VISIT
+from .._columns import (
+    PARTICIPANT,
+    PRESENT_FROM,
+    PRESENT_TO,
+    SCORE_FROM,
+    SCORE_TO,
+    SIDE,
+    VISIT,
+)
 from ..cohort import Cohort
-from ..course import lesion_status, transitions
+from ..course import Transitions, lesion_status, transitions
 from ..estimators.association.stratified import mantel_haenszel
 from ..estimators.association.unit_level import odds_ratio
 from ..estimators.occurrence.proportions import incidence, resolution
@@ -54,7 +63,8 @@ def _covariates(frame: pd.DataFrame, wanted: Sequence[str]) -> tuple[list[str], 
 
 def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: int = 0,
                              follow_up: int = 24, threshold: float = 1,
-                             method: str = "wilson", alpha: float = 0.05) -> DesignResult:
+                             method: str = "wilson", alpha: float = 0.05,
+                             definition: str = "two-visit") -> DesignResult:
     """Incidence of BML among units free of BML at baseline, and complete resolution of
     baseline BMLs, between two visits (Davies-Tuck 2009).
 
@@ -68,11 +78,16 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
     baseline, follow_up : int, default=0, 24
         Visits (nominal months).
     threshold : float, default=1
-        Score counted as a lesion.
+        Score counted as a lesion (2: incidence of a large lesion). Resolution is complete
+        resolution whatever the threshold: no lesion of grade 1 or more left at follow-up.
     method : {"wilson", "exact", "jeffreys"}, default="wilson"
         Interval for unclustered units.
     alpha : float, default=0.05
         One minus the confidence level.
+    definition : {"two-visit", "ever"}, default="two-visit"
+        The paper compares the two visits; units whose status changed and changed back at
+        visits in between are counted in the notes. ``"ever"`` counts a lesion seen at any
+        visit up to ``follow_up`` as incident (see :func:`bmecohort.transitions`).
 
     Returns
     -------
@@ -80,18 +95,38 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
         Analyses ``incidence`` and ``resolution``.
     """
     status = lesion_status(cohort, unit=unit, threshold=threshold)
-    change = transitions(status, baseline=baseline, follow_up=follow_up)
+    change = transitions(status, baseline=baseline, follow_up=follow_up,
+                         definition=definition)
     inc = incidence(change, method=method, alpha=alpha)
-    res = resolution(change, method=method, alpha=alpha)
+    res = resolution(_complete_resolution(change), method=method, alpha=alpha)
     table = design_table([("incidence", inc, None), ("resolution", res, None)])
+    notes = [f"incidence: {unit}s without a lesion (score < {threshold:g}) at {baseline} "
+             f"with one at {follow_up}"
+             + (" or at any visit in between" if definition == "ever" else "")
+             + f"; resolution: {unit}s with a lesion at {baseline} and none of grade 1 or "
+             f"more at {follow_up}"]
+    if change.n_intermediate_change:
+        notes.append(f"{change.n_intermediate_change} {unit}s changed lesion status and "
+                     f"changed back at visits between {baseline} and {follow_up} "
+                     f"(definition {definition!r})")
     return DesignResult(
         name="bml_incidence_resolution",
         description=f"BML incidence and resolution per {unit}, months {baseline} to {follow_up}",
         table=table, results={"incidence": inc, "resolution": res}, frame=change.table,
-        accounting=change.accounting,
-        notes=(f"incidence: {unit}s without a lesion (score < {threshold:g}) at {baseline} "
-               f"with one at {follow_up}; resolution: {unit}s with a lesion at {baseline} "
-               f"and none at {follow_up}",))
+        accounting=change.accounting, notes=tuple(notes))
+
+
+def _complete_resolution(change: Transitions) -> Transitions:
+    """Transitions whose ``present_to`` is "a lesion of grade 1 or more left".
+
+    The resolution estimator reads ``present_to``; with a threshold above 1 that is "still a
+    large lesion", and a large lesion shrinking to grade 1 is not resolved.
+    """
+    if change.threshold <= 1:
+        return change
+    left = pd.array(change.table[SCORE_TO] >= 1, dtype="boolean")
+    left[change.table[SCORE_TO].isna().to_numpy()] = pd.NA
+    return dataclasses.replace(change, table=change.table.assign(**{PRESENT_TO: left}))
 
 
 def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,

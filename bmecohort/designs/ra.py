@@ -37,7 +37,9 @@ def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12)) -> DesignR
         table=design_table([("course", course, None)]), results={"course": course},
         frame=course.table, accounting=course.accounting,
         notes=("persistent: BME at every later visit; resolved: gone and never back; "
-               "relapsing: gone then back",))
+               "relapsing: gone then back",
+               "bones with a missing read are classified when the reads they have decide "
+               "the course; the others are counted as undetermined in the accounting"))
 
 
 def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 12,

@@ -78,6 +78,18 @@ def _matrix_table(change: Any, baseline: int, follow_up: int) -> ReportTable:
                "both visits.",))
 
 
+def _interval_notes(design: Any, suppress_below: int | None) -> tuple[str, ...]:
+    """The incidence design's definitions, and its count of knees that changed and changed
+    back in between, small-cell suppressed (the design's own note shows the raw count)."""
+    frame = design.frame
+    back = int(((frame["status_changes"] >= 2) & frame["change"].notna()).sum())
+    if not back:
+        return design.notes[:1]
+    return (design.notes[0], f"{format_count(back, suppress_below)} knees changed BML status "
+            "and changed back at visits in between; the comparison of the two visits does "
+            "not count them.")
+
+
 def course_section(ctx: Context) -> Section:
     """Lesion course: prevalence, transitions, incidence and resolution, course classes."""
     title = "Lesion course"
@@ -105,8 +117,9 @@ def course_section(ctx: Context) -> Section:
                     "visit), incident, resolved, progressed, regressed, stable; share of "
                     "knees read at both visits.", width="85%"))
             baseline, follow_up = visits[0], _follow_up(visits)
+            # the matrix cross-tabulates the two visits' reads: two visits on purpose
             pair, _ = attempt(transitions, status, baseline=baseline, follow_up=follow_up,
-                              caveats=caveats)
+                              definition="two-visit", caveats=caveats)
             if pair is not None:
                 blocks.append(_matrix_table(pair, baseline, follow_up))
             from ..designs import bml_incidence_resolution
@@ -119,9 +132,9 @@ def course_section(ctx: Context) -> Section:
                     rows.assign(term=rows["term"].str.capitalize()).drop(columns="analysis"),
                     caption=f"BML incidence and resolution per knee, months {baseline} to "
                             f"{follow_up}", label="Outcome",
-                    notes=(*design.notes, "Intervals are cluster-robust (knees within "
-                           "persons) when persons contribute two knees; see the method in "
-                           "the participant flow.")))
+                    notes=(*_interval_notes(design, ctx.suppress_below),
+                           "Intervals are cluster-robust (knees within persons) when persons "
+                           "contribute two knees; see the method in the participant flow.")))
                 results.append((f"incidence and resolution, months {baseline}-{follow_up}",
                                 design))
             else:
@@ -133,7 +146,11 @@ def course_section(ctx: Context) -> Section:
                     "course", lambda: course_plot(course, suppress_below=ctx.suppress_below),
                     "Course of knees with a BML at baseline over every visit: persistent "
                     "(present at every later visit), resolved (gone and never back), "
-                    "relapsing (gone, then back). Wilson 95% intervals.", width="75%"))
+                    "relapsing (gone, then back); knees with a missing read are included "
+                    "when the reads they have decide the course "
+                    f"({format_count(course.n_gap_classified, ctx.suppress_below)} knees). "
+                    "Wilson 95% intervals.",
+                    width="75%"))
                 results.append(("knee BML course", course))
     else:
         blocks.append(Paragraph(f"Knee lesion course: {reason}"))
