@@ -54,6 +54,11 @@ _EXPORTS: dict[str, str] = {
     "logistic": "bmecohort.estimators.regression.logit",
     "conditional_logistic": "bmecohort.estimators.regression.conditional",
     "RegressionResult": "bmecohort.estimators.regression.logit",
+    # agreement between readers
+    "kappa": "bmecohort.estimators.agreement",
+    "fleiss_kappa": "bmecohort.estimators.agreement",
+    "icc": "bmecohort.estimators.agreement",
+    "bland_altman": "bmecohort.estimators.agreement",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",
@@ -68,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "bmes_vs_avn": "bmecohort.designs",
     # figures and the report
     "forest_plot": "bmecohort.plots",
+    "bland_altman_plot": "bmecohort.plots",
     "transition_plot": "bmecohort.plots",
     "course_plot": "bmecohort.plots",
     "prevalence_plot": "bmecohort.plots",
