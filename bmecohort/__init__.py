@@ -59,6 +59,9 @@ _EXPORTS: dict[str, str] = {
     "fleiss_kappa": "bmecohort.estimators.agreement",
     "icc": "bmecohort.estimators.agreement",
     "bland_altman": "bmecohort.estimators.agreement",
+    # missing data and loss to follow-up
+    "ipcw": "bmecohort.estimators.missing_data",
+    "pool": "bmecohort.estimators.missing_data",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",
