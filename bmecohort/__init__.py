@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "fleiss_kappa": "bmecohort.estimators.agreement",
     "icc": "bmecohort.estimators.agreement",
     "bland_altman": "bmecohort.estimators.agreement",
+    "reliability": "bmecohort.designs",
     # missing data and loss to follow-up
     "ipcw": "bmecohort.estimators.missing_data",
     "pool": "bmecohort.estimators.missing_data",

@@ -19,10 +19,12 @@ from .knee import (
     pain_fluctuation,
 )
 from .ra import bme_course, erosive_progression
+from .reliability import ReliabilityResult, reliability
 from .spine import syndesmophyte_predictors
 
 __all__ = [
     "DesignResult",
+    "ReliabilityResult",
     "bme_course",
     "bmes_vs_avn",
     "bml_incidence_resolution",
@@ -32,5 +34,6 @@ __all__ = [
     "cartilage_progression",
     "erosive_progression",
     "pain_fluctuation",
+    "reliability",
     "syndesmophyte_predictors",
 ]
