@@ -63,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     # missing data and loss to follow-up
     "ipcw": "bmecohort.estimators.missing_data",
     "pool": "bmecohort.estimators.missing_data",
+    "attrition": "bmecohort.designs",
+    "attrition_bounds": "bmecohort.designs",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

@@ -9,6 +9,7 @@ stratified, adjusted, clustered), the estimator results, the frame, and the acco
 from __future__ import annotations
 
 from ._result import DesignResult
+from .attrition import AttritionBounds, AttritionResult, attrition, attrition_bounds
 from .hip import bmes_vs_avn
 from .knee import (
     bml_incidence_resolution,
@@ -23,8 +24,12 @@ from .reliability import ReliabilityResult, reliability
 from .spine import syndesmophyte_predictors
 
 __all__ = [
+    "AttritionBounds",
+    "AttritionResult",
     "DesignResult",
     "ReliabilityResult",
+    "attrition",
+    "attrition_bounds",
     "bme_course",
     "bmes_vs_avn",
     "bml_incidence_resolution",
