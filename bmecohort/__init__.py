@@ -63,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     # missing data and loss to follow-up
     "ipcw": "bmecohort.estimators.missing_data",
     "pool": "bmecohort.estimators.missing_data",
+    "impute": "bmecohort.estimators.missing_data",
     "attrition": "bmecohort.designs",
     "attrition_bounds": "bmecohort.designs",
     # document designs
