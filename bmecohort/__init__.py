@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "reconstruct_2x2": "bmecohort.estimators.association.reconstruct",
     "logistic": "bmecohort.estimators.regression.logit",
     "conditional_logistic": "bmecohort.estimators.regression.conditional",
+    "ordinal": "bmecohort.estimators.regression.ordinal",
     "RegressionResult": "bmecohort.estimators.regression.logit",
     # agreement between readers
     "kappa": "bmecohort.estimators.agreement",
