@@ -54,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "logistic": "bmecohort.estimators.regression.logit",
     "conditional_logistic": "bmecohort.estimators.regression.conditional",
     "ordinal": "bmecohort.estimators.regression.ordinal",
+    "mixed_model": "bmecohort.estimators.longitudinal",
+    "likelihood_ratio": "bmecohort.estimators.longitudinal",
     "RegressionResult": "bmecohort.estimators.regression.logit",
     # agreement between readers
     "kappa": "bmecohort.estimators.agreement",
