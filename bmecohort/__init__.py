@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "ordinal": "bmecohort.estimators.regression.ordinal",
     "mixed_model": "bmecohort.estimators.longitudinal",
     "likelihood_ratio": "bmecohort.estimators.longitudinal",
+    "multistate": "bmecohort.estimators.longitudinal",
     "RegressionResult": "bmecohort.estimators.regression.logit",
     # agreement between readers
     "kappa": "bmecohort.estimators.agreement",
