@@ -53,7 +53,23 @@ _EXPORTS: dict[str, str] = {
     "reconstruct_2x2": "bmecohort.estimators.association.reconstruct",
     "logistic": "bmecohort.estimators.regression.logit",
     "conditional_logistic": "bmecohort.estimators.regression.conditional",
+    "ordinal": "bmecohort.estimators.regression.ordinal",
+    "mixed_model": "bmecohort.estimators.longitudinal",
+    "likelihood_ratio": "bmecohort.estimators.longitudinal",
+    "multistate": "bmecohort.estimators.longitudinal",
     "RegressionResult": "bmecohort.estimators.regression.logit",
+    # agreement between readers
+    "kappa": "bmecohort.estimators.agreement",
+    "fleiss_kappa": "bmecohort.estimators.agreement",
+    "icc": "bmecohort.estimators.agreement",
+    "bland_altman": "bmecohort.estimators.agreement",
+    "reliability": "bmecohort.designs",
+    # missing data and loss to follow-up
+    "ipcw": "bmecohort.estimators.missing_data",
+    "pool": "bmecohort.estimators.missing_data",
+    "impute": "bmecohort.estimators.missing_data",
+    "attrition": "bmecohort.designs",
+    "attrition_bounds": "bmecohort.designs",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",
@@ -68,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "bmes_vs_avn": "bmecohort.designs",
     # figures and the report
     "forest_plot": "bmecohort.plots",
+    "bland_altman_plot": "bmecohort.plots",
     "transition_plot": "bmecohort.plots",
     "course_plot": "bmecohort.plots",
     "prevalence_plot": "bmecohort.plots",

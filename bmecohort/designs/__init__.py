@@ -9,6 +9,7 @@ stratified, adjusted, clustered), the estimator results, the frame, and the acco
 from __future__ import annotations
 
 from ._result import DesignResult
+from .attrition import AttritionBounds, AttritionResult, attrition, attrition_bounds
 from .hip import bmes_vs_avn
 from .knee import (
     bml_incidence_resolution,
@@ -19,10 +20,16 @@ from .knee import (
     pain_fluctuation,
 )
 from .ra import bme_course, erosive_progression
+from .reliability import ReliabilityResult, reliability
 from .spine import syndesmophyte_predictors
 
 __all__ = [
+    "AttritionBounds",
+    "AttritionResult",
     "DesignResult",
+    "ReliabilityResult",
+    "attrition",
+    "attrition_bounds",
     "bme_course",
     "bmes_vs_avn",
     "bml_incidence_resolution",
@@ -32,5 +39,6 @@ __all__ = [
     "cartilage_progression",
     "erosive_progression",
     "pain_fluctuation",
+    "reliability",
     "syndesmophyte_predictors",
 ]

@@ -10,6 +10,7 @@ the call. Result objects' ``.plot(ax=None)`` methods delegate here.
 from __future__ import annotations
 
 from ._style import CHANGE_COLORS, COURSE_COLORS, OKABE_ITO, PALETTE, STYLE_FILE, plot_style
+from .agreement import bland_altman_plot
 from .course import course_plot, prevalence_plot, transition_plot
 from .forest import forest_frame, forest_plot
 from .power import power_plot
@@ -22,6 +23,7 @@ __all__ = [
     "PALETTE",
     "STYLE_FILE",
     "at_risk_counts",
+    "bland_altman_plot",
     "course_plot",
     "forest_frame",
     "forest_plot",

@@ -13,6 +13,7 @@ streams: the same seed gives the same tables on any machine, whatever the number
 - :func:`hip_cohort`: bone marrow edema syndrome vs avascular necrosis (Koo 1999, slides).
 - :func:`hand_oa_joints`: hand OA joints and incident tenderness (Haugen 2015).
 - :func:`demo_cohort`: the first four in one Cohort.
+- :func:`add_second_reader`: double reads with a known misclassification.
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ from .hand import hand_oa_joints
 from .hip import hip_cohort
 from .knee import knee_cohort
 from .ra import ra_bone_cohort
+from .readers import ONE_GRADE_ERROR, add_second_reader, expected_kappa
 from .spine import spine_cohort
 
 __all__ = [
+    "ONE_GRADE_ERROR",
+    "add_second_reader",
     "demo_cohort",
+    "expected_kappa",
     "hand_oa_joints",
     "hip_cohort",
     "knee_cohort",

@@ -1,0 +1,132 @@
+"""Linear mixed models against R lme4 / lmerTest (tests/reference/mixed/make_mixed.R)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bmecohort as bc
+from bmecohort.estimators.longitudinal._marginal import crossproducts, neg2_loglik, phi_covariance
+from bmecohort.exceptions import AnalysisInputError
+
+REF = Path(__file__).parent / "reference" / "mixed"
+FIXED = pd.read_csv(REF / "outputs" / "fixed.csv")
+VARCORR = pd.read_csv(REF / "outputs" / "varcorr.csv")
+
+
+@pytest.fixture(scope="module")
+def sleep() -> pd.DataFrame:
+    return pd.read_csv(REF / "inputs" / "sleepstudy.csv")
+
+
+@pytest.fixture(scope="module")
+def knees() -> pd.DataFrame:
+    d = pd.read_csv(REF / "inputs" / "knees.csv")
+    return d
+
+
+def _check(result, model: str, rename: dict[str, str]) -> None:
+    ref = FIXED.query("model == @model").set_index("term")
+    ours = result.summary().set_index("term").rename(index=rename)
+    for term in ref.index:
+        assert ours.loc[term, "estimate"] == pytest.approx(ref.loc[term, "estimate"], abs=1e-6)
+        assert ours.loc[term, "se"] == pytest.approx(ref.loc[term, "se"], rel=1e-4)
+        # Satterthwaite df: both mixedlm and lmerTest differentiate numerically
+        assert ours.loc[term, "df"] == pytest.approx(ref.loc[term, "df"], rel=2e-3)
+        assert ours.loc[term, "p_value"] == pytest.approx(ref.loc[term, "p"], rel=1e-2)
+    vc = VARCORR.query("model == @model")
+    assert result.loglik == pytest.approx(vc["loglik"].iloc[0], abs=1e-5)
+
+
+@pytest.mark.parametrize("model, reml", [("sleep_reml", True), ("sleep_ml", False)])
+def test_random_slope_matches_lme4(sleep, model, reml):
+    r = bc.mixed_model(sleep, outcome="Reaction", exposures="Days", groups="Subject",
+                       random_slope="Days", reml=reml)
+    _check(r, model, {})
+    vc = VARCORR.query("model == @model")
+    ours = r.variance.set_index("term")["estimate"]
+    np.testing.assert_allclose(
+        [ours["sd((Intercept))"], ours["sd(Days)"], ours["cor((Intercept),Days)"],
+         ours["sigma"]], vc["sdcor"].to_numpy(), rtol=1e-4, atol=1e-4)
+    assert r.accounting.n_clusters == 18 and r.reml is reml
+
+
+def test_random_intercept_icc(sleep):
+    r = bc.mixed_model(sleep, outcome="Reaction", exposures="Days", groups="Subject")
+    _check(r, "sleep_int", {})
+    vc = VARCORR.query("model == 'sleep_int'")["vcov"].to_numpy()
+    assert r.icc["Subject"] == pytest.approx(vc[0] / vc.sum(), rel=1e-4)
+
+
+def test_nested_knees_within_persons(knees):
+    r = bc.mixed_model(knees, outcome="score", exposures="bml_baseline", covariates="years",
+                       interactions=[("bml_baseline", "years")], nested="side",
+                       random_slope="years")
+    _check(r, "knees_nested", {"bml_baseline:years": "bml_baseline:years"})
+    vc = VARCORR.query("model == 'knees_nested'").set_index(["grp", "var1"]).sort_index()
+    ours = r.variance.set_index(["group", "term"])["estimate"]
+    assert ours[("side in participant_id", "sd((Intercept))")] == pytest.approx(
+        vc.loc[("knee", "(Intercept)"), "sdcor"], rel=1e-4)
+    assert ours[("participant_id", "sd(years)")] == pytest.approx(
+        vc.loc[("participant_id", "years"), "sdcor"].iloc[0], rel=1e-4)
+    assert r.variance[["ci_lower", "ci_upper"]].isna().all().all()
+    assert any("nested" in n for n in r.notes)
+
+
+@pytest.mark.parametrize("model", ["sleep_reml", "sleep_ml"])
+def test_variance_parameter_covariance_matches_r(sleep, model):
+    ref = pd.read_csv(REF / "outputs" / "phi_covariance.csv").query("model == @model")
+    x = np.column_stack([np.ones(len(sleep)), sleep["Days"]])
+    cp = crossproducts(x, x, sleep["Reaction"].to_numpy(float),
+                       pd.factorize(sleep["Subject"])[0])
+    phi = ref["phi"].to_numpy()
+    reml = model == "sleep_reml"
+    assert neg2_loglik(phi, cp, reml=reml) == pytest.approx(ref["neg2"].iloc[0], abs=1e-8)
+    np.testing.assert_allclose(phi_covariance(phi, cp, reml=reml),
+                               ref[["X1", "X2", "X3", "X4"]].to_numpy(), rtol=2e-4,
+                               atol=1e-7)
+
+
+def test_variance_intervals_bracket_the_estimates(sleep):
+    r = bc.mixed_model(sleep, outcome="Reaction", exposures="Days", groups="Subject",
+                       random_slope="Days")
+    v = r.variance
+    assert ((v["ci_lower"] < v["estimate"]) & (v["estimate"] < v["ci_upper"])).all()
+
+
+def test_likelihood_ratio_refits_reml_by_ml(sleep):
+    small = bc.mixed_model(sleep, outcome="Reaction", exposures="Days", groups="Subject")
+    big = bc.mixed_model(sleep, outcome="Reaction", exposures="Days", groups="Subject",
+                         random_slope="Days")
+    lr = bc.likelihood_ratio(small, big)
+    assert not lr.refitted and lr.df == 2
+    ll = VARCORR.groupby("model")["loglik"].first()
+    assert lr.chi2 == pytest.approx(2 * (ll["sleep_reml"] - ll["sleep_int"]), abs=1e-4)
+    with pytest.raises(AnalysisInputError, match="not more than"):
+        bc.likelihood_ratio(big, small)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(outcome="Reaction", exposures=()), "at least one exposure"),
+    (dict(outcome="Reaction", exposures="Days", groups="Days"), "also model terms"),
+    (dict(outcome="label", exposures="Days"), "numeric outcome"),
+    (dict(outcome="Reaction", exposures="Days", df_method="kr"), "df_method"),
+])
+def test_bad_input(sleep, kwargs, message):
+    kwargs.setdefault("groups", "Subject")
+    with pytest.raises(AnalysisInputError, match=message):
+        bc.mixed_model(sleep.assign(label="x"), **kwargs)
+
+
+def test_renders_and_plots_trajectories(knees):
+    import matplotlib.pyplot as plt
+
+    r = bc.mixed_model(knees, outcome="score", exposures="bml_baseline", covariates="years",
+                       interactions=[("bml_baseline", "years")], random_slope="years")
+    assert "<table" in r._repr_html_()
+    ax = r.plot()
+    assert len(ax.get_lines()) == 2
+    plt.close(ax.figure)
