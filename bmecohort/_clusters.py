@@ -167,6 +167,6 @@ def plan_clusters(
     why = opt_out or "cluster=None"
     warning = (f"{table}: {why}, so the {n_units} {what} of {n_clusters} {column} values are "
                f"analysed as independent although some {column} hold several; the interval "
-               f"is too narrow and the p-value too small. Use cluster='auto' (the default) "
+               f"is too narrow (and a p-value too small). Use cluster='auto' (the default) "
                f"for a cluster-robust analysis.")
     return ClusterPlan(column, False, None, n_clusters, warning)
