@@ -165,8 +165,9 @@ def plan_clusters(
                 f"analyse them as independent.")
         return ClusterPlan(column, True, groups, n_clusters)
     why = opt_out or "cluster=None"
+    advice = ("the default options" if opt_out else "cluster='auto' (the default)")
     warning = (f"{table}: {why}, so the {n_units} {what} of {n_clusters} {column} values are "
                f"analysed as independent although some {column} hold several; the interval "
-               f"is too narrow (and a p-value too small). Use cluster='auto' (the default) "
-               f"for a cluster-robust analysis.")
+               f"is too narrow (and a p-value too small). Use {advice} for a cluster-robust "
+               f"analysis.")
     return ClusterPlan(column, False, None, n_clusters, warning)

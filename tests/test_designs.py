@@ -193,3 +193,19 @@ def test_design_rows_say_whether_they_are_clustered(knees):
     assert pooled.method == "gee-independence-strata-cluster-robust"
     # two large strata: the stratified GEE's common odds ratio is close to Mantel-Haenszel's
     assert pooled.estimate == pytest.approx(pooled.unclustered["estimate"], rel=0.1)
+
+
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")
+def test_hip_edema_and_pain_is_clustered_or_warned():
+    from bmecohort.exceptions import DataQualityWarning
+    from bmecohort.simulate import demo_cohort
+
+    hips = bc.bmes_vs_avn(hip_cohort(120, seed=4)).result("edema and pain in AVN")
+    assert hips.method == "woolf-cluster-robust" and hips.accounting.clustered
+    # a zero cell leaves no cluster-robust interval: exact, with the opt-out warned
+    with pytest.warns(DataQualityWarning, match="method='exact' has no cluster-robust form"):
+        sparse = bc.bmes_vs_avn(demo_cohort(seed=7, size="small"))
+    res = sparse.result("edema and pain in AVN")
+    assert res.method == "exact" and res.accounting.clustered is False
+    assert any("analysed as independent" in w for w in res.warnings)
+    assert any("zero cell leaves no cluster-robust" in n for n in sparse.notes)
