@@ -216,3 +216,13 @@ def test_clustered_same_model_as_the_unit_level_odds_ratio_with_one_stratum():
     crude = odds_ratio(CLUSTERED, exposure="exposure", outcome="outcome")
     np.testing.assert_allclose([pooled.estimate, pooled.ci_lower, pooled.ci_upper],
                                [crude.estimate, crude.ci_lower, crude.ci_upper], rtol=1e-8)
+
+
+def test_clustered_degenerate_pool_reports_no_interval():
+    separated = CLUSTERED.assign(outcome=np.where(CLUSTERED["exposure"] == 1, 1,
+                                                  CLUSTERED["outcome"]))
+    with pytest.warns(SmallCellWarning, match="same diagonal"):
+        out = mantel_haenszel(separated, exposure="exposure", outcome="outcome",
+                              strata="stratum")
+    assert out.estimate == math.inf and math.isnan(out.ci_lower) and math.isnan(out.p_value)
+    assert out.strata["ci_lower"].isna().all()  # a zero cell in every stratum

@@ -186,7 +186,8 @@ class StratifiedClusterFit:
 
 
 def stratified_cluster_fit(
-    y: np.ndarray, x: np.ndarray, stratum: np.ndarray, groups: np.ndarray
+    y: np.ndarray, x: np.ndarray, stratum: np.ndarray, groups: np.ndarray, *,
+    pooled: bool = True,
 ) -> StratifiedClusterFit:
     r"""Pooled odds ratio over strata for clustered units: independence GEE with strata terms.
 
@@ -198,6 +199,9 @@ def stratified_cluster_fit(
         Stratum code of each unit, ``0 .. K-1`` (every stratum informative).
     groups : numpy.ndarray
         Integer cluster code of each unit, ``0 .. G-1``.
+    pooled : bool, default=True
+        Fit the pooled model; ``False`` when it has no finite estimate (every stratum with a
+        zero in the same diagonal): ``coef`` and ``se`` are then ``nan``.
 
     Returns
     -------
@@ -221,12 +225,14 @@ def stratified_cluster_fit(
     import statsmodels.api as sm
 
     n_strata = int(stratum.max()) + 1
-    dummies = (stratum[:, None] == np.arange(1, n_strata)[None, :]).astype(float)
-    design = np.column_stack([np.ones(len(y)), x, dummies])
-    model = sm.GLM(y, design, family=sm.families.Binomial())
-    with np.errstate(all="ignore"):
-        fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12,
-                        maxiter=100)
+    fit = None
+    if pooled:
+        dummies = (stratum[:, None] == np.arange(1, n_strata)[None, :]).astype(float)
+        design = np.column_stack([np.ones(len(y)), x, dummies])
+        model = sm.GLM(y, design, family=sm.families.Binomial())
+        with np.errstate(all="ignore"):
+            fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12,
+                            maxiter=100)
     # per stratum, in closed form
     n1 = np.bincount(stratum, weights=x, minlength=n_strata)
     n0 = np.bincount(stratum, weights=1 - x, minlength=n_strata)
@@ -242,9 +248,11 @@ def stratified_cluster_fit(
     se_k = np.sqrt((sums ** 2).sum(axis=1))
     defined = np.isfinite(coef_k) & np.isfinite(se_k)
     return StratifiedClusterFit(
-        coef=float(fit.params[1]), se=float(fit.bse[1]),
-        stratum_coef=np.where(defined, coef_k, np.nan), stratum_se=np.where(defined, se_k, np.nan),
-        converged=bool(fit.converged), raw=fit)
+        coef=float(fit.params[1]) if fit is not None else float("nan"),
+        se=float(fit.bse[1]) if fit is not None else float("nan"),
+        stratum_coef=np.where(defined, coef_k, np.nan),
+        stratum_se=np.where(defined, se_k, np.nan),
+        converged=bool(fit.converged) if fit is not None else True, raw=fit)
 
 
 def _with_clusters(
@@ -274,7 +282,7 @@ def _with_clusters(
     caveats: list[tuple[type[Warning], str]] = []
     z = float(special.ndtri(1 - pooled.alpha / 2))
     degenerate = not 0 < pooled.estimate < np.inf
-    fit = stratified_cluster_fit(y, x, stratum, groups)
+    fit = stratified_cluster_fit(y, x, stratum, groups, pooled=not degenerate)
     if degenerate:
         coef, se, p, statistic = float(np.log(pooled.estimate)), np.nan, np.nan, np.nan
     else:
