@@ -15,6 +15,12 @@ here, the same way:
 * ``None``: the explicit opt-out. When ``participant_id`` shows that participants hold
   several units, a :class:`~bmecohort.exceptions.DataQualityWarning` says so and the
   message is recorded on the result.
+* Under ``"auto"``, an option without a cluster-robust form (an exact or mid-p interval, a
+  zero-cell correction, Firth's penalty) on clustered rows is an opt-out too: the
+  unclustered method is used, warned and recorded; with a named cluster column it is an
+  error.
+
+Counts given as tables (``*_from_counts``) carry no persons and are never clustered.
 
 The sandwich has one definition across bmecohort (:data:`SANDWICH`): the plain
 Liang-Zeger sandwich without a small-sample factor, as R ``geepack`` (``std.err =
