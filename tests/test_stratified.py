@@ -226,3 +226,14 @@ def test_clustered_degenerate_pool_reports_no_interval():
                               strata="stratum")
     assert out.estimate == math.inf and math.isnan(out.ci_lower) and math.isnan(out.p_value)
     assert out.strata["ci_lower"].isna().all()  # a zero cell in every stratum
+
+
+def test_clustered_homogeneity_matches_geepack_interaction_test():
+    """geepack anova(): robust Wald test of exposure x stratum, 1e-6 relative."""
+    ref = pd.read_csv(REF / "outputs" / "stratified_clustered_homogeneity.csv").iloc[0]
+    out = mantel_haenszel(CLUSTERED, exposure="exposure", outcome="outcome", strata="stratum")
+    assert out.homogeneity_statistic == pytest.approx(ref["statistic"], rel=1e-6)
+    assert out.homogeneity_p_value == pytest.approx(ref["p_value"], rel=1e-6)
+    assert out.n_strata - 1 == ref["df"]
+    assert "homogeneity (cluster-robust Wald) p" in out.header()
+    assert 0 < out.unclustered["homogeneity_p_value"] < 1  # Breslow-Day kept for reference

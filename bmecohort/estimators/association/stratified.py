@@ -70,10 +70,11 @@ class MantelHaenszelResult(Result):
     statistic : float
         The CMH chi-square statistic (1 df); when clustered, the robust Wald chi-square.
     homogeneity_p_value : float
-        Breslow-Day test that the stratum odds ratios are equal (no Tarone adjustment;
-        it assumes independent units, also when clustered).
+        Breslow-Day test that the stratum odds ratios are equal (no Tarone adjustment);
+        when clustered, the cluster-robust Wald test of the same hypothesis (``nan`` when a
+        stratum has a zero cell).
     homogeneity_statistic : float
-        The Breslow-Day chi-square statistic (``n_strata - 1`` df).
+        The chi-square statistic (``n_strata - 1`` df).
     method : str
         ``"mantel-haenszel"``, or ``"gee-independence-strata-cluster-robust"``.
     interval : str
@@ -90,8 +91,9 @@ class MantelHaenszelResult(Result):
         Rows in and used, events, exclusions (missing values, uninformative strata), the
         cluster column, ``n_clusters`` and ``clustered``.
     unclustered : mapping of str to float
-        The Mantel-Haenszel ``estimate, ci_lower, ci_upper`` and CMH ``p_value``, which
-        assume independent units (for reference when clustered).
+        The Mantel-Haenszel ``estimate, ci_lower, ci_upper``, CMH ``p_value`` and
+        Breslow-Day ``homogeneity_p_value``, which assume independent units (for reference
+        when clustered).
     warnings : tuple of str
         Statistical caveats (and an opt-out of clustering on clustered rows).
     raw : statsmodels.stats.contingency_tables.StratifiedTable or GLM results
@@ -130,7 +132,8 @@ class MantelHaenszelResult(Result):
     def header(self) -> dict[str, object]:
         out = super().header()
         out["strata used"] = self.n_strata
-        out["homogeneity (Breslow-Day) p"] = self.homogeneity_p_value
+        test = "cluster-robust Wald" if self.accounting.clustered else "Breslow-Day"
+        out[f"homogeneity ({test}) p"] = self.homogeneity_p_value
         return out
 
     def summary(self) -> pd.DataFrame:
@@ -181,6 +184,8 @@ class StratifiedClusterFit:
     se: float
     stratum_coef: np.ndarray
     stratum_se: np.ndarray
+    homogeneity_statistic: float
+    homogeneity_p_value: float
     converged: bool
     raw: Any = None
 
@@ -211,7 +216,10 @@ def stratified_cluster_fit(
         standard error (statsmodels GLM, ``cov_type="cluster"`` without small-sample
         factor: geepack's ``geeglm(y ~ x + factor(stratum), corstr = "independence")``);
         ``stratum_coef, stratum_se``: each stratum's own log odds ratio and its
-        cluster-robust standard error (``nan`` with a zero cell).
+        cluster-robust standard error (``nan`` with a zero cell);
+        ``homogeneity_statistic, homogeneity_p_value``: the cluster-robust Wald test that
+        the stratum log odds ratios are equal (``K - 1`` df; ``nan`` with a zero cell), the
+        interaction test of geepack's ``anova(geeglm(y ~ factor(stratum) * x))``.
 
     Notes
     -----
@@ -220,7 +228,11 @@ def stratified_cluster_fit(
     :math:`i` is :math:`x_i (y_i - \hat p_{1k}) / (n_{1k} \hat p_{1k}(1-\hat p_{1k})) -
     (1-x_i)(y_i - \hat p_{0k}) / (n_{0k} \hat p_{0k}(1-\hat p_{0k}))`; the sandwich is the
     sum over clusters of the squared cluster sums of these (the GLM's plain cluster
-    sandwich, in closed form and vectorised over strata).
+    sandwich, in closed form and vectorised over strata). Clusters cross strata, so the
+    stratum estimates covary: :math:`\\widehat{V} = S S^\\top` with :math:`S` the stratum by
+    cluster matrix of those sums, which gives the homogeneity test
+    :math:`(C\\hat\\beta)^\\top (C \\widehat V C^\\top)^{-1} C\\hat\\beta` (:math:`C` the
+    differences from the first stratum).
     """
     import statsmodels.api as sm
 
@@ -247,11 +259,19 @@ def stratified_cluster_fit(
                        minlength=n_strata * n_groups).reshape(n_strata, n_groups)
     se_k = np.sqrt((sums ** 2).sum(axis=1))
     defined = np.isfinite(coef_k) & np.isfinite(se_k)
+    statistic = p_value = float("nan")
+    if n_strata > 1 and defined.all():
+        contrast = np.column_stack([-np.ones(n_strata - 1), np.eye(n_strata - 1)])
+        diff = contrast @ coef_k
+        cov = contrast @ (sums @ sums.T) @ contrast.T
+        statistic = float(diff @ np.linalg.solve(cov, diff))
+        p_value = float(stats.chi2.sf(statistic, n_strata - 1))
     return StratifiedClusterFit(
         coef=float(fit.params[1]) if fit is not None else float("nan"),
         se=float(fit.bse[1]) if fit is not None else float("nan"),
         stratum_coef=np.where(defined, coef_k, np.nan),
         stratum_se=np.where(defined, se_k, np.nan),
+        homogeneity_statistic=statistic, homogeneity_p_value=p_value,
         converged=bool(fit.converged) if fit is not None else True, raw=fit)
 
 
@@ -297,14 +317,13 @@ def _with_clusters(
     table[CI_LOWER] = np.exp(fit.stratum_coef - z * fit.stratum_se)
     table[CI_UPPER] = np.exp(fit.stratum_coef + z * fit.stratum_se)
     table[P_VALUE] = 2 * stats.norm.sf(np.abs(fit.stratum_coef / fit.stratum_se))
-    unclustered = MappingProxyType({ESTIMATE: pooled.estimate, CI_LOWER: pooled.ci_lower,
-                                    CI_UPPER: pooled.ci_upper, P_VALUE: pooled.p_value})
     result = replace(
         pooled, term=POOLED_CLUSTERED_TERM, estimate=float(np.exp(coef)),
         ci_lower=float(np.exp(coef - z * se)), ci_upper=float(np.exp(coef + z * se)),
         p_value=p, statistic=float(statistic), method=CLUSTERED_METHOD,
-        interval="wald-cluster-robust", strata=table, accounting=accounting,
-        unclustered=unclustered, raw=fit.raw,
+        homogeneity_statistic=fit.homogeneity_statistic,
+        homogeneity_p_value=fit.homogeneity_p_value,
+        interval="wald-cluster-robust", strata=table, accounting=accounting, raw=fit.raw,
         warnings=pooled.warnings + tuple(m for _, m in caveats))
     return result, caveats
 
@@ -360,7 +379,8 @@ def _pool(
         accounting=Accounting(unit="row", n_rows=n_rows, n_used=used,
                               events=int((a + c).sum()), excluded=excluded),
         unclustered=MappingProxyType({ESTIMATE: estimate, CI_LOWER: lower, CI_UPPER: upper,
-                                      P_VALUE: float(null.pvalue)}),
+                                      P_VALUE: float(null.pvalue),
+                                      "homogeneity_p_value": float(homogeneity.pvalue)}),
         warnings=tuple(m for _, m in caveats), raw=raw,
     )
 
@@ -439,7 +459,8 @@ def mantel_haenszel(
     (:func:`stratified_cluster_fit`); with a few large strata it is close to
     :math:`\hat\psi_{MH}` (kept in ``unclustered``). With many sparse strata (e.g. matched
     sets) the stratum intercepts bias :math:`\hat\beta`; use
-    :func:`~bmecohort.conditional_logistic` instead. Breslow-Day stays unclustered.
+    :func:`~bmecohort.conditional_logistic` instead. Homogeneity is then tested by the
+    cluster-robust Wald test of equal stratum odds ratios.
 
     Examples
     --------
