@@ -77,6 +77,7 @@ def prepare(
     *,
     binary: Iterable[str] = (),
     table: str = "data",
+    carry: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, tuple[tuple[str, int], ...]]:
     """Select ``columns``, drop rows missing any of them, check binary columns.
 
@@ -90,6 +91,9 @@ def prepare(
         Columns that must be 0/1 or boolean; returned as int8.
     table : str, default="data"
         Name used in error messages.
+    carry : sequence of str, default=()
+        Columns of ``data`` carried along in ``frame`` without excluding rows on them (e.g.
+        ``participant_id``, to check whether units cluster).
 
     Returns
     -------
@@ -101,7 +105,8 @@ def prepare(
     """
     used = [c for c in dict.fromkeys(columns) if c is not None]
     require_columns(data, used, table=table)
-    frame = data.loc[:, used]
+    extra = [c for c in dict.fromkeys(carry) if c not in used and c in data.columns]
+    frame = data.loc[:, used + extra]
     remaining = np.ones(len(frame), dtype=bool)
     excluded: list[tuple[str, int]] = []
     for column in used:

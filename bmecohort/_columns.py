@@ -15,6 +15,10 @@ P_VALUE = "p_value"
 N = "n"
 EVENTS = "events"
 
+#: Whether a row's interval accounts for clustering, and over how many clusters (designs).
+CLUSTERED = "clustered"
+N_CLUSTERS = "n_clusters"
+
 #: The canonical columns of a tidy summary, in display order.
 SUMMARY_COLUMNS: tuple[str, ...] = (TERM, ESTIMATE, CI_LOWER, CI_UPPER, P_VALUE)
 #: The canonical columns plus the denominators, where they apply.

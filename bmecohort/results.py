@@ -77,7 +77,10 @@ class Accounting:
     n_clusters : int or None, default=None
         Clusters (e.g. persons) the used units belong to, when clustering was accounted for.
     cluster : str or None, default=None
-        What the units cluster in, e.g. ``"participant"``.
+        What the units cluster in, e.g. ``"participant_id"``.
+    clustered : bool or None, default=None
+        Whether the interval and test account for that clustering (cluster-robust or GEE);
+        ``None`` when not assessed (e.g. counts given as a table).
     excluded : tuple of (str, int), default=()
         ``(reason, count)`` for every group of excluded rows; counts sum to
         ``n_rows - n_used`` unless stated otherwise in the reason.
@@ -90,6 +93,7 @@ class Accounting:
     n_clusters: int | None = None
     cluster: str | None = None
     excluded: tuple[tuple[str, int], ...] = ()
+    clustered: bool | None = None
 
     @property
     def n_excluded(self) -> int:
@@ -104,6 +108,8 @@ class Accounting:
             out["events"] = self.events
         if self.n_clusters is not None:
             out[f"clusters ({self.cluster or 'cluster'})"] = self.n_clusters
+        if self.clustered is not None:
+            out["cluster-robust"] = "yes" if self.clustered else "no"
         for reason, count in self.excluded:
             out[f"excluded: {reason}"] = count
         return out

@@ -4,8 +4,8 @@ References: tests/reference/association/make_association.R (epitools, epiR, fish
 epitools' mid-p re-solved with uniroot tol = 1e-13, a textbook Cornfield solved with
 tol = 1e-13, poisson.test, geepack). Tolerances: estimates and intervals 1e-6 relative for
 every method (the tightened references allow it; measured agreement is about 1e-12);
-cluster-robust intervals 1e-6 relative after rescaling geepack's plain sandwich by
-statsmodels' small-sample factor.
+cluster-robust intervals 1e-6 relative to geepack's plain sandwich (san.se), which bmecohort
+uses unscaled (no small-sample factor, bmecohort._clusters.SANDWICH).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bmecohort.estimators.association.twobytwo import (
     risk_ratio_from_counts,
 )
 from bmecohort.estimators.association.unit_level import odds_ratio, risk_difference, risk_ratio
-from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "association"
 TABLES = pd.read_csv(REF / "inputs" / "tables_2x2.csv").set_index("dataset")
@@ -324,9 +324,9 @@ def test_cluster_robust_interval_matches_geepack(row):
     data = pd.read_csv(REF / "inputs" / f"{row['dataset']}.csv")
     out = FUNCS[row["measure"]](data, exposure="exposure", outcome="outcome",
                                 cluster="participant_id")
-    groups, n = row["n_clusters"], row["n"]
-    # geepack's san.se is the plain sandwich; statsmodels multiplies by G/(G-1)*(N-1)/(N-k)
-    se = row["se"] * math.sqrt(groups / (groups - 1) * (n - 1) / (n - 2))
+    groups = row["n_clusters"]
+    # geepack's san.se is the plain sandwich, bmecohort's too (no small-sample factor)
+    se = row["se"]
     z = norm.ppf(0.975)
     bounds = np.array([row["coef"], row["coef"] - z * se, row["coef"] + z * se])
     expected = bounds if row["measure"] == "rd" else np.exp(bounds)
@@ -335,8 +335,16 @@ def test_cluster_robust_interval_matches_geepack(row):
     assert out.p_value == pytest.approx(2 * norm.sf(abs(row["coef"]) / se), rel=1e-6)
     assert out.method == METHODS[row["measure"]]
     assert out.accounting.n_clusters == groups and out.accounting.cluster == "participant_id"
+    assert out.accounting.clustered is True
+    # "auto" (the default) finds participant_id repeating and gives the same interval
+    auto = FUNCS[row["measure"]](data, exposure="exposure", outcome="outcome")
+    assert (auto.method, auto.ci_lower, auto.ci_upper) == (out.method, out.ci_lower,
+                                                           out.ci_upper)
     # the knees really are correlated: the robust interval is wider than the naive one
-    naive = FUNCS[row["measure"]](data, exposure="exposure", outcome="outcome")
+    with pytest.warns(DataQualityWarning, match="analysed as independent"):
+        naive = FUNCS[row["measure"]](data, exposure="exposure", outcome="outcome",
+                                      cluster=None)
+    assert naive.accounting.clustered is False and naive.warnings
     if row["measure"] == "rd":
         ratio = (out.ci_upper - out.ci_lower) / (naive.ci_upper - naive.ci_lower)
     else:
@@ -369,6 +377,66 @@ def test_cluster_options_are_checked():
     missing.loc[:9, "participant_id"] = np.nan
     out = odds_ratio(missing, exposure="exposure", outcome="outcome", cluster="participant_id")
     assert out.accounting.excluded == (("missing participant_id", 10),)
+    auto = odds_ratio(missing, exposure="exposure", outcome="outcome")
+    assert auto.accounting.excluded == (("missing participant_id", 10),)
+    # the opt-out excludes nothing for a column it does not use, and still warns
+    with pytest.warns(DataQualityWarning):
+        naive = odds_ratio(missing, exposure="exposure", outcome="outcome", cluster=None)
+    assert naive.accounting.excluded == () and naive.accounting.n_used == len(data)
+
+
+# --- cluster="auto" ---------------------------------------------------------------------------------
+
+CLUSTERED = pd.read_csv(REF / "inputs" / "clustered_a.csv")
+
+
+@pytest.mark.parametrize("func", list(FUNCS.values()), ids=list(FUNCS))
+def test_auto_detects_clustering_by_participant(func):
+    out = func(CLUSTERED, exposure="exposure", outcome="outcome")
+    acc = out.accounting
+    assert out.method.endswith("-cluster-robust") and acc.clustered is True
+    assert (acc.cluster, acc.n_clusters) == ("participant_id",
+                                             CLUSTERED["participant_id"].nunique())
+    assert out.accounting.to_dict()["cluster-robust"] == "yes"
+    # one knee per person: independent units, nothing to warn about
+    one = CLUSTERED.drop_duplicates("participant_id")
+    single = func(one, exposure="exposure", outcome="outcome")
+    assert not single.method.endswith("-cluster-robust") and single.accounting.clustered is False
+    assert single.accounting.n_clusters == len(one) and not single.warnings
+    # no participant_id column: nothing can be detected, the units are taken as independent
+    anonymous = func(CLUSTERED.drop(columns="participant_id"), exposure="exposure",
+                     outcome="outcome")
+    assert anonymous.accounting.clustered is False and anonymous.accounting.cluster is None
+    assert not anonymous.warnings
+
+
+def test_opt_out_on_clustered_rows_is_a_recorded_warning():
+    with pytest.warns(DataQualityWarning) as record:
+        out = odds_ratio(CLUSTERED, exposure="exposure", outcome="outcome", cluster=None)
+    assert out.method == "woolf" and out.accounting.clustered is False
+    assert [str(w.message) for w in record] == list(out.warnings)
+    assert "cluster=None" in out.warnings[0] and "participant_id" in out.warnings[0]
+    # a method without a cluster-robust form is an opt-out under "auto", warned the same way
+    with pytest.warns(DataQualityWarning, match="method='exact' has no cluster-robust form"):
+        exact = odds_ratio(CLUSTERED, exposure="exposure", outcome="outcome", method="exact")
+    assert exact.method == "exact" and exact.accounting.clustered is False
+    with pytest.warns(DataQualityWarning, match="zero_correction='haldane'"):
+        risk_ratio(CLUSTERED, exposure="exposure", outcome="outcome",
+                   zero_correction="haldane")
+    # on one knee per person the same calls are silent
+    one = CLUSTERED.drop_duplicates("participant_id")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        odds_ratio(one, exposure="exposure", outcome="outcome", cluster=None)
+        odds_ratio(one, exposure="exposure", outcome="outcome", method="exact")
+
+
+def test_auto_with_every_row_in_one_person_is_an_error():
+    one_person = CLUSTERED.assign(participant_id=1)
+    with pytest.raises(AnalysisInputError, match="one 'participant_id'"):
+        odds_ratio(one_person, exposure="exposure", outcome="outcome")
+    with pytest.raises(AnalysisInputError, match="cluster must be"):
+        odds_ratio(CLUSTERED, exposure="exposure", outcome="outcome", cluster=1)
 
 
 # --- invariances (hypothesis) ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """conditional_logistic(): R survival::clogit (exact conditional likelihood) and matched pairs.
 
-Reference: tests/reference/regression/make_regression.R (visits.csv: 180 knees x 3 visits).
+Reference: tests/reference/regression/make_regression.R (visits.csv: 180 knees x 3 visits) and
+make_conditional_clustered.R (visits_persons.csv: two knees per person, clogit robust variance).
 Tolerances: estimates 1e-6 relative, intervals and p-values 1e-4 relative.
 """
 
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bmecohort.estimators.regression.conditional import conditional_logistic
-from bmecohort.exceptions import AnalysisInputError, SeparationWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SeparationWarning
 
 REF = Path(__file__).parent / "reference" / "regression"
 
@@ -119,3 +120,50 @@ def test_input_not_modified(visits):
     conditional_logistic(visits, outcome="pain", exposure="bml_cat", group="knee_id",
                          categorical="bml_cat")
     pd.testing.assert_frame_equal(visits, before)
+
+
+# --- knees clustered in persons -------------------------------------------------------------
+
+PERSONS = pd.read_csv(REF / "inputs" / "visits_persons.csv")
+CLUSTERED_REF = pd.read_csv(REF / "outputs" / "clogit_clustered.csv").set_index("term")
+
+
+def _fit(data: pd.DataFrame, **kwargs):
+    return conditional_logistic(data, outcome="pain", exposure="bml_cat", group="knee_id",
+                                categorical=["bml_cat"], reference=0, trend=True,
+                                unit="knee-visit", **kwargs)
+
+
+def test_clustered_knees_match_clogit_robust_variance():
+    """R clogit(... + cluster(participant_id)): estimates 1e-6, robust errors 1e-5 relative."""
+    out = _fit(PERSONS)
+    assert out.method == "conditional-logistic-cluster-robust"
+    acc = out.accounting
+    assert (acc.cluster, acc.clustered) == ("participant_id", True)
+    summary = out.summary().set_index("term")
+    for term, want in CLUSTERED_REF.iterrows():
+        np.testing.assert_allclose(summary.loc[term, "coef"], want["coef"], rtol=1e-6)
+        np.testing.assert_allclose(summary.loc[term, "se"], want["se_robust"], rtol=1e-5)
+        np.testing.assert_allclose(summary.loc[term, "p_value"], want["p_robust"], rtol=1e-4)
+    informative = PERSONS.groupby("knee_id")["pain"].transform("nunique") > 1
+    assert acc.n_clusters == PERSONS.loc[informative, "participant_id"].nunique()
+
+
+def test_clustered_knees_opt_out_warns_and_one_knee_per_person_is_silent():
+    with pytest.warns(DataQualityWarning, match="knee_ids of") as record:
+        naive = _fit(PERSONS, cluster=None)
+    assert naive.method == "conditional-logistic" and naive.accounting.clustered is False
+    assert list(naive.warnings) == [str(w.message) for w in record]
+    naive_se = naive.summary().set_index("term")["se"]
+    np.testing.assert_allclose(naive_se["bml_cat (trend)"],
+                               CLUSTERED_REF.loc["bml_cat (trend)", "se_naive"], rtol=1e-5)
+    left = _fit(PERSONS[PERSONS["side"] == "L"])
+    assert left.method == "conditional-logistic" and not left.warnings
+    assert left.accounting.cluster == "knee_id"
+
+
+def test_groups_must_lie_in_one_cluster():
+    # every knee of person 2 relabelled as person 1's: those groups span two persons
+    mixed = PERSONS.assign(knee_id=PERSONS["knee_id"].str.replace("^2:", "1:", regex=True))
+    with pytest.raises(AnalysisInputError, match="span several participant_id"):
+        _fit(mixed)

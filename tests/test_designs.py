@@ -115,13 +115,30 @@ def test_knee_designs_run_and_report_denominators(design, knees):
     assert result.title in repr(result)
 
 
-def test_pain_association_clustered_and_crude_share_the_estimate(knees):
+def test_pain_association_is_clustered_throughout(knees):
     result = bc.bml_pain_association(knees)
+    assert result.frame["participant_id"].duplicated().any()  # two knees per person
     crude = result.result("crude")
-    clustered = result.result("clustered")
-    assert clustered.estimate == pytest.approx(crude.estimate, rel=1e-12)
-    assert clustered.method.endswith("cluster-robust")
-    assert result.result("clustered adjusted").method.startswith("gee-exchangeable")
+    assert crude.method == "woolf-cluster-robust" and crude.accounting.clustered
+    stratified = result.result("stratified")
+    assert stratified.method == "gee-independence-strata-cluster-robust"
+    assert result.result("adjusted").method.startswith("gee-exchangeable")
+    # no analysis of clustered knees is left unclustered, and none is silently so
+    for name, res in result.results.items():
+        assert res.accounting.clustered, name
+        assert not any("analysed as independent" in w for w in getattr(res, "warnings", ()))
+    assert "exact" not in result.results
+    assert set(result.table["clustered"]) == {True}
+
+
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")
+def test_one_knee_per_person_keeps_the_unclustered_methods():
+    result = bc.bml_pain_association(knee_cohort(600, seed=11, knees="one"))
+    assert result.result("crude").method == "woolf"
+    assert result.result("exact").method == "exact"
+    assert result.result("stratified").method == "mantel-haenszel"
+    assert result.result("adjusted").method == "logistic-glm"
+    assert set(result.table["clustered"]) == {False}
 
 
 def test_progression_adjustment_attenuates_confounded_effect():
@@ -168,3 +185,34 @@ def test_designs_say_which_table_is_missing(knees):
         bc.syndesmophyte_predictors(knees)
     with pytest.raises(AnalysisInputError, match="compartment must be one of"):
         bc.bml_progression(knees, compartment="patellofemoral")
+
+
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")
+def test_design_rows_say_whether_they_are_clustered(knees):
+    spine = bc.syndesmophyte_predictors(spine_cohort(60, seed=2))
+    ra = bc.erosive_progression(ra_bone_cohort(40, seed=3))
+    for design in (spine, ra, bc.bml_progression(knees), bc.bml_pain_prevalence(knees)):
+        table = design.summary()
+        assert table["clustered"].map(lambda v: v is True or v is np.True_).all(), \
+            (design.name, table[["analysis", "clustered"]])
+        assert (table["n_clusters"] == design.frame["participant_id"].nunique()).any()
+    pooled = ra.result("BME pooled over synovitis")
+    assert pooled.method == "gee-independence-strata-cluster-robust"
+    # two large strata: the stratified GEE's common odds ratio is close to Mantel-Haenszel's
+    assert pooled.estimate == pytest.approx(pooled.unclustered["estimate"], rel=0.1)
+
+
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")
+def test_hip_edema_and_pain_is_clustered_or_warned():
+    from bmecohort.exceptions import DataQualityWarning
+    from bmecohort.simulate import demo_cohort
+
+    hips = bc.bmes_vs_avn(hip_cohort(120, seed=4)).result("edema and pain in AVN")
+    assert hips.method == "woolf-cluster-robust" and hips.accounting.clustered
+    # a zero cell leaves no cluster-robust interval: exact, with the opt-out warned
+    with pytest.warns(DataQualityWarning, match="method='exact' has no cluster-robust form"):
+        sparse = bc.bmes_vs_avn(demo_cohort(seed=7, size="small"))
+    res = sparse.result("edema and pain in AVN")
+    assert res.method == "exact" and res.accounting.clustered is False
+    assert any("analysed as independent" in w for w in res.warnings)
+    assert any("zero cell leaves no cluster-robust" in n for n in sparse.notes)

@@ -56,7 +56,7 @@ def test_walkthrough_runs_without_errors_or_warnings(executed):
 
 
 @pytest.mark.parametrize("start", ["status = ", "incidence(", "resolution(", "crude = ",
-                                   "clustered = ", "adjusted = ", "design = "])
+                                   "adjusted = ", "design = "])
 def test_results_render_as_html(executed, start):
     shown = [o for o in _outputs(executed, start) if o.output_type == "execute_result"]
     assert shown and "text/html" in shown[0].data

@@ -2,8 +2,8 @@
 
 References (make_occurrence.R): binom.test (Clopper-Pearson), prop.test(correct = FALSE)
 (Wilson), qbeta (Jeffreys), and geepack::geeglm(y ~ 1, binomial, id = participant,
-corstr = "independence") for the cluster-robust interval, rescaled by sqrt(G/(G-1)) because
-bmecohort keeps statsmodels' small-sample factor. Tolerances: estimates 1e-6, intervals 1e-4
+corstr = "independence") for the cluster-robust interval (its plain san.se, which bmecohort
+uses without a small-sample factor). Tolerances: estimates 1e-6, intervals 1e-4
 (absolute, on the proportion scale).
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from bmecohort._columns import SUMMARY_COLUMNS_WITH_COUNTS
 from bmecohort.estimators.occurrence.proportions import incidence, proportion, resolution
-from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "occurrence"
 EST_TOL, CI_TOL = 1e-6, 1e-4
@@ -106,21 +106,26 @@ def test_cluster_robust_matches_geepack(row: dict) -> None:
     assert (got.accounting.n_used, got.accounting.events, got.accounting.n_clusters) == (
         row["n"], row["events"], row["clusters"])
     np.testing.assert_allclose(got.estimate, row["estimate"], rtol=0, atol=EST_TOL)
-    np.testing.assert_allclose([got.ci_lower, got.ci_upper], [row["ci_lower"], row["ci_upper"]],
+    np.testing.assert_allclose([got.ci_lower, got.ci_upper],
+                               [row["ci_lower_geepack"], row["ci_upper_geepack"]],
                                rtol=0, atol=CI_TOL)
-    # statsmodels' sandwich = geepack's san.se times sqrt(G / (G - 1))
-    g = row["clusters"]
-    np.testing.assert_allclose(got.raw.bse[0] * np.sqrt((g - 1) / g), row["se_geepack"],
+    # bmecohort's sandwich is geepack's san.se (no small-sample factor)
+    np.testing.assert_allclose(got.raw.bse[0], row["se_geepack"], rtol=1e-6)
+    np.testing.assert_allclose(got.design_effect, (row["se_geepack"] / row["naive_se"]) ** 2,
                                rtol=1e-6)
-    np.testing.assert_allclose(got.design_effect, (row["se"] / row["naive_se"]) ** 2, rtol=1e-6)
+    assert got.accounting.clustered is True
     # the clustering is real: the robust interval is wider than Wilson's
-    wilson = estimator(TRANSITIONS, interval=(row["visit_from"], row["visit_to"]), cluster=None)
-    assert wilson.method == "wilson"
+    with pytest.warns(DataQualityWarning, match="analysed as independent"):
+        wilson = estimator(TRANSITIONS, interval=(row["visit_from"], row["visit_to"]),
+                           cluster=None)
+    assert wilson.method == "wilson" and wilson.accounting.clustered is False
     assert got.ci_upper - got.ci_lower > wilson.ci_upper - wilson.ci_lower
 
 
 def test_cluster_none_equals_proportion() -> None:
-    got = incidence(TRANSITIONS, interval=(0, 12), cluster=None, method="jeffreys")
+    with pytest.warns(DataQualityWarning) as record:
+        got = incidence(TRANSITIONS, interval=(0, 12), cluster=None, method="jeffreys")
+    assert list(got.warnings) == [str(w.message) for w in record]
     ref = proportion(got.accounting.events, got.accounting.n_used, method="jeffreys")
     assert (got.estimate, got.ci_lower, got.ci_upper) == (ref.estimate, ref.ci_lower, ref.ci_upper)
     assert got.raw is None and got.design_effect is None

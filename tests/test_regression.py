@@ -17,7 +17,12 @@ import pytest
 from bmecohort.estimators.regression import logit as regression
 from bmecohort.estimators.regression.fastgee import fit_logit_gee
 from bmecohort.estimators.regression.logit import RegressionResult, logistic
-from bmecohort.exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
+from bmecohort.exceptions import (
+    AnalysisInputError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    SeparationWarning,
+)
 
 REF = Path(__file__).parent / "reference" / "regression"
 EST_RTOL = 1e-6
@@ -242,7 +247,7 @@ def test_continuous_separation_is_found_by_linear_programming():
 def test_separation_warning_on_the_gee_path(engine):
     data = pd.read_csv(REF / "inputs" / "firth_separated.csv")
     data = data.assign(person=np.arange(len(data)) // 2)
-    with pytest.warns(SeparationWarning, match="drop cluster="):
+    with pytest.warns(SeparationWarning, match="cluster=None"):
         result = logistic(data, outcome="y", exposures="exposed", covariates="z",
                           cluster="person", engine=engine)
     assert result.accounting.n_clusters == 30
@@ -345,3 +350,56 @@ def test_bias_reduced_sandwich_matches_statsmodels_and_is_wider():
     with pytest.raises(AnalysisInputError, match="bias_reduced"):
         logistic(data, outcome="y", exposures="x", cluster="person", cov_type="bias_reduced",
                  engine="fast")
+
+
+# --- cluster="auto" and the one sandwich --------------------------------------------------------
+
+ASSOCIATION = Path(__file__).parent / "reference" / "association"
+
+
+@pytest.mark.parametrize("engine", ["fast", "statsmodels"])
+@pytest.mark.parametrize("dataset", ["clustered_a", "clustered_b"])
+def test_independence_gee_gives_the_interval_of_odds_ratio(dataset, engine):
+    """One independence model, one interval, whichever function fits it (1e-8 relative)."""
+    from bmecohort.estimators.association.unit_level import odds_ratio
+
+    data = pd.read_csv(ASSOCIATION / "inputs" / f"{dataset}.csv")
+    crude = odds_ratio(data, exposure="exposure", outcome="outcome")
+    fit = logistic(data, outcome="outcome", exposures="exposure",
+                   cov_struct="independence", engine=engine)
+    term = fit.odds_ratio("exposure")
+    assert crude.accounting.clustered and fit.accounting.clustered
+    assert fit.method.startswith("gee-independence-robust")
+    np.testing.assert_allclose([term.estimate, term.ci_lower, term.ci_upper],
+                               [crude.estimate, crude.ci_lower, crude.ci_upper], rtol=1e-8)
+    assert term.p_value == pytest.approx(crude.p_value, rel=1e-6)
+
+
+def test_auto_fits_a_gee_when_participants_repeat():
+    data = pd.read_csv(ASSOCIATION / "inputs" / "clustered_a.csv")
+    auto = logistic(data, outcome="outcome", exposures="exposure")
+    named = logistic(data, outcome="outcome", exposures="exposure", cluster="participant_id")
+    assert auto.method == named.method == "gee-exchangeable-robust-fastgee"
+    pd.testing.assert_frame_equal(auto.summary(), named.summary())
+    acc = auto.accounting
+    assert (acc.cluster, acc.n_clusters, acc.clustered) == (
+        "participant_id", data["participant_id"].nunique(), True)
+    # one knee per person: the GLM, silently
+    one = data.drop_duplicates("participant_id")
+    single = logistic(one, outcome="outcome", exposures="exposure")
+    assert single.method == "logistic-glm" and single.accounting.clustered is False
+    assert single.cov_struct is None and single.warnings == ()
+
+
+def test_opt_out_of_clustering_is_a_recorded_warning():
+    data = pd.read_csv(ASSOCIATION / "inputs" / "clustered_a.csv")
+    with pytest.warns(DataQualityWarning, match="analysed as independent") as record:
+        naive = logistic(data, outcome="outcome", exposures="exposure", cluster=None)
+    assert naive.method == "logistic-glm" and naive.accounting.clustered is False
+    assert list(naive.warnings) == [str(w.message) for w in record]
+    with pytest.warns(DataQualityWarning, match="firth=True fits an unclustered model"):
+        firth = logistic(data, outcome="outcome", exposures="exposure", firth=True)
+    assert firth.accounting.clustered is False
+    with pytest.raises(AnalysisInputError, match="Firth-penalised GEE"):
+        logistic(data, outcome="outcome", exposures="exposure", firth=True,
+                 cluster="participant_id")

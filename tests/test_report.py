@@ -17,6 +17,7 @@ from bmecohort.report import (
     ReportTable,
     baseline_characteristics,
     build_report,
+    effect_table,
     flow_table,
     suppress_counts,
     table_one,
@@ -154,6 +155,7 @@ def test_report_builds_twice_byte_identical(small, tmp_path):
         assert f'= #"{title}"' in source
     assert small.content_hash() in source
     assert len(list((tmp_path / "src").glob("*.svg"))) >= 5
+    assert "Clustered" in source and "Clusters" in source  # Table 2's clustering marker
 
 
 def test_report_from_a_data_folder_suppresses_by_default(small, tmp_path):
@@ -213,3 +215,25 @@ def test_reproduction_table_is_included_when_it_exists(tmp_path):
 def test_bad_suppression_threshold_is_refused(small, tmp_path):
     with pytest.raises(ValueError, match="suppress_below"):
         build_report(small, out=tmp_path / "x.pdf", suppress_below=1, progress=False)
+
+
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")
+def test_table_two_says_whether_each_row_is_clustered():
+    from bmecohort import bml_pain_association, bml_pain_prevalence
+    from bmecohort.simulate import knee_cohort
+
+    two = knee_cohort(300, seed=11)
+    one = knee_cohort(300, seed=11, knees="one")
+    designs = [("two knees", bml_pain_association(two)),
+               ("prevalence", bml_pain_prevalence(two)),
+               ("one knee", bml_pain_association(one))]
+    table = effect_table(designs)
+    frame = table.frame
+    assert list(frame.columns[-2:]) == ["Clustered", "Clusters"]
+    assert "Clusters" in table.counts  # small cluster counts are suppressed like n
+    two_knees = frame[frame["section"] != "one knee"]
+    assert set(two_knees["Clustered"]) == {"yes"}
+    persons = designs[0][1].frame["participant_id"].nunique()
+    assert persons in set(two_knees["Clusters"])
+    one_knee = frame[frame["section"] == "one knee"]
+    assert set(one_knee["Clustered"]) == {"no"} and one_knee["Clusters"].isna().all()

@@ -2,7 +2,10 @@
 
 Reference: tests/reference/association/make_association.R. Tolerance 1e-6 relative for the
 pooled estimate, its Robins-Breslow-Greenland interval, the CMH and Breslow-Day statistics
-and p-values, and the stratum odds ratios (measured agreement about 1e-12).
+and p-values, and the stratum odds ratios (measured agreement about 1e-12). Clustered
+(``cluster="auto"`` on knees sharing persons): geepack ``geeglm(outcome ~ exposure +
+factor(stratum), corstr = "independence")`` and per stratum ``geeglm(outcome ~ exposure)``,
+plain sandwich, 1e-6 relative on the log scale.
 """
 
 from __future__ import annotations
@@ -16,16 +19,19 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from bmecohort._columns import SUMMARY_COLUMNS_WITH_COUNTS
 from bmecohort.estimators.association.stratified import (
+    POOLED_CLUSTERED_TERM,
     POOLED_TERM,
     mantel_haenszel,
     mantel_haenszel_from_counts,
 )
 from bmecohort.estimators.association.twobytwo import COUNT_NAMES
-from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
+from bmecohort.estimators.association.unit_level import odds_ratio
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "association"
 STRATA = pd.read_csv(REF / "inputs" / "strata.csv")
@@ -137,3 +143,97 @@ def test_row_order_and_stratum_labels_do_not_matter(seed):
                               exposure="bml", outcome="pain", strata="site")
     assert math.isclose(renamed.estimate, out.estimate, rel_tol=1e-12)
     assert math.isclose(renamed.homogeneity_p_value, out.homogeneity_p_value, rel_tol=1e-9)
+
+
+# --- clustered: independence GEE with stratum terms against geepack ----------------------------
+
+CLUSTERED = pd.read_csv(REF / "inputs" / "clustered_strata.csv")
+CLUSTERED_REF = pd.read_csv(REF / "outputs" / "stratified_clustered.csv").set_index("stratum")
+
+
+def test_clustered_pooled_and_stratum_rows_match_geepack():
+    """Tolerance 1e-6 relative on the log odds ratios and their plain sandwich errors."""
+    out = mantel_haenszel(CLUSTERED, exposure="exposure", outcome="outcome", strata="stratum")
+    z = norm.ppf(0.975)
+    ref = CLUSTERED_REF.loc["pooled"]
+    assert out.term == POOLED_CLUSTERED_TERM
+    assert out.method == "gee-independence-strata-cluster-robust"
+    assert out.interval == "wald-cluster-robust"
+    np.testing.assert_allclose(
+        np.log([out.estimate, out.ci_lower, out.ci_upper]),
+        [ref["coef"], ref["coef"] - z * ref["se"], ref["coef"] + z * ref["se"]], rtol=RTOL)
+    assert out.p_value == pytest.approx(2 * norm.sf(ref["coef"] / ref["se"]), rel=RTOL)
+    acc = out.accounting
+    assert (acc.cluster, acc.n_clusters, acc.clustered) == ("participant_id",
+                                                            ref["n_clusters"], True)
+    strata = out.strata.set_index("stratum")
+    for label in strata.index:
+        row = CLUSTERED_REF.loc[label]
+        got = np.log(strata.loc[label, ["estimate", "ci_lower", "ci_upper"]].to_numpy(float))
+        np.testing.assert_allclose(
+            got, [row["coef"], row["coef"] - z * row["se"], row["coef"] + z * row["se"]],
+            rtol=RTOL)
+        assert strata.loc[label, "n"] == row["n"]
+    # the Mantel-Haenszel numbers stay on the result for reference
+    assert out.unclustered["estimate"] == pytest.approx(
+        mantel_haenszel_from_counts(_tables(CLUSTERED)).estimate, rel=1e-12)
+
+
+def _tables(data: pd.DataFrame) -> pd.DataFrame:
+    a = data.groupby("stratum").apply(
+        lambda d: pd.Series({"exposed_cases": ((d.exposure == 1) & (d.outcome == 1)).sum(),
+                             "exposed_noncases": ((d.exposure == 1) & (d.outcome == 0)).sum(),
+                             "unexposed_cases": ((d.exposure == 0) & (d.outcome == 1)).sum(),
+                             "unexposed_noncases": ((d.exposure == 0) & (d.outcome == 0)).sum()}),
+        include_groups=False)
+    return a
+
+
+def test_clustered_opt_out_warns_and_records():
+    with pytest.warns(DataQualityWarning, match="analysed as independent") as record:
+        naive = mantel_haenszel(CLUSTERED, exposure="exposure", outcome="outcome",
+                                strata="stratum", cluster=None)
+    assert naive.method == "mantel-haenszel" and naive.term == POOLED_TERM
+    assert naive.accounting.clustered is False
+    assert [str(w.message) for w in record] == list(naive.warnings)
+    out = mantel_haenszel(CLUSTERED, exposure="exposure", outcome="outcome", strata="stratum")
+    # clustering widens the interval on these data (knees share exposure and outcome)
+    assert math.log(out.ci_upper / out.ci_lower) > 1.1 * math.log(naive.ci_upper /
+                                                                  naive.ci_lower)
+    # one knee per person: Mantel-Haenszel, nothing to warn about
+    one = CLUSTERED.drop_duplicates("participant_id")
+    single = mantel_haenszel(one, exposure="exposure", outcome="outcome", strata="stratum")
+    assert single.method == "mantel-haenszel" and single.accounting.clustered is False
+    assert not single.warnings
+    # counts carry no persons: never clustered, never warned
+    assert mantel_haenszel_from_counts(_tables(CLUSTERED)).accounting.clustered is None
+
+
+def test_clustered_same_model_as_the_unit_level_odds_ratio_with_one_stratum():
+    """One stratum: the stratified GEE is the single-exposure model of odds_ratio()."""
+    one = CLUSTERED.assign(stratum="all")
+    pooled = mantel_haenszel(one, exposure="exposure", outcome="outcome", strata="stratum")
+    crude = odds_ratio(CLUSTERED, exposure="exposure", outcome="outcome")
+    np.testing.assert_allclose([pooled.estimate, pooled.ci_lower, pooled.ci_upper],
+                               [crude.estimate, crude.ci_lower, crude.ci_upper], rtol=1e-8)
+
+
+def test_clustered_degenerate_pool_reports_no_interval():
+    separated = CLUSTERED.assign(outcome=np.where(CLUSTERED["exposure"] == 1, 1,
+                                                  CLUSTERED["outcome"]))
+    with pytest.warns(SmallCellWarning, match="same diagonal"):
+        out = mantel_haenszel(separated, exposure="exposure", outcome="outcome",
+                              strata="stratum")
+    assert out.estimate == math.inf and math.isnan(out.ci_lower) and math.isnan(out.p_value)
+    assert out.strata["ci_lower"].isna().all()  # a zero cell in every stratum
+
+
+def test_clustered_homogeneity_matches_geepack_interaction_test():
+    """geepack anova(): robust Wald test of exposure x stratum, 1e-6 relative."""
+    ref = pd.read_csv(REF / "outputs" / "stratified_clustered_homogeneity.csv").iloc[0]
+    out = mantel_haenszel(CLUSTERED, exposure="exposure", outcome="outcome", strata="stratum")
+    assert out.homogeneity_statistic == pytest.approx(ref["statistic"], rel=1e-6)
+    assert out.homogeneity_p_value == pytest.approx(ref["p_value"], rel=1e-6)
+    assert out.n_strata - 1 == ref["df"]
+    assert "homogeneity (cluster-robust Wald) p" in out.header()
+    assert 0 < out.unclustered["homogeneity_p_value"] < 1  # Breslow-Day kept for reference

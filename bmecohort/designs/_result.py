@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._columns import SUMMARY_COLUMNS_WITH_COUNTS, TERM
+from .._columns import CLUSTERED, N_CLUSTERS, SUMMARY_COLUMNS_WITH_COUNTS, TERM
 from ..results import Accounting, Result, result
 
 __all__ = ["DesignResult", "ANALYSIS", "METHOD", "design_table"]
@@ -28,7 +28,9 @@ class DesignResult(Result):
         A one-line description for tables and reports (also the display ``title``).
     table : pandas.DataFrame
         Tidy rows: ``analysis`` then the canonical columns term, estimate, ci_lower,
-        ci_upper, p_value, n, events, then ``method`` and any design-specific columns.
+        ci_upper, p_value, n, events, then ``method``, ``clustered`` (whether the row's
+        interval is cluster-robust; missing for descriptive rows), ``n_clusters`` (clusters
+        of a clustered row) and any design-specific columns.
     results : mapping of str to Result
         The underlying estimator results by analysis label (``.raw`` fits live there).
     frame : pandas.DataFrame
@@ -92,8 +94,9 @@ def design_table(parts: Iterable[tuple[str, Result, Sequence[str] | None]],
                  *, extra: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Stack the summaries of ``(analysis, result, terms)``; ``terms=None`` keeps all rows.
 
-    Each row gets its analysis label and the result's ``method``. ``extra`` maps an analysis
-    label to a ready-made frame with the canonical columns (descriptive rows).
+    Each row gets its analysis label, the result's ``method`` and, from its accounting,
+    ``clustered`` and ``n_clusters``. ``extra`` maps an analysis label to a ready-made frame
+    with the canonical columns (descriptive rows).
     """
     frames = []
     for analysis, res, terms in parts:
@@ -103,12 +106,16 @@ def design_table(parts: Iterable[tuple[str, Result, Sequence[str] | None]],
         summary = summary.copy()
         summary.insert(0, ANALYSIS, analysis)
         summary[METHOD] = getattr(res, "method", None)
+        accounting = getattr(res, "accounting", None)
+        clustered = accounting.clustered if isinstance(accounting, Accounting) else None
+        summary[CLUSTERED] = clustered
+        summary[N_CLUSTERS] = accounting.n_clusters if clustered else None
         frames.append(summary)
     for analysis, frame in (extra or {}).items():
         frame = frame.copy()
         frame.insert(0, ANALYSIS, analysis)
         frames.append(frame)
-    columns = [ANALYSIS, *SUMMARY_COLUMNS_WITH_COUNTS, METHOD]
+    columns = [ANALYSIS, *SUMMARY_COLUMNS_WITH_COUNTS, METHOD, CLUSTERED, N_CLUSTERS]
     # All-missing columns (an absent p-value, a stratum column other rows lack) would decide
     # the stacked dtype; drop them and let the concatenation fill the gaps.
     frames = [f.dropna(axis=1, how="all") for f in frames if len(f)]

@@ -64,7 +64,7 @@ def bmes_vs_avn(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
     and of hips with acute onset, a diffuse edema pattern, edema, pain, resolution and
     progression (Wilson intervals; Fisher's exact test for the difference), the median time
     to resolution, and, in osteonecrotic hips, the odds ratio of edema for pain (Koo 1999,
-    exact conditional).
+    exact conditional; cluster-robust Woolf when persons have both hips osteonecrotic).
 
     Returns
     -------
@@ -92,18 +92,35 @@ def bmes_vs_avn(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
                        f"among resolved hips"}
             for d in ("bmes", "avn") if d in months.index and months.loc[d, "count"] > 0])
     avn = frame[(frame["diagnosis"] == "avn") & frame["bme"].notna() & frame["painful"].notna()]
+    notes = ["male and bilateral are shares of persons; the other features of hips"]
     if "bme" in frame and "painful" in frame and len(avn):
+        # Koo 1999's exact interval assumes independent hips; both hips of a person make
+        # the cluster-robust Woolf interval the one to report, unless a zero cell leaves
+        # it undefined: then the exact one, with the opt-out warned and recorded
+        avn = avn.astype({"bme": bool, "painful": bool})
+        both_hips = bool(avn[PARTICIPANT].duplicated().any())
+        cells = pd.crosstab(avn["painful"], avn["bme"]).reindex(
+            index=[False, True], columns=[False, True], fill_value=0)
+        robust = both_hips and bool((cells.to_numpy() > 0).all())
         results["edema and pain in AVN"] = odds_ratio(
-            avn.astype({"bme": bool, "painful": bool}), exposure="painful", outcome="bme",
-            method="exact", alpha=alpha)
+            avn, exposure="painful", outcome="bme", method="woolf" if robust else "exact",
+            alpha=alpha)
+        if robust:
+            notes.append("edema and pain in AVN: persons with both hips osteonecrotic, so "
+                         "the interval is cluster-robust (Woolf) rather than exact")
+        elif both_hips:
+            notes.append("edema and pain in AVN: a zero cell leaves no cluster-robust "
+                         "interval; the exact interval treats the hips of a person as "
+                         "independent")
     parts = [(k, v, None) for k, v in results.items()]
     combined = design_table(parts, extra=extra)
-    combined = pd.concat([table.reindex(columns=combined.columns), combined],
-                         ignore_index=True)
+    # all-missing columns would decide the stacked dtypes: leave them to the reindex
+    frames = [f.dropna(axis=1, how="all") for f in (table, combined) if len(f)]
+    combined = pd.concat(frames, ignore_index=True).reindex(columns=combined.columns)
     return DesignResult(
         name="bmes_vs_avn", description="Bone marrow edema syndrome vs avascular necrosis",
         table=combined, results=results, frame=frame,
         accounting=Accounting(unit="hip", n_rows=rows.n_rows, n_used=len(frame),
                               n_clusters=int(frame[PARTICIPANT].nunique()),
                               cluster=PARTICIPANT, excluded=rows.reasons),
-        notes=("male and bilateral are shares of persons; the other features of hips",))
+        notes=tuple(notes))

@@ -134,15 +134,16 @@ def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
     """Cross-sectional association of knee pain with BML (Felson 2001).
 
     Exposure: frequent knee pain at ``visit``; outcomes: any BML (knee maximum >= 1) and a
-    large BML (>= ``large``). Odds ratios by every interval method, and clustered by person
-    when knees share persons.
+    large BML (>= ``large``). Woolf odds ratios, cluster-robust when knees share persons;
+    the exact and mid-p intervals, which have no clustered form, only when every person
+    contributes one knee.
 
     Returns
     -------
     DesignResult
-        Analyses ``crude (woolf)``, ``crude (exact)``, ``crude (midp)`` for any BML,
-        ``large BML (woolf)``, and ``clustered`` when a person has two knees; the frame
-        carries the proportions behind the 2x2 tables.
+        Analyses ``crude (woolf)`` for any BML, ``large BML (woolf)``, and, with one knee
+        per person, ``crude (exact)`` and ``crude (midp)``; the frame carries the
+        proportions behind the 2x2 tables.
     """
     status = lesion_status(cohort, unit="knee")
     knees = as_object_keys(status.table[status.table[VISIT] == visit], KNEE)
@@ -155,23 +156,27 @@ def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
     frame = rows.frame.assign(
         painful=lambda d: d["frequent_knee_pain"].astype(bool),
         bml=lambda d: d["bml_score"] >= 1, large_bml=lambda d: d["bml_score"] >= large)
-    results = {
-        f"crude ({m})": odds_ratio(frame, exposure="painful", outcome="bml", method=m,
-                                   alpha=alpha)
-        for m in ("woolf", "exact", "midp")
-    }
-    results["large BML (woolf)"] = odds_ratio(frame, exposure="painful", outcome="large_bml",
-                                              alpha=alpha)
+    results = {"crude (woolf)": odds_ratio(frame, exposure="painful", outcome="bml",
+                                           alpha=alpha)}
     notes = ["exposure: frequent knee pain; outcome: BML (knee maximum >= 1)"]
     if clustered(frame):
-        results["clustered"] = odds_ratio(frame, exposure="painful", outcome="bml",
-                                          cluster=PARTICIPANT, alpha=alpha)
+        notes.append("knees cluster in persons: cluster-robust Woolf intervals; the exact "
+                     "and mid-p intervals assume independent knees and are not shown")
+    else:
+        for m in ("exact", "midp"):
+            results[f"crude ({m})"] = odds_ratio(frame, exposure="painful", outcome="bml",
+                                                 method=m, alpha=alpha)
+    results["large BML (woolf)"] = odds_ratio(frame, exposure="painful", outcome="large_bml",
+                                              alpha=alpha)
     table = design_table([(k, v, None) for k, v in results.items()])
     return DesignResult(
         name="bml_pain_prevalence", description=f"BML in painful vs painless knees (visit {visit})",
         table=table, results=results, frame=frame,
         accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
-                              events=int(frame["bml"].sum()), excluded=rows.reasons),
+                              events=int(frame["bml"].sum()),
+                              n_clusters=int(frame[PARTICIPANT].nunique()),
+                              cluster=PARTICIPANT, excluded=rows.reasons,
+                              clustered=clustered(frame)),
         notes=tuple(notes))
 
 
@@ -184,12 +189,16 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
     ``follow_up`` (incident BML); outcome: frequent knee pain at ``follow_up`` (incident
     pain).
 
+    Every analysis accounts for knees clustered in persons when persons contribute two
+    knees (``cluster="auto"`` of the estimators).
+
     Returns
     -------
     DesignResult
-        Analyses ``crude`` (Woolf), ``exact``, ``stratified`` (Mantel-Haenszel by sex),
-        ``adjusted`` (logistic with ``covariates``) and, when persons contribute two knees,
-        ``clustered`` (cluster-robust crude OR) and ``clustered adjusted`` (GEE).
+        Analyses ``crude`` (Woolf; cluster-robust when clustered), ``exact`` (only with one
+        knee per person), ``stratified`` (by sex: Mantel-Haenszel, or the stratified GEE
+        when clustered) and ``adjusted`` (logistic with ``covariates``; GEE when
+        clustered).
     """
     frame = interval_frame(cohort, unit="knee", baseline=baseline, follow_up=follow_up)
     outcomes = cohort.table("knee_outcomes")
@@ -208,13 +217,17 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
         incident_bml=lambda d: d[PRESENT_TO].astype(bool),
         incident_pain=lambda d: d["frequent_knee_pain_1"].astype(bool))
     exposure, outcome = "incident_bml", "incident_pain"
-    results = {
-        "crude": odds_ratio(frame, exposure=exposure, outcome=outcome, alpha=alpha),
-        "exact": odds_ratio(frame, exposure=exposure, outcome=outcome, method="exact",
-                            alpha=alpha),
-    }
+    results = {"crude": odds_ratio(frame, exposure=exposure, outcome=outcome, alpha=alpha)}
     notes = [f"knees free of BML and pain at {baseline}; exposure: BML at {follow_up}; "
              f"outcome: frequent knee pain at {follow_up}"]
+    if clustered(frame):
+        notes.append("knees cluster in persons: every analysis is cluster-robust (GEE for "
+                     "the stratified and adjusted ones); the exact interval assumes "
+                     "independent knees and is not shown")
+    else:
+        results["exact"] = odds_ratio(frame, exposure=exposure, outcome=outcome,
+                                      method="exact", alpha=alpha)
+        notes.append("one knee per person: no clustering to account for")
     if "sex" in frame and frame["sex"].nunique() > 1:
         results["stratified"] = mantel_haenszel(frame, exposure=exposure, outcome=outcome,
                                                 strata="sex", alpha=alpha)
@@ -222,23 +235,15 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
     results["adjusted"] = logistic(frame, outcome=outcome, exposures=exposure,
                                    covariates=names, categorical=categorical, alpha=alpha,
                                    unit="knee")
-    if clustered(frame):
-        results["clustered"] = odds_ratio(frame, exposure=exposure, outcome=outcome,
-                                          cluster=PARTICIPANT, alpha=alpha)
-        results["clustered adjusted"] = logistic(
-            frame, outcome=outcome, exposures=exposure, covariates=names,
-            categorical=categorical, cluster=PARTICIPANT, alpha=alpha, unit="knee")
-    else:
-        notes.append("one knee per person: no clustering to account for")
-    parts = [(k, v, None if k not in ("adjusted", "clustered adjusted") else [exposure])
-             for k, v in results.items()]
+    parts = [(k, v, None if k != "adjusted" else [exposure]) for k, v in results.items()]
     return DesignResult(
         name="bml_pain_association", description="Incident BML and incident knee pain",
         table=design_table(parts), results=results, frame=frame,
         accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
                               events=int(frame[outcome].sum()),
                               n_clusters=int(frame[PARTICIPANT].nunique()),
-                              cluster=PARTICIPANT, excluded=rows.reasons),
+                              cluster=PARTICIPANT, excluded=rows.reasons,
+                              clustered=clustered(frame)),
         notes=tuple(notes))
 
 
@@ -274,8 +279,9 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
     Returns
     -------
     DesignResult
-        Analyses ``crude``, ``clustered`` (GEE, unadjusted) and ``clustered adjusted`` (or
-        ``adjusted`` when every person contributes one knee).
+        Analyses ``crude`` (Woolf; cluster-robust when knees share persons), ``clustered``
+        (GEE, unadjusted) and ``clustered adjusted`` (or ``adjusted`` when every person
+        contributes one knee).
     """
     if compartment not in _JSN:
         raise AnalysisInputError(f"compartment must be one of {list(_JSN)}")
@@ -321,7 +327,8 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
         accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
                               events=int(frame["progression"].sum()),
                               n_clusters=int(frame[PARTICIPANT].nunique()),
-                              cluster=PARTICIPANT, excluded=rows.reasons),
+                              cluster=PARTICIPANT, excluded=rows.reasons,
+                              clustered=clustered(frame)),
         notes=tuple(notes))
 
 
@@ -353,10 +360,9 @@ def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int =
     frame = add_participants(rows.frame, cohort).assign(
         bml_size=lambda d: np.floor(d[SCORE_FROM]).astype(int),
         progression=lambda d: (d["cartilage_defect_1"] - d["cartilage_defect_0"]) >= 1)
-    cluster = PARTICIPANT if clustered(frame) else None
     names, categorical = _covariates(frame, covariates)
     common = dict(outcome="progression", exposures="bml_size", categorical=["bml_size"],
-                  reference=0, trend=True, cluster=cluster, alpha=alpha, unit="knee")
+                  reference=0, trend=True, alpha=alpha, unit="knee")
     results = {"crude": logistic(frame, **common),
                "adjusted": logistic(frame, covariates=names, **common)}
     parts = [(k, v, [t for t in v.summary()["term"] if str(t).startswith("bml_size")])
@@ -367,7 +373,8 @@ def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int =
         accounting=Accounting(unit="knee", n_rows=rows.n_rows, n_used=len(frame),
                               events=int(frame["progression"].sum()),
                               n_clusters=int(frame[PARTICIPANT].nunique()),
-                              cluster=PARTICIPANT, excluded=rows.reasons),
+                              cluster=PARTICIPANT, excluded=rows.reasons,
+                              clustered=clustered(frame)),
         notes=("exposure: largest baseline BML grade (reference 0); outcome: cartilage "
                "defect score up by >= 1",))
 

@@ -64,10 +64,12 @@ def effects_section(ctx: Context) -> Section:
         return Section("effects", title, skipped=" ".join(missing))
     blocks: list[Any] = [Paragraph(
         "Each design is analysed as the source study did and then more ways: crude "
-        "(2x2 table), stratified (Mantel-Haenszel), adjusted (logistic regression) and "
-        "clustered (cluster-robust or GEE, for knees within persons, corners or bones "
-        "within patients). Odds ratios above 1 mean the outcome is more likely with the "
-        "exposure.")]
+        "(2x2 table), stratified (Mantel-Haenszel), adjusted (logistic regression) and, "
+        "for repeated measures, GEE. Whenever units share a person (two knees, vertebral "
+        "corners or bones of one patient) every analysis is cluster-robust: the stratified "
+        "one becomes a GEE with stratum terms, the adjusted one a GEE; the Clustered "
+        "column says which rows are. Odds ratios above 1 mean the outcome is more likely "
+        "with the exposure.")]
     table = effect_table(done)
     if table is not None:
         blocks.append(table)

@@ -8,7 +8,17 @@ from typing import Any
 
 import pandas as pd
 
-from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from .._columns import (
+    CI_LOWER,
+    CI_UPPER,
+    CLUSTERED,
+    ESTIMATE,
+    EVENTS,
+    N_CLUSTERS,
+    P_VALUE,
+    TERM,
+    N,
+)
 from ..results import Accounting
 from .document import ReportTable, Section
 
@@ -149,7 +159,11 @@ def effect_table(designs: Sequence[tuple[str, Any]]) -> ReportTable | None:
     Returns
     -------
     ReportTable or None
-        None when no design was given.
+        Columns ``Analysis, Term, Estimate, 95% CI, p, n, Events, Clustered, Clusters``:
+        ``Clustered`` is "yes" when the row's interval is cluster-robust (GEE or sandwich,
+        persons as clusters), "no" when its units are independent, empty for rows without
+        that record; ``Clusters`` counts the clusters of a clustered row. None when no
+        design was given.
     """
     parts = []
     notes = []
@@ -165,6 +179,9 @@ def effect_table(designs: Sequence[tuple[str, Any]]) -> ReportTable | None:
             "p": pd.to_numeric(summary[P_VALUE], errors="coerce").to_numpy(float),
             "n": pd.to_numeric(summary[N], errors="coerce").to_numpy(float),
             "Events": pd.to_numeric(summary[EVENTS], errors="coerce").to_numpy(float),
+            "Clustered": [_yes_no(v) for v in summary.get(CLUSTERED, [None] * len(summary))],
+            "Clusters": pd.to_numeric(summary.get(N_CLUSTERS, pd.Series([None] * len(summary))),
+                                      errors="coerce").to_numpy(float),
         })
         parts.append(part)
         methods = {str(a): getattr(r, "method", None) for a, r in design.results.items()}
@@ -175,8 +192,18 @@ def effect_table(designs: Sequence[tuple[str, Any]]) -> ReportTable | None:
     frame = pd.concat(parts, ignore_index=True)
     return ReportTable(
         frame, "Effect estimates by design and analysis (Table 2)",
-        counts=("n", "Events"), group=SECTION,
-        widths=("auto", "1fr", "auto", "auto", "auto", "auto", "auto"),
+        counts=("n", "Events", "Clusters"), group=SECTION,
+        widths=("auto", "1fr", "auto", "auto", "auto", "auto", "auto", "auto", "auto"),
         notes=("Estimates are odds ratios unless the design states otherwise; n and Events "
-               "are the analysis's units and units with the outcome. Methods by analysis:",
+               "are the analysis's units and units with the outcome. Clustered: yes when "
+               "the interval and test are cluster-robust (units within persons: GEE or the "
+               "plain sandwich, no small-sample factor), no when every person contributes "
+               "one unit; Clusters: the persons of a clustered row. Methods by analysis:",
                *notes))
+
+
+def _yes_no(value: object) -> str:
+    """``"yes"``/``"no"`` for a recorded clustering, ``""`` when none was recorded."""
+    if value is None or pd.isna(value):
+        return ""
+    return "yes" if bool(value) else "no"

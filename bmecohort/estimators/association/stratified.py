@@ -1,33 +1,55 @@
-"""Mantel-Haenszel pooled odds ratio over strata, with the CMH and Breslow-Day tests.
+"""Mantel-Haenszel pooled odds ratio over strata, with the CMH and Breslow-Day tests, and its
+clustered counterpart.
 
 Wraps statsmodels :class:`~statsmodels.stats.contingency_tables.StratifiedTable`: the
 Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland (1986) interval, the
 Cochran-Mantel-Haenszel test without continuity correction (R
 ``mantelhaen.test(correct=FALSE)``) and the Breslow-Day test of homogeneity without Tarone's
 adjustment (epiR ``epi.2by2``). Each stratum's own odds ratio (Woolf interval) is a row of
-the summary.
+the summary. When units cluster in persons (``cluster="auto"``, see
+:mod:`bmecohort._clusters`), the pooled odds ratio is that of an independence GEE with
+stratum terms and the intervals are cluster-robust (:func:`stratified_cluster_fit`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from ..._checks import check_alpha, prepare, require_columns
+from ..._clusters import (
+    AUTO,
+    ClusterPlan,
+    carry,
+    cluster_cov_kwds,
+    cluster_request,
+    plan_clusters,
+)
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...exceptions import (
+    AnalysisInputError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    SmallCellWarning,
+)
 from ...results import Accounting, Result, result, summary_frame
 from ._odds_ratio_math import woolf_limits
 from ._table import COUNT_NAMES, emit
 
-__all__ = ["MantelHaenszelResult", "mantel_haenszel", "mantel_haenszel_from_counts"]
+__all__ = ["MantelHaenszelResult", "mantel_haenszel", "mantel_haenszel_from_counts",
+           "stratified_cluster_fit"]
 
 STRATUM = "stratum"
 POOLED_TERM = "pooled (Mantel-Haenszel)"
+POOLED_CLUSTERED_TERM = "pooled (stratified GEE)"
+CLUSTERED_METHOD = "gee-independence-strata-cluster-robust"
 
 
 @result
@@ -37,35 +59,45 @@ class MantelHaenszelResult(Result):
     Attributes
     ----------
     term : str
-        ``"pooled (Mantel-Haenszel)"``.
+        ``"pooled (Mantel-Haenszel)"``, or ``"pooled (stratified GEE)"`` when clustered.
     estimate, ci_lower, ci_upper : float
-        Pooled odds ratio and its Robins-Breslow-Greenland interval.
+        Pooled odds ratio and its Robins-Breslow-Greenland interval; when clustered, the
+        odds ratio of the independence GEE with stratum terms and its cluster-robust Wald
+        interval.
     p_value : float
-        Cochran-Mantel-Haenszel test of odds ratio 1, no continuity correction.
+        Cochran-Mantel-Haenszel test of odds ratio 1, no continuity correction; when
+        clustered, the cluster-robust Wald test.
     statistic : float
-        The CMH chi-square statistic (1 df).
+        The CMH chi-square statistic (1 df); when clustered, the robust Wald chi-square.
     homogeneity_p_value : float
-        Breslow-Day test that the stratum odds ratios are equal (no Tarone adjustment).
+        Breslow-Day test that the stratum odds ratios are equal (no Tarone adjustment);
+        when clustered, the cluster-robust Wald test of the same hypothesis (``nan`` when a
+        stratum has a zero cell).
     homogeneity_statistic : float
-        The Breslow-Day chi-square statistic (``n_strata - 1`` df).
+        The chi-square statistic (``n_strata - 1`` df).
     method : str
-        ``"mantel-haenszel"``.
+        ``"mantel-haenszel"``, or ``"gee-independence-strata-cluster-robust"``.
     interval : str
-        ``"robins-breslow-greenland"``.
+        ``"robins-breslow-greenland"``, or ``"wald-cluster-robust"``.
     alpha : float
         One minus the confidence level.
     strata : pandas.DataFrame
         One row per stratum used: ``stratum``, the four counts, the stratum's sample odds
         ratio with its Woolf interval (``nan`` with a zero cell) and its Pearson chi-square
-        p-value.
+        p-value; when clustered, the interval and p-value are cluster-robust (Wald).
     stratum_name : str
         What the strata are (the strata column, or ``"stratum"``).
     accounting : Accounting
-        Rows in and used, events, exclusions (missing values, uninformative strata).
+        Rows in and used, events, exclusions (missing values, uninformative strata), the
+        cluster column, ``n_clusters`` and ``clustered``.
+    unclustered : mapping of str to float
+        The Mantel-Haenszel ``estimate, ci_lower, ci_upper``, CMH ``p_value`` and
+        Breslow-Day ``homogeneity_p_value``, which assume independent units (for reference
+        when clustered).
     warnings : tuple of str
-        Statistical caveats.
-    raw : statsmodels.stats.contingency_tables.StratifiedTable
-        The statsmodels object.
+        Statistical caveats (and an opt-out of clustering on clustered rows).
+    raw : statsmodels.stats.contingency_tables.StratifiedTable or GLM results
+        The statsmodels object (the GLM fit when clustered).
     """
 
     term: str
@@ -82,11 +114,14 @@ class MantelHaenszelResult(Result):
     strata: pd.DataFrame
     stratum_name: str
     accounting: Accounting
+    unclustered: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     raw: Any = None
 
     @property
     def title(self) -> str:
+        if self.accounting.clustered:
+            return "Stratified odds ratio (cluster-robust)"
         return "Mantel-Haenszel odds ratio"
 
     @property
@@ -97,7 +132,8 @@ class MantelHaenszelResult(Result):
     def header(self) -> dict[str, object]:
         out = super().header()
         out["strata used"] = self.n_strata
-        out["homogeneity (Breslow-Day) p"] = self.homogeneity_p_value
+        test = "cluster-robust Wald" if self.accounting.clustered else "Breslow-Day"
+        out[f"homogeneity ({test}) p"] = self.homogeneity_p_value
         return out
 
     def summary(self) -> pd.DataFrame:
@@ -134,6 +170,164 @@ def _stratum_table(labels: pd.Index, cells: np.ndarray, alpha: float) -> pd.Data
     return frame
 
 
+def _informative(cells: np.ndarray) -> np.ndarray:
+    """Strata with both exposure groups and both outcomes (cells: K x 4)."""
+    a, b, c, d = cells.T
+    return (a + b > 0) & (c + d > 0) & (a + c > 0) & (b + d > 0)
+
+
+@dataclass(frozen=True)
+class StratifiedClusterFit:
+    """Cluster-robust pooled and per-stratum log odds ratios (see :func:`stratified_cluster_fit`)."""
+
+    coef: float
+    se: float
+    stratum_coef: np.ndarray
+    stratum_se: np.ndarray
+    homogeneity_statistic: float
+    homogeneity_p_value: float
+    converged: bool
+    raw: Any = None
+
+
+def stratified_cluster_fit(
+    y: np.ndarray, x: np.ndarray, stratum: np.ndarray, groups: np.ndarray, *,
+    pooled: bool = True,
+) -> StratifiedClusterFit:
+    r"""Pooled odds ratio over strata for clustered units: independence GEE with strata terms.
+
+    Parameters
+    ----------
+    y, x : numpy.ndarray
+        0/1 outcome and exposure of each unit.
+    stratum : numpy.ndarray
+        Stratum code of each unit, ``0 .. K-1`` (every stratum informative).
+    groups : numpy.ndarray
+        Integer cluster code of each unit, ``0 .. G-1``.
+    pooled : bool, default=True
+        Fit the pooled model; ``False`` when it has no finite estimate (every stratum with a
+        zero in the same diagonal): ``coef`` and ``se`` are then ``nan``.
+
+    Returns
+    -------
+    StratifiedClusterFit
+        ``coef, se``: the exposure's log odds ratio in
+        :math:`\operatorname{logit} P(Y=1) = \alpha_k + \beta x` and its plain sandwich
+        standard error (statsmodels GLM, ``cov_type="cluster"`` without small-sample
+        factor: geepack's ``geeglm(y ~ x + factor(stratum), corstr = "independence")``);
+        ``stratum_coef, stratum_se``: each stratum's own log odds ratio and its
+        cluster-robust standard error (``nan`` with a zero cell);
+        ``homogeneity_statistic, homogeneity_p_value``: the cluster-robust Wald test that
+        the stratum log odds ratios are equal (``K - 1`` df; ``nan`` with a zero cell), the
+        interaction test of geepack's ``anova(geeglm(y ~ factor(stratum) * x))``.
+
+    Notes
+    -----
+    A stratum's saturated logistic model has :math:`\hat\beta_k = \operatorname{logit}
+    \hat p_{1k} - \operatorname{logit}\hat p_{0k}`, whose influence function for unit
+    :math:`i` is :math:`x_i (y_i - \hat p_{1k}) / (n_{1k} \hat p_{1k}(1-\hat p_{1k})) -
+    (1-x_i)(y_i - \hat p_{0k}) / (n_{0k} \hat p_{0k}(1-\hat p_{0k}))`; the sandwich is the
+    sum over clusters of the squared cluster sums of these (the GLM's plain cluster
+    sandwich, in closed form and vectorised over strata). Clusters cross strata, so the
+    stratum estimates covary: :math:`\\widehat{V} = S S^\\top` with :math:`S` the stratum by
+    cluster matrix of those sums, which gives the homogeneity test
+    :math:`(C\\hat\\beta)^\\top (C \\widehat V C^\\top)^{-1} C\\hat\\beta` (:math:`C` the
+    differences from the first stratum).
+    """
+    import statsmodels.api as sm
+
+    n_strata = int(stratum.max()) + 1
+    fit = None
+    if pooled:
+        dummies = (stratum[:, None] == np.arange(1, n_strata)[None, :]).astype(float)
+        design = np.column_stack([np.ones(len(y)), x, dummies])
+        model = sm.GLM(y, design, family=sm.families.Binomial())
+        with np.errstate(all="ignore"):
+            fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12,
+                            maxiter=100)
+    # per stratum, in closed form
+    n1 = np.bincount(stratum, weights=x, minlength=n_strata)
+    n0 = np.bincount(stratum, weights=1 - x, minlength=n_strata)
+    p1 = np.bincount(stratum, weights=x * y, minlength=n_strata) / n1
+    p0 = np.bincount(stratum, weights=(1 - x) * y, minlength=n_strata) / n0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef_k = special.logit(p1) - special.logit(p0)
+        influence = (x * (y - p1[stratum]) / (n1 * p1 * (1 - p1))[stratum]
+                     - (1 - x) * (y - p0[stratum]) / (n0 * p0 * (1 - p0))[stratum])
+    n_groups = int(groups.max()) + 1
+    sums = np.bincount(stratum * n_groups + groups, weights=influence,
+                       minlength=n_strata * n_groups).reshape(n_strata, n_groups)
+    se_k = np.sqrt((sums ** 2).sum(axis=1))
+    defined = np.isfinite(coef_k) & np.isfinite(se_k)
+    statistic = p_value = float("nan")
+    if n_strata > 1 and defined.all():
+        contrast = np.column_stack([-np.ones(n_strata - 1), np.eye(n_strata - 1)])
+        diff = contrast @ coef_k
+        cov = contrast @ (sums @ sums.T) @ contrast.T
+        statistic = float(diff @ np.linalg.solve(cov, diff))
+        p_value = float(stats.chi2.sf(statistic, n_strata - 1))
+    return StratifiedClusterFit(
+        coef=float(fit.params[1]) if fit is not None else float("nan"),
+        se=float(fit.bse[1]) if fit is not None else float("nan"),
+        stratum_coef=np.where(defined, coef_k, np.nan),
+        stratum_se=np.where(defined, se_k, np.nan),
+        homogeneity_statistic=statistic, homogeneity_p_value=p_value,
+        converged=bool(fit.converged) if fit is not None else True, raw=fit)
+
+
+def _with_clusters(
+    pooled: MantelHaenszelResult,
+    frame: pd.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    strata: str,
+    plan: ClusterPlan,
+) -> tuple[MantelHaenszelResult, list[tuple[type[Warning], str]]]:
+    """The clustered counterpart of a Mantel-Haenszel result, or it with an opt-out note."""
+    accounting = replace(pooled.accounting, cluster=plan.column, n_clusters=plan.n_clusters,
+                         clustered=plan.clustered)
+    if not plan.clustered:
+        if plan.warning is None:
+            return replace(pooled, accounting=accounting), []
+        return (replace(pooled, accounting=accounting,
+                        warnings=pooled.warnings + (plan.warning,)),
+                [(DataQualityWarning, plan.warning)])
+    kept = frame[strata].isin(pooled.strata[STRATUM]).to_numpy()
+    labels = pd.Index(pooled.strata[STRATUM])
+    stratum = labels.get_indexer(frame.loc[kept, strata])
+    groups = pd.factorize(plan.groups[kept])[0]
+    y = frame.loc[kept, outcome].to_numpy(float)
+    x = frame.loc[kept, exposure].to_numpy(float)
+    caveats: list[tuple[type[Warning], str]] = []
+    z = float(special.ndtri(1 - pooled.alpha / 2))
+    degenerate = not 0 < pooled.estimate < np.inf
+    fit = stratified_cluster_fit(y, x, stratum, groups, pooled=not degenerate)
+    if degenerate:
+        coef, se, p, statistic = float(np.log(pooled.estimate)), np.nan, np.nan, np.nan
+    else:
+        coef, se = fit.coef, fit.se
+        statistic = (coef / se) ** 2
+        p = float(stats.chi2.sf(statistic, 1))
+        if not fit.converged:
+            caveats.append((ConvergenceWarning,
+                            "data: the stratified GEE behind the cluster-robust pooled odds "
+                            "ratio did not converge; do not trust it."))
+    table = pooled.strata.copy()
+    table[CI_LOWER] = np.exp(fit.stratum_coef - z * fit.stratum_se)
+    table[CI_UPPER] = np.exp(fit.stratum_coef + z * fit.stratum_se)
+    table[P_VALUE] = 2 * stats.norm.sf(np.abs(fit.stratum_coef / fit.stratum_se))
+    result = replace(
+        pooled, term=POOLED_CLUSTERED_TERM, estimate=float(np.exp(coef)),
+        ci_lower=float(np.exp(coef - z * se)), ci_upper=float(np.exp(coef + z * se)),
+        p_value=p, statistic=float(statistic), method=CLUSTERED_METHOD,
+        homogeneity_statistic=fit.homogeneity_statistic,
+        homogeneity_p_value=fit.homogeneity_p_value,
+        interval="wald-cluster-robust", strata=table, accounting=accounting, raw=fit.raw,
+        warnings=pooled.warnings + tuple(m for _, m in caveats))
+    return result, caveats
+
+
 def _pool(
     labels: pd.Index,
     cells: np.ndarray,
@@ -146,8 +340,7 @@ def _pool(
 ) -> MantelHaenszelResult:
     """Drop uninformative strata, pool the rest; cells is K x 4 (a, b, c, d)."""
     alpha = check_alpha(alpha)
-    a, b, c, d = cells.T
-    informative = (a + b > 0) & (c + d > 0) & (a + c > 0) & (b + d > 0)
+    informative = _informative(cells)
     caveats: list[tuple[type[Warning], str]] = []
     if not informative.all():
         dropped = [str(x) for x in labels[~informative]]
@@ -185,6 +378,9 @@ def _pool(
         stratum_name=stratum_name,
         accounting=Accounting(unit="row", n_rows=n_rows, n_used=used,
                               events=int((a + c).sum()), excluded=excluded),
+        unclustered=MappingProxyType({ESTIMATE: estimate, CI_LOWER: lower, CI_UPPER: upper,
+                                      P_VALUE: float(null.pvalue),
+                                      "homogeneity_p_value": float(homogeneity.pvalue)}),
         warnings=tuple(m for _, m in caveats), raw=raw,
     )
 
@@ -196,8 +392,10 @@ def mantel_haenszel(
     outcome: str,
     strata: str,
     alpha: float = 0.05,
+    cluster: str | None = AUTO,
 ) -> MantelHaenszelResult:
-    r"""Mantel-Haenszel odds ratio of ``outcome`` for ``exposure`` pooled over ``strata``.
+    r"""Mantel-Haenszel odds ratio of ``outcome`` for ``exposure`` pooled over ``strata``,
+    cluster-robust when units cluster in persons.
 
     Parameters
     ----------
@@ -211,11 +409,19 @@ def mantel_haenszel(
         Column whose values define the strata (e.g. site, sex, KL grade).
     alpha : float, default=0.05
         One minus the confidence level.
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: when ``participant_id`` repeats among the rows used (two knees, many
+        bones of one person), the pooled odds ratio is that of an independence GEE with
+        stratum terms, with cluster-robust intervals and tests (method
+        ``"gee-independence-strata-cluster-robust"``); else Mantel-Haenszel. A column name:
+        always clustered by it. ``None``: Mantel-Haenszel, which assumes independent units
+        (a :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id``
+        repeats).
 
     Returns
     -------
     MantelHaenszelResult
-        ``estimate, ci_lower, ci_upper`` (pooled), ``p_value`` (CMH),
+        ``estimate, ci_lower, ci_upper`` (pooled), ``p_value`` (CMH, or robust Wald),
         ``homogeneity_p_value`` (Breslow-Day); ``summary()`` has one row per stratum (its
         own Woolf odds ratio) and the pooled row; columns ``term, estimate, ci_lower,
         ci_upper, p_value, n, events, stratum``.
@@ -230,6 +436,8 @@ def mantel_haenszel(
     SmallCellWarning
         Strata with one exposure group or one outcome (left out), or a degenerate pooled
         estimate.
+    DataQualityWarning
+        Clustered rows analysed as independent (``cluster=None``).
 
     Notes
     -----
@@ -242,7 +450,17 @@ def mantel_haenszel(
     :math:`(\sum_k a_k - E[a_k])^2 / \sum_k \mathrm{Var}(a_k)` under the hypergeometric
     null, without continuity correction; Breslow-Day compares each :math:`a_k` with its
     expectation under the common odds ratio :math:`\hat\psi_{MH}` (Breslow & Day 1980).
-    Units are assumed independent within strata (no clustering).
+    These assume independent units.
+
+    Clustered, the common odds ratio :math:`e^{\beta}` is estimated by
+    :math:`\operatorname{logit} P(Y=1) = \alpha_k + \beta x` (one intercept per stratum)
+    with the plain cluster-robust sandwich, the same as R
+    ``geepack::geeglm(y ~ x + factor(stratum), id = cluster, corstr = "independence")``
+    (:func:`stratified_cluster_fit`); with a few large strata it is close to
+    :math:`\hat\psi_{MH}` (kept in ``unclustered``). With many sparse strata (e.g. matched
+    sets) the stratum intercepts bias :math:`\hat\beta`; use
+    :func:`~bmecohort.conditional_logistic` instead. Homogeneity is then tested by the
+    cluster-robust Wald test of equal stratum odds ratios.
 
     Examples
     --------
@@ -254,7 +472,13 @@ def mantel_haenszel(
     >>> r.n_strata, round(r.estimate, 3)
     (2, 9.0)
     """
-    frame, excluded = prepare(data, [exposure, outcome, strata], binary=[exposure, outcome])
+    column = cluster_request(data, cluster)
+    if column is not None and column in (exposure, outcome, strata):
+        raise AnalysisInputError(
+            f"data: cluster {column!r} is also the exposure, outcome or strata; pass the "
+            f"column that identifies the clusters, e.g. cluster='participant_id'.")
+    frame, excluded = prepare(data, [exposure, outcome, strata, column],
+                              binary=[exposure, outcome], carry=carry(data))
     if frame.empty:
         raise AnalysisInputError(
             f"data: no complete rows in columns {[exposure, outcome, strata]} (of {len(data)} "
@@ -263,8 +487,14 @@ def mantel_haenszel(
     codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
     # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
     cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
-    return _pool(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
-                 stratum_name=strata, n_rows=len(data), excluded=excluded, table="data")
+    pooled = _pool(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
+                   stratum_name=strata, n_rows=len(data), excluded=excluded, table="data")
+    kept = frame[frame[strata].isin(pooled.strata[STRATUM])]
+    plan = plan_clusters(kept, cluster)
+    out, caveats = _with_clusters(pooled, kept, exposure=exposure, outcome=outcome,
+                                  strata=strata, plan=plan)
+    emit(caveats)
+    return out
 
 
 def mantel_haenszel_from_counts(

@@ -2,9 +2,10 @@
 
 Data-level front ends of :mod:`bmecohort.estimators.association.twobytwo`: a DataFrame with one row per
 unit (e.g. knee), a binary ``exposure`` and a binary ``outcome`` column. Rows missing either
-are excluded and counted. With ``cluster=`` (e.g. ``"participant_id"``: two knees per
-person) the crude point estimate is kept and the interval and p-value come from a
-cluster-robust (sandwich) variance of a statsmodels GLM.
+are excluded and counted. By default (``cluster="auto"``, see :mod:`bmecohort._clusters`),
+when ``participant_id`` repeats among the rows used (two knees per person) the crude point
+estimate is kept and the interval and p-value come from a cluster-robust (plain sandwich)
+variance of a statsmodels GLM; ``cluster=None`` opts out, with a warning on clustered rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,20 @@ import statsmodels.api as sm
 from scipy import special
 
 from ..._checks import check_alpha, prepare
-from ...exceptions import AnalysisInputError, ConvergenceWarning, SmallCellWarning
+from ..._clusters import (
+    AUTO,
+    ClusterPlan,
+    carry,
+    cluster_cov_kwds,
+    cluster_request,
+    plan_clusters,
+)
+from ...exceptions import (
+    AnalysisInputError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    SmallCellWarning,
+)
 from ...results import Accounting
 from ._table import (
     OddsRatioResult,
@@ -54,44 +68,39 @@ def crosstab(frame: pd.DataFrame, exposure: str, outcome: str) -> TwoByTwoCounts
 
 
 def _prepare(
-    data: pd.DataFrame, exposure: str, outcome: str, cluster: str | None
-) -> tuple[pd.DataFrame, Accounting, TwoByTwoCounts]:
+    data: pd.DataFrame, exposure: str, outcome: str, cluster: str | None,
+    opt_out: str | None = None,
+) -> tuple[pd.DataFrame, Accounting, TwoByTwoCounts, ClusterPlan]:
     if exposure == outcome:
         raise AnalysisInputError(
             f"data: exposure and outcome are the same column {exposure!r}; pass two columns.")
-    if cluster is not None and cluster in (exposure, outcome):
+    column = cluster_request(data, cluster)
+    if column is not None and column in (exposure, outcome):
         raise AnalysisInputError(
-            f"data: cluster {cluster!r} is also the exposure or outcome; pass the column that "
+            f"data: cluster {column!r} is also the exposure or outcome; pass the column that "
             f"identifies the clusters, e.g. cluster='participant_id'.")
-    frame, excluded = prepare(data, [exposure, outcome, cluster], binary=[exposure, outcome])
+    frame, excluded = prepare(data, [exposure, outcome, column], binary=[exposure, outcome],
+                              carry=carry(data))
     if frame.empty:
         raise AnalysisInputError(
-            f"data: no complete rows in columns {[c for c in (exposure, outcome, cluster) if c]}"
+            f"data: no complete rows in columns {[c for c in (exposure, outcome, column) if c]}"
             f" (of {len(data)} rows); exclusions: {dict(excluded) or 'none'}.")
     counts = crosstab(frame, exposure, outcome)
-    n_clusters = None
-    if cluster is not None:
-        n_clusters = int(frame[cluster].nunique())
-        if n_clusters < 2:
-            raise AnalysisInputError(
-                f"data: column {cluster!r} has {n_clusters} cluster among the rows used; a "
-                f"cluster-robust variance needs at least 2 (and is reliable only with many). "
-                f"Drop cluster= or check the column.")
+    plan = plan_clusters(frame, cluster, opt_out=opt_out)
     accounting = Accounting(unit="row", n_rows=len(data), n_used=len(frame),
-                            events=int(counts.cases), n_clusters=n_clusters, cluster=cluster,
-                            excluded=excluded)
-    return frame, accounting, counts
+                            events=int(counts.cases), n_clusters=plan.n_clusters,
+                            cluster=plan.column, excluded=excluded, clustered=plan.clustered)
+    return frame, accounting, counts, plan
 
 
 def _cluster_fit(
-    frame: pd.DataFrame, exposure: str, outcome: str, cluster: str, family: Any
+    frame: pd.DataFrame, exposure: str, outcome: str, groups: np.ndarray, family: Any
 ) -> tuple[Any, Caveats]:
-    """GLM of outcome on exposure with the cluster-robust (sandwich) covariance."""
+    """GLM of outcome on exposure with the plain cluster-robust (sandwich) covariance."""
     y = frame[outcome].to_numpy(float)
     design = np.column_stack([np.ones(len(frame)), frame[exposure].to_numpy(float)])
-    # integer codes: the variance depends on which rows share a cluster, not on the labels
-    groups = pd.factorize(frame[cluster])[0]
-    fit = sm.GLM(y, design, family=family).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    fit = sm.GLM(y, design, family=family).fit(cov_type="cluster",
+                                               cov_kwds=cluster_cov_kwds(groups))
     caveats: Caveats = []
     if not fit.converged:
         caveats.append((ConvergenceWarning,
@@ -107,13 +116,20 @@ def _with_cluster(
     *,
     exposure: str,
     outcome: str,
-    cluster: str,
+    plan: ClusterPlan,
     family: Any,
     log_scale: bool,
     defined: bool,
-    accounting: Accounting,
 ) -> tuple[Any, Caveats]:
-    """Replace the crude interval and p-value by cluster-robust ones (estimate kept)."""
+    """Cluster-robust interval and p-value when ``plan`` says so (estimate kept).
+
+    Otherwise the crude result, with the opt-out warning (if any) recorded.
+    """
+    if not plan.clustered:
+        if plan.warning is None:
+            return crude, caveats
+        return (replace(crude, warnings=crude.warnings + (plan.warning,)),
+                caveats + [(DataQualityWarning, plan.warning)])
     method = f"{crude.method}-cluster-robust"
     p_values = dict(crude.p_values)
     if not defined:
@@ -123,10 +139,9 @@ def _with_cluster(
                  f"data: a zero cell separates the {family.__class__.__name__} GLM, so no "
                  f"cluster-robust interval exists (interval and p-value reported as nan).")]
         return replace(crude, method=method, ci_lower=float("nan"), ci_upper=float("nan"),
-                       p_value=float("nan"), p_values=MappingProxyType(p_values),
-                       accounting=accounting, raw=None,
+                       p_value=float("nan"), p_values=MappingProxyType(p_values), raw=None,
                        warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
-    fit, more = _cluster_fit(frame, exposure, outcome, cluster, family)
+    fit, more = _cluster_fit(frame, exposure, outcome, plan.groups, family)
     se = float(fit.bse[1])
     z = float(special.ndtri(1 - crude.alpha / 2))
     if log_scale:
@@ -137,19 +152,22 @@ def _with_cluster(
     p_values["wald_cluster_robust"] = float(fit.pvalues[1])
     return replace(crude, method=method, ci_lower=float(lower), ci_upper=float(upper),
                    p_value=float(fit.pvalues[1]), p_values=MappingProxyType(p_values),
-                   accounting=accounting, raw=fit,
-                   warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
+                   raw=fit, warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
 
 
-def _check_cluster_options(cluster: str | None, **options: Any) -> None:
-    if cluster is None:
-        return
+def _cluster_options(cluster: str | None, **options: Any) -> str | None:
+    """Options without a cluster-robust form: an error with a named cluster column, the
+    reason of an opt-out (warned when the rows cluster) with ``"auto"``."""
     bad = {k: v for k, v in options.items() if v is not None}
-    if bad:
-        raise AnalysisInputError(
-            f"cluster={cluster!r} gives a Wald-type cluster-robust interval and cannot be "
-            f"combined with {', '.join(f'{k}={v!r}' for k, v in bad.items())}. Use the "
-            f"defaults with cluster=, or drop cluster= for that option.")
+    if cluster is None or not bad:
+        return None
+    shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
+    if cluster == AUTO:
+        return f"{shown} has no cluster-robust form"
+    raise AnalysisInputError(
+        f"cluster={cluster!r} gives a Wald-type cluster-robust interval and cannot be "
+        f"combined with {shown}. Use the defaults with cluster=, or pass cluster=None for "
+        f"that option.")
 
 
 def odds_ratio(
@@ -160,7 +178,7 @@ def odds_ratio(
     method: OddsRatioMethod = "woolf",
     alpha: float = 0.05,
     zero_correction: ZeroCorrection = None,
-    cluster: str | None = None,
+    cluster: str | None = AUTO,
 ) -> OddsRatioResult:
     r"""Odds ratio of ``outcome`` for ``exposure`` from unit-level data.
 
@@ -178,18 +196,23 @@ def odds_ratio(
         One minus the confidence level.
     zero_correction : {None, "haldane"}, default=None
         ``"haldane"``: add 0.5 to all four cells when a cell is 0 (not with ``cluster``).
-    cluster : str or None, default=None
-        Column identifying clusters of correlated units (e.g. ``"participant_id"`` for two
-        knees per person); gives a cluster-robust interval (``method="woolf"`` only) and
-        the method label ``"woolf-cluster-robust"``.
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: cluster-robust, grouped by ``participant_id``, when that column repeats
+        among the rows used (two knees of one person); else unclustered. A column name:
+        always cluster-robust, grouped by it. ``None``: analyse the rows as independent (a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id`` repeats).
+        Cluster-robust intervals are Woolf-type (method ``"woolf-cluster-robust"``); with
+        another ``method`` or a zero correction, ``"auto"`` keeps the unclustered interval
+        and warns when the rows cluster.
 
     Returns
     -------
     OddsRatioResult
         ``summary()`` columns: ``term`` (the exposure column), ``estimate, ci_lower,
         ci_upper, p_value, n`` (rows used), ``events`` (cases). ``accounting`` holds rows
-        in, rows used, exclusions (missing exposure/outcome/cluster) and, with ``cluster``,
-        ``n_clusters``. ``raw`` is the statsmodels ``Table2x2``, scipy's result
+        in, rows used, exclusions (missing exposure/outcome/cluster), the cluster column,
+        ``n_clusters`` and ``clustered`` (whether the interval is cluster-robust); an opt-out
+        on clustered rows is in ``warnings``. ``raw`` is the statsmodels ``Table2x2``, scipy's result
         (``"exact"``) or the GLM results (``cluster``).
 
     Raises
@@ -205,46 +228,49 @@ def odds_ratio(
         Zero cells or expected counts below 5 (also recorded in ``warnings``).
     ConvergenceWarning
         The GLM behind a cluster-robust interval did not converge.
+    DataQualityWarning
+        Rows that cluster in ``participant_id`` analysed as independent (``cluster=None``,
+        or a method without a cluster-robust form).
 
     Notes
     -----
     Formulas and references are in
     :func:`~bmecohort.estimators.association.twobytwo.odds_ratio_from_counts`.
 
-    With ``cluster``, the point estimate stays the crude one and the interval is
+    When clustered, the point estimate stays the crude one and the interval is
     :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the log scale, where
     :math:`\widehat{se}` is the cluster-robust (sandwich) standard error of the exposure
     coefficient of a statsmodels GLM (binomial, logit link) fitted with
     ``cov_type="cluster"``; for a single binary exposure the GLM estimate equals the crude
-    one. A zero cell separates the GLM; the interval is then ``nan``. statsmodels' default
-    small-sample factor :math:`G/(G-1)\cdot(N-1)/(N-2)` (G clusters, N rows; as Stata's
-    ``vce(cluster)``) is kept, so the standard error exceeds geepack's plain sandwich
-    (``geeglm(corstr="independence")``, ``std.err="san.se"``) by the square root of that
-    factor. ``p_value`` is then the cluster-robust Wald test; the unclustered tests stay in
-    ``p_values`` for reference only. The sandwich needs many clusters (at least 30-50 is a
-    common rule of thumb).
+    one. A zero cell separates the GLM; the interval is then ``nan``. The sandwich has no
+    small-sample factor (:data:`bmecohort._clusters.SANDWICH`): it equals geepack's
+    ``geeglm(corstr="independence")`` ``san.se`` and the independence GEE of
+    :func:`~bmecohort.logistic`. ``p_value`` is then the cluster-robust Wald test; the
+    unclustered tests stay in ``p_values`` for reference only. The sandwich needs many
+    clusters (at least 30-50 is a common rule of thumb).
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> knees = pd.DataFrame({"participant_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6],
-    ...                       "bml": [1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1],
-    ...                       "pain": [1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1]})
-    >>> r = odds_ratio(knees, exposure="bml", outcome="pain", method="exact")
-    >>> r.counts.to_dict()
-    {'exposed_cases': 5, 'exposed_noncases': 1, 'unexposed_cases': 1, 'unexposed_noncases': 4}
+    Two knees per person: the interval is cluster-robust by default.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> knees = pd.DataFrame({"participant_id": np.repeat(np.arange(150), 2),
+    ...                       "bml": rng.integers(0, 2, 300)})
+    >>> knees["pain"] = rng.binomial(1, 0.25 + 0.25 * knees["bml"])
+    >>> r = odds_ratio(knees, exposure="bml", outcome="pain")
+    >>> r.method, r.accounting.n_clusters, r.accounting.clustered
+    ('woolf-cluster-robust', 150, True)
     """
-    _check_cluster_options(cluster, zero_correction=zero_correction,
-                           method=None if method == "woolf" else method)
-    frame, accounting, counts = _prepare(data, exposure, outcome, cluster)
+    opt_out = _cluster_options(cluster, zero_correction=zero_correction,
+                               method=None if method == "woolf" else method)
+    frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster, opt_out)
     out, caveats = compute_odds_ratio(
         counts, method=method, alpha=alpha, zero_correction=zero_correction, term=exposure,
         accounting=accounting, table="data")
-    if cluster is not None:
-        out, caveats = _with_cluster(
-            out, caveats, frame, exposure=exposure, outcome=outcome, cluster=cluster,
-            family=sm.families.Binomial(), log_scale=True,
-            defined=min(counts.cells()) > 0, accounting=accounting)
+    out, caveats = _with_cluster(
+        out, caveats, frame, exposure=exposure, outcome=outcome, plan=plan,
+        family=sm.families.Binomial(), log_scale=True, defined=min(counts.cells()) > 0)
     emit(caveats)
     return out
 
@@ -256,7 +282,7 @@ def risk_ratio(
     outcome: str,
     alpha: float = 0.05,
     zero_correction: ZeroCorrection = None,
-    cluster: str | None = None,
+    cluster: str | None = AUTO,
 ) -> RiskRatioResult:
     r"""Risk ratio of ``outcome`` for ``exposure`` (Katz log interval) from unit-level data.
 
@@ -272,8 +298,8 @@ def risk_ratio(
         One minus the confidence level.
     zero_correction : {None, "haldane"}, default=None
         ``"haldane"``: add 0.5 to all four cells when a cell is 0 (not with ``cluster``).
-    cluster : str or None, default=None
-        Column identifying clusters; gives ``method="katz-cluster-robust"``.
+    cluster : "auto", str or None, default="auto"
+        As :func:`odds_ratio`; cluster-robust intervals are ``method="katz-cluster-robust"``.
 
     Returns
     -------
@@ -296,30 +322,26 @@ def risk_ratio(
     -----
     See :func:`~bmecohort.estimators.association.twobytwo.risk_ratio_from_counts`.
 
-    With ``cluster``, the point estimate stays the crude one and the interval is
+    When clustered, the point estimate stays the crude one and the interval is
     :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the log scale, where
     :math:`\widehat{se}` is the cluster-robust (sandwich) standard error of the exposure
     coefficient of a statsmodels GLM (Poisson, log link: the modified Poisson of Zou 2004;
     on one binary exposure its sandwich equals the log-binomial one) fitted with
     ``cov_type="cluster"``; for a single binary exposure the GLM estimate equals the crude
-    one. statsmodels' default small-sample factor :math:`G/(G-1)\cdot(N-1)/(N-2)` (G
-    clusters, N rows; as Stata's ``vce(cluster)``) is kept, so the standard error exceeds
-    geepack's plain sandwich (``geeglm(corstr="independence")``, ``std.err="san.se"``) by
-    the square root of that factor. ``p_value`` is then the cluster-robust Wald test; the
+    one. The sandwich has no small-sample factor (:data:`bmecohort._clusters.SANDWICH`;
+    geepack's ``geeglm(corstr="independence")`` ``san.se``). ``p_value`` is then the cluster-robust Wald test; the
     unclustered tests stay in ``p_values`` for reference only. The sandwich needs many
     clusters (at least 30-50 is a common rule of thumb).
     """
-    _check_cluster_options(cluster, zero_correction=zero_correction)
-    frame, accounting, counts = _prepare(data, exposure, outcome, cluster)
+    opt_out = _cluster_options(cluster, zero_correction=zero_correction)
+    frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster, opt_out)
     out, caveats = compute_risk_ratio(
         counts, alpha=check_alpha(alpha), zero_correction=zero_correction, term=exposure,
         accounting=accounting, table="data")
-    if cluster is not None:
-        out, caveats = _with_cluster(
-            out, caveats, frame, exposure=exposure, outcome=outcome, cluster=cluster,
-            family=sm.families.Poisson(), log_scale=True,
-            defined=counts.exposed_cases > 0 and counts.unexposed_cases > 0,
-            accounting=accounting)
+    out, caveats = _with_cluster(
+        out, caveats, frame, exposure=exposure, outcome=outcome, plan=plan,
+        family=sm.families.Poisson(), log_scale=True,
+        defined=counts.exposed_cases > 0 and counts.unexposed_cases > 0)
     emit(caveats)
     return out
 
@@ -330,7 +352,7 @@ def risk_difference(
     exposure: str,
     outcome: str,
     alpha: float = 0.05,
-    cluster: str | None = None,
+    cluster: str | None = AUTO,
 ) -> RiskDifferenceResult:
     r"""Risk difference of ``outcome`` between exposure groups (Wald) from unit-level data.
 
@@ -344,8 +366,8 @@ def risk_difference(
         Binary column; 1 = case.
     alpha : float, default=0.05
         One minus the confidence level.
-    cluster : str or None, default=None
-        Column identifying clusters; gives ``method="wald-cluster-robust"``.
+    cluster : "auto", str or None, default="auto"
+        As :func:`odds_ratio`; cluster-robust intervals are ``method="wald-cluster-robust"``.
 
     Returns
     -------
@@ -368,25 +390,22 @@ def risk_difference(
     -----
     See :func:`~bmecohort.estimators.association.twobytwo.risk_difference_from_counts`.
 
-    With ``cluster``, the point estimate stays the crude one and the interval is
+    When clustered, the point estimate stays the crude one and the interval is
     :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{se}` on the risk scale, where
     :math:`\widehat{se}` is the cluster-robust (sandwich) standard error of the exposure
     coefficient of a statsmodels GLM (Gaussian, identity link: the linear probability model)
     fitted with ``cov_type="cluster"``; for a single binary exposure the GLM estimate equals
-    the crude one. statsmodels' default small-sample factor :math:`G/(G-1)\cdot(N-1)/(N-2)`
-    (G clusters, N rows; as Stata's ``vce(cluster)``) is kept, so the standard error exceeds
-    geepack's plain sandwich (``geeglm(corstr="independence")``, ``std.err="san.se"``) by
-    the square root of that factor. ``p_value`` is then the cluster-robust Wald test; the
+    the crude one. The sandwich has no small-sample factor
+    (:data:`bmecohort._clusters.SANDWICH`; geepack's ``geeglm(corstr="independence")``
+    ``san.se``). ``p_value`` is then the cluster-robust Wald test; the
     unclustered tests stay in ``p_values`` for reference only. The sandwich needs many
     clusters (at least 30-50 is a common rule of thumb).
     """
-    frame, accounting, counts = _prepare(data, exposure, outcome, cluster)
+    frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster)
     out, caveats = compute_risk_difference(
         counts, alpha=alpha, term=exposure, accounting=accounting, table="data")
-    if cluster is not None:
-        out, caveats = _with_cluster(
-            out, caveats, frame, exposure=exposure, outcome=outcome, cluster=cluster,
-            family=sm.families.Gaussian(), log_scale=False, defined=True,
-            accounting=accounting)
+    out, caveats = _with_cluster(
+        out, caveats, frame, exposure=exposure, outcome=outcome, plan=plan,
+        family=sm.families.Gaussian(), log_scale=False, defined=True)
     emit(caveats)
     return out

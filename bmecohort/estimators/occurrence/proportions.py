@@ -20,6 +20,7 @@ from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.proportion import proportion_confint
 
 from ..._checks import check_alpha, describe_rows, require_columns
+from ..._clusters import AUTO, cluster_cov_kwds, plan_clusters
 from ..._columns import (
     PARTICIPANT,
     PRESENT_FROM,
@@ -27,7 +28,7 @@ from ..._columns import (
     VISIT_FROM,
     VISIT_TO,
 )
-from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 from ...results import Accounting, ScalarResult, result
 
 __all__ = [
@@ -280,11 +281,10 @@ def _cluster_robust(
 ) -> tuple[float, float, float, Any]:
     """Logit-scale Wald interval of an intercept-only binomial GLM, clustered sandwich.
 
-    statsmodels' cluster covariance keeps its small-sample factor G/(G-1) * (N-1)/(N-k)
-    (k = 1 here, so G/(G-1)), as Stata's ``logit, vce(cluster)``.
+    The plain sandwich, without small-sample factor (:data:`bmecohort._clusters.SANDWICH`).
     """
     model = GLM(y, np.ones((len(y), 1)), family=Binomial())
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, tol=1e-12)
+    fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12)
     low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
     naive = float(fit.normalized_cov_params[0, 0] * fit.scale)
     design_effect = float(fit.cov_params()[0, 0]) / naive
@@ -321,7 +321,7 @@ def _occurrence(
     alpha = check_alpha(alpha)
     _, label = _check_method(method)
     table, unit = _transition_table(transitions)
-    cluster_column = PARTICIPANT if cluster == "auto" else cluster
+    cluster_column = PARTICIPANT if cluster == AUTO else cluster
     require_columns(
         table,
         [PARTICIPANT, VISIT_FROM, VISIT_TO, PRESENT_FROM, PRESENT_TO]
@@ -359,34 +359,28 @@ def _occurrence(
     raw = None
     design_effect = None
     used_cluster: str | None = None
-    n_clusters: int | None = None
-    if cluster_column is not None:
-        groups, uniques = pd.factorize(table.loc[used, cluster_column])
-        n_clusters = len(uniques)
-        if (groups < 0).any():
-            raise AnalysisInputError(
-                f"transitions: cluster column {cluster_column!r} is missing on rows "
-                f"{describe_rows(table.index[used][groups < 0])}; fill it or pass cluster=None."
-            )
-        clustered = n_clusters < n if cluster == "auto" else True
-        if clustered and events in (0, n):
-            message = (
-                f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
-                f"proportion is infinite and the cluster-robust interval is undefined; the "
-                f"{label} interval ignoring clustering was used instead."
-            )
-            warnings.warn(message, SmallCellWarning, stacklevel=3)
-            caveats.append(message)
-        elif clustered:
-            if n_clusters < 2:
-                raise AnalysisInputError(
-                    f"transitions: all {n} {unit}s at risk belong to one cluster of "
-                    f"{cluster_column!r}; a cluster-robust interval needs two or more. Pass "
-                    "cluster=None."
-                )
-            low, high, design_effect, raw = _cluster_robust(y, groups, alpha)
-            label = CLUSTER_ROBUST
-            used_cluster = cluster_column
+    rows = table.loc[used]
+    if cluster_column is not None and rows[cluster_column].isna().any():
+        raise AnalysisInputError(
+            f"transitions: cluster column {cluster_column!r} is missing on rows "
+            f"{describe_rows(rows.index[rows[cluster_column].isna().to_numpy()])}; fill it or "
+            f"pass cluster=None.")
+    plan = plan_clusters(rows, cluster, table="transitions", what=f"{unit}s at risk")
+    if plan.warning is not None:
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=3)
+        caveats.append(plan.warning)
+    if plan.clustered and events in (0, n):
+        message = (
+            f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
+            f"proportion is infinite and the cluster-robust interval is undefined; the "
+            f"{label} interval ignoring clustering was used instead."
+        )
+        warnings.warn(message, SmallCellWarning, stacklevel=3)
+        caveats.append(message)
+    elif plan.clustered:
+        low, high, design_effect, raw = _cluster_robust(y, plan.groups, alpha)
+        label = CLUSTER_ROBUST
+        used_cluster = plan.column
     if raw is None:
         low, high = _confint(events, n, method, alpha)
     return IncidenceResult(
@@ -405,9 +399,10 @@ def _occurrence(
             n_rows=len(table),
             n_used=n,
             events=events,
-            n_clusters=n_clusters,
-            cluster=cluster_column,
+            n_clusters=plan.n_clusters,
+            cluster=plan.column,
             excluded=tuple((reason, count) for reason, count in excluded if count),
+            clustered=used_cluster is not None,
         ),
         warnings=tuple(caveats),
         raw=raw,
@@ -428,7 +423,9 @@ _SHARED_DOC = """
     cluster : "auto", str or None, default="auto"
         ``"auto"``: group by ``participant_id`` and use the cluster-robust interval when some
         participant contributes more than one unit at risk, else ``method``. A column name:
-        always cluster-robust, grouped by that column. ``None``: ignore clustering.
+        always cluster-robust, grouped by that column. ``None``: ignore clustering (a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when participants hold several
+        units at risk). See :mod:`bmecohort._clusters`.
     interval : tuple of (float, float) or None, default=None
         The nominal visits ``(baseline, follow_up)`` to use. Required when the table holds
         more than one interval (an error lists those present).
@@ -450,10 +447,9 @@ _SHARED_DOC = """
     maximum likelihood (:math:`\\hat\\beta_0 = \\operatorname{logit}\\hat p`) with the
     clustered sandwich variance, and returns
     :math:`\\operatorname{expit}(\\hat\\beta_0 \\pm z_{1-\\alpha/2}\\,\\widehat{se})`. The
-    sandwich keeps statsmodels' small-sample factor :math:`G/(G-1)` (G clusters; Stata's
-    ``logit, vce(cluster)``), so it is :math:`\\sqrt{G/(G-1)}` wider than R's
+    sandwich has no small-sample factor, as R's
     ``geepack::geeglm(y ~ 1, family = binomial, id = participant, corstr = "independence")``
-    ``san.se``. With no events, or all units with the event, the logit is infinite: the
+    ``san.se`` (the same sandwich as every cluster-robust interval of bmecohort). With no events, or all units with the event, the logit is infinite: the
     unclustered ``method`` is used and a :class:`~bmecohort.exceptions.SmallCellWarning`
     is issued.
 """

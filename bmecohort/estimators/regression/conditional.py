@@ -17,8 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ..._checks import prepare
+from ..._clusters import AUTO, carry, cluster_request, plan_clusters
 from ..._columns import EVENTS, P_VALUE, N
-from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
+from ...exceptions import (
+    AnalysisInputError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    SeparationWarning,
+)
 from ...results import Accounting, summary_frame
 from ._design import Design, as_names, build_design, term_rows, trend_design, wald
 from .logit import COEF, SE, RegressionResult
@@ -50,6 +56,23 @@ def _fit(design: Design, y: np.ndarray, groups: np.ndarray) -> tuple[Any, np.nda
     return res, params, se, converged
 
 
+def _robust_se(res: Any, params: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Cluster-robust (sandwich) standard errors of a conditional logit fit.
+
+    :math:`V = H^{-1} (\\sum_c s_c s_c^\\top) H^{-1}`, with :math:`H^{-1}` the model-based
+    covariance and :math:`s_c` the sum of the conditional score contributions of the groups
+    in cluster :math:`c` (``clusters`` gives the cluster code of each group, in the model's
+    group order); no small-sample factor, as R ``clogit(..., cluster(id))``.
+    """
+    model = res.model
+    # statsmodels exposes the score one group at a time (its own fit loops the same way)
+    scores = np.array([model.score_grp(g, params) for g in range(model._n_groups)])
+    sums = np.zeros((int(clusters.max()) + 1, scores.shape[1]))
+    np.add.at(sums, clusters, scores)
+    bread = np.asarray(res.cov_params())
+    return np.sqrt(np.diag(bread @ (sums.T @ sums) @ bread))
+
+
 def _separated(exog: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> dict[str, str]:
     """Terms along which the conditional likelihood increases without bound.
 
@@ -79,6 +102,7 @@ def conditional_logistic(
     trend: bool = False,
     alpha: float = 0.05,
     unit: str = "unit",
+    cluster: str | None = AUTO,
 ) -> RegressionResult:
     """Conditional (fixed-effects) logistic regression odds ratios within groups.
 
@@ -108,13 +132,23 @@ def conditional_logistic(
         One minus the confidence level.
     unit : str, default="unit"
         Name of a row in the accounting (e.g. ``"knee-visit"``).
+    cluster : "auto", str or None, default="auto"
+        Column of a coarser cluster holding several groups (two knees of one person).
+        ``"auto"``: ``participant_id`` when the data have it and a participant holds more
+        than one informative group; the standard errors are then cluster-robust (method
+        ``"conditional-logistic-cluster-robust"``). A column name: always cluster-robust by
+        it. ``None``: groups taken as independent (a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id`` holds
+        several groups).
 
     Returns
     -------
     RegressionResult
-        ``method="conditional-logistic"``; ``summary()`` columns ``term, estimate, ci_lower,
-        ci_upper, p_value, n, events, coef, se`` with ``n`` and ``events`` counted over the
-        informative groups; the accounting's clusters are the informative groups.
+        ``method="conditional-logistic"`` (or ``"conditional-logistic-cluster-robust"``);
+        ``summary()`` columns ``term, estimate, ci_lower, ci_upper, p_value, n, events,
+        coef, se`` with ``n`` and ``events`` counted over the informative groups; the
+        accounting records the cluster column, ``n_clusters`` (participants, or the
+        informative groups when nothing clusters them) and ``clustered``.
 
     Warns
     -----
@@ -137,7 +171,11 @@ def conditional_logistic(
 
     exact for any number of events per group (R ``survival::clogit(method = "exact")``).
     Groups whose outcome never varies contribute nothing and are excluded with that reason.
-    Intervals are Wald intervals on the log-odds scale.
+    Intervals are Wald intervals on the log-odds scale. Clustered, the variance is the
+    sandwich :math:`H^{-1} (\\sum_c s_c s_c^\\top) H^{-1}` over clusters :math:`c` of groups
+    (:math:`s_c` their summed conditional scores), without small-sample factor: R
+    ``clogit(y ~ x + strata(knee) + cluster(person))`` (which allows it only with one event
+    per group, where the exact likelihood is Breslow's).
 
     References
     ----------
@@ -155,8 +193,12 @@ def conditional_logistic(
     if len({outcome, exposure, group, *covariate_names}) != 2 + 1 + len(covariate_names):
         raise AnalysisInputError("outcome, exposure, group and covariates must be different "
                                  "columns.")
-    frame, excluded = prepare(data, [outcome, exposure, *covariate_names, group],
-                              binary=[outcome])
+    column = cluster_request(data, cluster)
+    if column in (outcome, exposure, *covariate_names):
+        raise AnalysisInputError(f"cluster {column!r} is also the outcome, the exposure or a "
+                                 "covariate; pass the column of the persons.")
+    frame, excluded = prepare(data, [outcome, exposure, *covariate_names, group, column],
+                              binary=[outcome], carry=carry(data))
     frame = frame.sort_values(group, kind="stable")
     by_group = frame.groupby(group, sort=False)[outcome]
     varies = (by_group.transform("min") != by_group.transform("max")).to_numpy()
@@ -173,6 +215,18 @@ def conditional_logistic(
         )
     y = frame[outcome].to_numpy(dtype=float)
     groups = frame[group].to_numpy()
+    plan = plan_clusters(frame, cluster, units=groups, what=f"{group}s")
+    clusters = None
+    if plan.clustered:
+        per_group = frame.groupby(group, sort=False)[plan.column]
+        spread = per_group.nunique()
+        if (spread > 1).any():
+            raise AnalysisInputError(
+                f"{group}: {int((spread > 1).sum())} {group}s span several {plan.column} "
+                f"values (e.g. {list(spread.index[spread > 1][:5])}); a group must lie in "
+                f"one cluster.")
+        # one cluster code per group, in the model's group order (first appearance)
+        clusters = pd.factorize(per_group.first())[0]
     design = build_design(frame, [exposure, *covariate_names], categorical=categorical_names,
                           reference=reference, intercept=False)
     # terms constant within every informative group carry no within-group information
@@ -186,7 +240,11 @@ def conditional_logistic(
         )
     separated = _separated(design.exog, y, groups)
     res, coef, se, converged = _fit(design, y, groups)
+    if clusters is not None and np.all(np.isfinite(se)):
+        se = _robust_se(res, coef, clusters)
     notes: list[tuple[type[Warning], str]] = []
+    if plan.warning is not None:
+        notes.append((DataQualityWarning, plan.warning))
     huge = {t: "diverges" for t, b in zip(design.terms, coef, strict=True) if not abs(b) < 15}
     separated = {**huge, **separated}
     if separated:
@@ -206,7 +264,9 @@ def conditional_logistic(
     p_trend: dict[str, float] = {}
     if trend:
         scored = trend_design(design, frame, exposure)
-        _, trend_coef, trend_se, trend_converged = _fit(scored, y, groups)
+        trend_res, trend_coef, trend_se, trend_converged = _fit(scored, y, groups)
+        if clusters is not None and np.all(np.isfinite(trend_se)):
+            trend_se = _robust_se(trend_res, trend_coef, clusters)
         name = scored.groups[exposure][0]
         i = scored.terms.index(name)
         b, s = float(trend_coef[i]), float(trend_se[i])
@@ -220,12 +280,18 @@ def conditional_logistic(
     table_rows = term_rows(design, rows, p_trend, n=len(y), events=events)
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
-    accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
-                            n_clusters=int(pd.unique(groups).size), cluster=group,
-                            excluded=excluded)
+    if plan.clustered:
+        accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
+                                n_clusters=plan.n_clusters, cluster=plan.column,
+                                excluded=excluded, clustered=True)
+    else:  # the groups are the independent units
+        accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
+                                n_clusters=int(pd.unique(groups).size), cluster=group,
+                                excluded=excluded, clustered=False)
+    method = "conditional-logistic" + ("-cluster-robust" if plan.clustered else "")
     return RegressionResult(
         table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome, exposures=(exposure,),
-        method="conditional-logistic", engine="statsmodels", interval="wald", alpha=alpha,
+        method=method, engine="statsmodels", interval="wald", alpha=alpha,
         accounting=accounting, converged=converged, trend=p_trend,
         warnings=tuple(message for _, message in notes), raw=res,
     )

@@ -20,8 +20,14 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..._checks import prepare
+from ..._clusters import AUTO, carry, cluster_request, plan_clusters
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
+from ...exceptions import (
+    AnalysisInputError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    SeparationWarning,
+)
 from ...results import Accounting, Result, ScalarResult, result, summary_frame
 from ._design import (
     INTERCEPT,
@@ -404,7 +410,7 @@ def logistic(
     outcome: str,
     exposures: str | Sequence[str],
     covariates: str | Sequence[str] = (),
-    cluster: str | None = None,
+    cluster: str | None = AUTO,
     cov_struct: Literal["exchangeable", "independence"] = "exchangeable",
     categorical: str | Sequence[str] = (),
     reference: Any = None,
@@ -427,9 +433,14 @@ def logistic(
         Exposure column(s); numeric, or listed in ``categorical``.
     covariates : str or sequence of str, default=()
         Adjustment columns.
-    cluster : str or None, default=None
-        Column identifying the cluster (e.g. ``"participant_id"``). When given, a GEE with
-        robust (sandwich) standard errors is fitted; rows are sorted by cluster first.
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: a GEE grouped by ``participant_id`` when that column repeats among the
+        rows used (two knees of one person), else the plain GLM. A column name: always a
+        GEE grouped by it. ``None``: the GLM, which treats rows as independent (a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id`` repeats;
+        also with ``firth=True`` under ``"auto"``). The GEE has robust (sandwich) standard
+        errors; rows are sorted by cluster first. ``accounting`` records the cluster
+        column, ``n_clusters`` and ``clustered``.
     cov_struct : {"exchangeable", "independence"}, default="exchangeable"
         GEE working correlation (ignored without ``cluster``).
     categorical : str or sequence of str, default=()
@@ -445,7 +456,7 @@ def logistic(
         in :attr:`RegressionResult.trend`).
     firth : bool, default=False
         Fit Firth-penalised logistic regression (for separation or sparse data); not with
-        ``cluster``. Intervals are profile penalised-likelihood intervals and p-values
+        a named ``cluster`` column. Intervals are profile penalised-likelihood intervals and p-values
         penalised likelihood-ratio tests.
     alpha : float, default=0.05
         One minus the confidence level.
@@ -469,6 +480,9 @@ def logistic(
 
     Warns
     -----
+    DataQualityWarning
+        Rows clustered in ``participant_id`` fitted as independent (``cluster=None``, or
+        ``firth=True``).
     SeparationWarning
         The outcome is (quasi-)completely separated by some term (e.g. a zero cell of a
         binary exposure): its odds ratio is infinite. Refit with ``firth=True``.
@@ -480,7 +494,10 @@ def logistic(
     Without ``cluster`` the model is statsmodels' GLM (binomial, logit) with Wald intervals
     on the log-odds scale, :math:`e^{\\hat\\beta \\pm z_{1-\\alpha/2} \\widehat{se}}`,
     matching R's ``glm`` + ``confint.default``. With ``cluster`` the GEE estimators are
-    geepack's (``geeglm``, ``std.err = "san.se"``); see
+    geepack's (``geeglm``, ``std.err = "san.se"``: the plain sandwich without small-sample
+    factor, as every cluster-robust interval of bmecohort, so that
+    ``cov_struct="independence"`` gives the interval of
+    :func:`~bmecohort.odds_ratio` for a single binary exposure); see
     :func:`~bmecohort.estimators.regression.fastgee.fit_logit_gee`. GEE assumes missingness
     independent of the outcome given the covariates (complete cases are used), and many
     clusters (the sandwich is biased downwards with fewer than about 40). Firth's estimates
@@ -498,12 +515,12 @@ def logistic(
     --------
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(1)
-    >>> knees = pd.DataFrame({"person": np.repeat(np.arange(200), 2),
+    >>> knees = pd.DataFrame({"participant_id": np.repeat(np.arange(200), 2),
     ...                       "bml": rng.integers(0, 2, 400)})
     >>> knees["pain"] = rng.binomial(1, 0.3 + 0.2 * knees["bml"])
-    >>> fit = logistic(knees, outcome="pain", exposures="bml", cluster="person")
-    >>> fit.method
-    'gee-exchangeable-robust-fastgee'
+    >>> fit = logistic(knees, outcome="pain", exposures="bml")  # two knees: GEE by default
+    >>> fit.method, fit.accounting.n_clusters
+    ('gee-exchangeable-robust-fastgee', 200)
     >>> round(fit.odds_ratio("bml").estimate, 2)
     2.54
     """
@@ -513,26 +530,32 @@ def logistic(
     if not exposure_names:
         raise AnalysisInputError("exposures: give at least one exposure column.")
     _check_arguments(alpha, cov_struct, engine, cov_type)
-    if firth and cluster is not None:
+    opt_out = None
+    if firth and cluster == AUTO:
+        opt_out = "firth=True fits an unclustered model"
+    elif firth and cluster is not None:
         raise AnalysisInputError(
-            "firth=True fits an unclustered model; drop cluster= (or use firth=False for a "
-            "GEE). Firth-penalised GEE is not available."
+            "firth=True fits an unclustered model; pass cluster=None (or use firth=False for "
+            "a GEE). Firth-penalised GEE is not available."
         )
+    column = cluster_request(data, cluster)
     trend_columns = [c for c in exposure_names if c in categorical_names]
     if trend and not trend_columns:
         raise AnalysisInputError(
             f"trend=True needs a categorical exposure; list one of {list(exposure_names)} "
             "in categorical=."
         )
-    if outcome in (*exposure_names, *covariate_names) or cluster in (
+    if outcome in (*exposure_names, *covariate_names) or column in (
             outcome, *exposure_names, *covariate_names):
         raise AnalysisInputError(
             "outcome, exposures, covariates and cluster must be different columns."
         )
-    frame, excluded = prepare(data, [outcome, *exposure_names, *covariate_names, cluster],
-                              binary=[outcome])
-    if cluster is not None:
-        frame = frame.sort_values(cluster, kind="stable")  # statsmodels #7379, geepack
+    frame, excluded = prepare(data, [outcome, *exposure_names, *covariate_names, column],
+                              binary=[outcome], carry=carry(data))
+    if column is not None:
+        frame = frame.sort_values(column, kind="stable")  # statsmodels #7379, geepack
+    plan = plan_clusters(frame, cluster, opt_out=opt_out, what=f"{unit}s")
+    cluster = plan.column if plan.clustered else None
     y = frame[outcome].to_numpy(dtype=float)
     events = int(y.sum())
     if len(y) == 0 or events in (0, len(y)):
@@ -546,11 +569,13 @@ def logistic(
     fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
                      alpha=alpha, cov_type=cov_type)
     notes = list(fit.notes)
+    if plan.warning is not None:
+        notes.insert(0, (DataQualityWarning, plan.warning))
     separated = {} if firth else _separation(design, y, fit, outcome)
     if separated:
         # separation explains non-convergence too: one warning, not two
         detail = "; ".join(f"{t} ({why})" for t, why in separated.items())
-        extra = " (unclustered: drop cluster=)" if cluster is not None else ""
+        extra = " (unclustered: cluster=None)" if cluster is not None else ""
         stalled = "" if fit.converged else " The fit did not converge."
         notes.append((SeparationWarning,
                       f"{outcome} is (quasi-)completely separated: {detail}. The "
@@ -580,8 +605,8 @@ def logistic(
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
-                            n_clusters=int(frame[cluster].nunique()) if cluster else None,
-                            cluster=cluster, excluded=excluded)
+                            n_clusters=plan.n_clusters, cluster=plan.column,
+                            excluded=excluded, clustered=plan.clustered)
     return RegressionResult(
         table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome,
         exposures=exposure_names, method=fit.method, engine=fit.engine,

@@ -68,6 +68,17 @@ def clustered_knees(n_persons: int, seed: int) -> pd.DataFrame:
     })
 
 
+def clustered_strata(n_persons: int, seed: int) -> pd.DataFrame:
+    """Clustered knees in three strata (a knee-level grade), so that clusters cross strata."""
+    knees = clustered_knees(n_persons, seed)
+    rng = np.random.default_rng(seed + 1)
+    grade = rng.integers(0, 3, len(knees))
+    # a stratum effect on the outcome, so that the stratified and crude odds ratios differ
+    lift = rng.random(len(knees)) < 0.15 * grade
+    return knees.assign(stratum=np.asarray(["g0", "g1", "g2"])[grade],
+                        outcome=(knees["outcome"].astype(bool) | lift).astype(int))
+
+
 def main() -> None:
     INPUTS.mkdir(parents=True, exist_ok=True)
     pd.DataFrame([(k, *v) for k, v in TABLES.items()], columns=["dataset", *COUNTS]).to_csv(
@@ -83,6 +94,7 @@ def main() -> None:
         INPUTS / "strata.csv", index=False)
     clustered_knees(160, 20240601).to_csv(INPUTS / "clustered_a.csv", index=False)
     clustered_knees(70, 20240602).to_csv(INPUTS / "clustered_b.csv", index=False)
+    clustered_strata(220, 20240603).to_csv(INPUTS / "clustered_strata.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@
 #                 Jeffreys
 #   rate ratios:  poisson.test(c(x1, x0), c(T1, T0)) (exact conditional)
 #   incidence:    geepack::geeglm(y ~ 1, binomial, id = participant, "independence"),
-#                 robust (san.se) logit-scale Wald interval, also rescaled by sqrt(G/(G-1))
-#                 (statsmodels' cluster small-sample factor, kept by bmecohort)
+#                 robust (san.se) logit-scale Wald interval (the *_geepack columns, which
+#                 bmecohort matches: no small-sample factor), also rescaled by sqrt(G/(G-1))
+#                 (Stata's vce(cluster) factor, for comparison)
 suppressPackageStartupMessages(library(geepack))
 
 args <- commandArgs(trailingOnly = FALSE)

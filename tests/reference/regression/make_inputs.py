@@ -75,6 +75,29 @@ def visits(seed: int = 2011) -> pd.DataFrame:
                          "effusion": effusion, "pain": pain})
 
 
+def visits_persons(seed: int = 2012) -> pd.DataFrame:
+    """Two knees per person, two visits: each informative knee has one painful visit, so the
+    exact conditional likelihood equals Breslow's (R clogit's robust variance needs that).
+    The change in BML and in pain is shared by a person's knees, so the knees correlate."""
+    rng = np.random.default_rng(seed)
+    persons = 220
+    person = np.repeat(np.arange(1, persons + 1), 4)
+    side = np.tile(["L", "L", "R", "R"], persons)
+    visit = np.tile([0, 1], 2 * persons)
+    u = rng.normal(0.0, 1.5, 2 * persons)[np.repeat(np.arange(2 * persons), 2)]
+    start = rng.integers(0, 3, 2 * persons)[np.repeat(np.arange(2 * persons), 2)]
+    shared = rng.integers(-1, 2, persons)[person - 1]
+    own = rng.integers(-1, 2, len(person))
+    step = np.where(rng.random(len(person)) < 0.95, shared, own) * (visit > 0)
+    bml_cat = np.clip(start + step, 0, 2)
+    drift = rng.normal(0.0, 2.5, persons)[person - 1] * (visit > 0)  # shared pain change
+    eta = -0.5 + 0.7 * bml_cat + u + drift
+    pain = rng.binomial(1, _expit(eta))
+    return pd.DataFrame({"participant_id": person, "side": side,
+                         "knee_id": [f"{p}:{s}" for p, s in zip(person, side, strict=True)],
+                         "visit": visit, "bml_cat": bml_cat, "pain": pain})
+
+
 def firth_separated(seed: int = 5) -> pd.DataFrame:
     """60 knees; every exposed knee has the outcome (a zero cell: quasi-complete separation)."""
     rng = np.random.default_rng(seed)
@@ -100,6 +123,7 @@ def main() -> None:
     knees().to_csv(HERE / "knees.csv", index=False)
     vertebrae().to_csv(HERE / "vertebrae.csv", index=False)
     visits().to_csv(HERE / "visits.csv", index=False)
+    visits_persons().to_csv(HERE / "visits_persons.csv", index=False)
     firth_separated().to_csv(HERE / "firth_separated.csv", index=False)
     firth_small().to_csv(HERE / "firth_small.csv", index=False)
 
