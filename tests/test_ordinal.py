@@ -52,7 +52,7 @@ def test_matches_polr_and_clm_on_housing(polr):
 
 
 def test_matches_polr_on_knees_without_clustering(polr, knees):
-    with pytest.warns(DataQualityWarning, match="repeats"):
+    with pytest.warns(DataQualityWarning, match="analysed as independent"):
         r = bc.ordinal(knees, outcome="grade", exposures="malalign",
                        covariates=["bmi", "female"], cluster=None)
     ref = polr.query("data == 'knees'")

@@ -23,7 +23,8 @@ from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from ..._checks import check_alpha, prepare
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, TERM, N
+from ..._clusters import carry, cluster_cov_kwds, cluster_request, plan_clusters
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning
 from ...results import Accounting, Result, result, summary_frame
 from ._design import as_names, build_design, wald
@@ -83,14 +84,6 @@ class OrdinalResult(Result):
     def summary(self) -> pd.DataFrame:
         """One row per term (odds ratios of a higher grade)."""
         return self.table.copy()
-
-
-def _resolve_cluster(data: pd.DataFrame, cluster: str | None, used: pd.Index) -> str | None:
-    if cluster != "auto":
-        return cluster
-    if PARTICIPANT in data.columns and data.loc[used, PARTICIPANT].duplicated().any():
-        return PARTICIPANT
-    return None
 
 
 def _brant(x: np.ndarray, codes: np.ndarray, k: int, names: Sequence[str]) -> pd.DataFrame:
@@ -159,10 +152,10 @@ def ordinal(
     reference : object or mapping, default=None
         Reference level of the categorical terms (``{column: level}``); default the lowest.
     cluster : str, "auto" or None, default="auto"
-        Column of clusters of units for a cluster-robust variance. ``"auto"`` uses
-        ``participant_id`` when it repeats among the rows used; ``None`` treats units as
-        independent (recorded; a :class:`DataQualityWarning` when ``participant_id``
-        repeats).
+        Column of clusters of units for a cluster-robust variance, by the package's one
+        rule (:mod:`bmecohort._clusters`): ``"auto"`` uses ``participant_id`` when it repeats
+        among the rows used; ``None`` treats units as independent (a recorded
+        :class:`DataQualityWarning` when ``participant_id`` repeats).
     alpha : float, default=0.05
         One minus the confidence level.
 
@@ -177,9 +170,10 @@ def ordinal(
     Estimates and model-based errors agree with R ``MASS::polr`` and ``ordinal::clm``
     (``tests/reference/ordinal``); the cut-points' errors come from the delta method on
     statsmodels' increment parametrisation. With clustering, the sandwich uses statsmodels'
-    ``cov_type="cluster"`` (with its small-sample factor, as for the other clustered
-    models). The Brant test uses the separate binary logits and their joint covariance
-    (Brant 1990), as R ``brant`` and Stata ``brant``.
+    ``cov_type="cluster"`` without a small-sample factor (the plain sandwich of every
+    clustered model here, as ``sandwich::vcovCL(type="HC0", cadjust=FALSE)``). The Brant
+    test uses the separate binary logits and their joint covariance (Brant 1990), as R
+    ``brant`` and Stata ``brant``.
 
     Examples
     --------
@@ -199,11 +193,11 @@ def ordinal(
     terms = [*exposures_, *covariates_]
     if outcome in terms:
         raise AnalysisInputError(f"ordinal: the outcome {outcome!r} is also a model term.")
-    explicit = cluster if cluster not in (None, "auto") else None
-    frame, excluded = prepare(data, [outcome, *terms, explicit])
+    column = cluster_request(data, cluster)
+    frame, excluded = prepare(data, [outcome, *terms, column], carry=carry(data))
     if frame.empty:
         raise AnalysisInputError(f"ordinal: no complete rows (exclusions: {dict(excluded)}).")
-    cluster = _resolve_cluster(data, cluster, frame.index)
+    plan = plan_clusters(frame, cluster, table="ordinal")
     y = frame[outcome]
     if isinstance(y.dtype, pd.CategoricalDtype):
         levels = tuple(c for c in y.dtype.categories if c in set(y))
@@ -227,17 +221,12 @@ def ordinal(
     endog = pd.Series(pd.Categorical.from_codes(codes, categories=list(range(k)),
                                                 ordered=True), index=frame.index)
     model = OrderedModel(endog, design.exog, distr="logit")
-    clustered = cluster is not None
+    clustered = plan.clustered
     options: dict[str, Any] = {}
     if clustered:
-        options = {"cov_type": "cluster",
-                   "cov_kwds": {"groups": pd.factorize(frame.join(data[[cluster]], rsuffix="_")
-                                                       [cluster])[0]}}
-    elif PARTICIPANT in data.columns and data.loc[frame.index, PARTICIPANT].duplicated().any():
-        warnings.warn(
-            f"ordinal: cluster=None although {PARTICIPANT!r} repeats among the rows used; "
-            f"the interval treats units of one person as independent.", DataQualityWarning,
-            stacklevel=2)
+        options = {"cov_type": "cluster", "cov_kwds": cluster_cov_kwds(plan.groups)}
+    elif plan.warning is not None:
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
     # BFGS to the neighbourhood, then Newton steps to the maximum (gradient ~1e-8), so that
     # the estimates agree with polr/clm to 1e-6; convergence is judged from the optimiser's
     # flag and the score, never from warning text
@@ -270,8 +259,8 @@ def ordinal(
     brant = _brant(x, codes, k, list(design.terms))
     accounting = Accounting(
         unit="unit", n_rows=len(data), n_used=len(frame), events=events,
-        n_clusters=int(frame.join(data[[cluster]], rsuffix="_")[cluster].nunique())
-        if clustered else None, cluster=cluster, excluded=excluded)
+        n_clusters=plan.n_clusters, cluster=plan.column, excluded=excluded,
+        clustered=clustered)
     method = "proportional-odds-logit" + ("-cluster-robust" if clustered else "")
     return OrdinalResult(
         table=summary_frame(table.to_dict("records"), extra=(N, EVENTS, COEF, SE)),

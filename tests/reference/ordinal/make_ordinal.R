@@ -1,8 +1,8 @@
 # Reference values for bmecohort.ordinal (tests/test_ordinal.py).
 #  - MASS::polr and ordinal::clm (logit) on MASS's housing data (expanded by Freq) and on a
 #    simulated two-knees-per-person data set; coefficients, cut-points, model-based errors;
-#  - the cluster-robust errors: sandwich::vcovCL(polr, cluster = ~participant_id, type="HC1")
-#    (the G/(G-1) (N-1)/(N-K) factor, as statsmodels' cov_type="cluster");
+#  - the cluster-robust errors: sandwich::vcovCL(polr, cluster = ~participant_id,
+#    type = "HC0", cadjust = FALSE): the plain sandwich, bmecohort's one definition;
 #  - the Brant (1990) test, written out from the paper's formulas (R's brant package is not
 #    packaged for this machine).
 suppressMessages({library(MASS); library(ordinal); library(sandwich)})
@@ -37,7 +37,7 @@ out$clm_estimate <- c(coef(c1)[c(names(coef(h)), names(h$zeta))],
                       coef(c2)[c(names(coef(k)), names(k$zeta))])
 write.csv(out, "outputs/polr.csv", row.names = FALSE)
 
-vc <- vcovCL(k, cluster = ~participant_id, type = "HC1")
+vc <- vcovCL(k, cluster = ~participant_id, type = "HC0", cadjust = FALSE)
 write.csv(data.frame(term = names(coef(k)), se = sqrt(diag(vc))[names(coef(k))]),
           "outputs/cluster_se.csv", row.names = FALSE)
 
