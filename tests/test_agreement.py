@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bmecohort.estimators.agreement import bland_altman, fleiss_kappa, icc, kappa
-from bmecohort.exceptions import AnalysisInputError
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
 
 REF = Path(__file__).parent / "reference" / "agreement"
 TOL = 1e-10
@@ -61,14 +61,20 @@ def test_kappa_bootstrap_is_seeded_and_brackets_the_estimate():
     assert a.ci_upper - a.ci_lower == pytest.approx(asym.ci_upper - asym.ci_lower, rel=0.2)
 
 
-def test_cluster_bootstrap_resamples_whole_clusters():
+def test_units_of_one_person_get_a_cluster_bootstrap_by_default():
     data = _inputs("double_reads").assign(participant_id=np.arange(400) // 8)
-    r = kappa(data, rater_a="reader_a", rater_b="reader_b", ci="bootstrap", seed=1,
-              cluster="participant_id")
-    assert r.accounting.n_clusters == 50
+    r = kappa(data, rater_a="reader_a", rater_b="reader_b")
+    assert r.accounting.n_clusters == 50 and r.accounting.clustered
     assert r.interval == "bootstrap-percentile-cluster"
+    named = kappa(data, rater_a="reader_a", rater_b="reader_b", ci="bootstrap",
+                  cluster="participant_id")
+    assert (named.ci_lower, named.ci_upper) == (r.ci_lower, r.ci_upper)
+    with pytest.warns(DataQualityWarning, match="analysed as independent"):
+        opt_out = kappa(data, rater_a="reader_a", rater_b="reader_b", ci="asymptotic")
+    assert opt_out.interval == "asymptotic" and not opt_out.accounting.clustered
     with pytest.raises(AnalysisInputError, match="needs ci='bootstrap'"):
-        kappa(data, rater_a="reader_a", rater_b="reader_b", cluster="participant_id")
+        kappa(data, rater_a="reader_a", rater_b="reader_b", cluster="participant_id",
+              ci="asymptotic")
 
 
 def test_kappa_counts_and_excludes_missing_reads():

@@ -45,9 +45,12 @@ def test_bounds_bracket_the_complete_case_estimate(cohort):
     assert low["n"] == high["n"] == b.accounting.n_rows
     # the complete case equals the package's own incidence on the same transitions
     status = bc.lesion_status(cohort, unit="knee")
-    change = bc.transitions(status, baseline=0, follow_up=24)
-    inc = bc.incidence(change, cluster=None)
+    change = bc.transitions(status, baseline=0, follow_up=24, definition="two-visit")
+    inc = bc.incidence(change)
     assert cc["events"] == inc.accounting.events and cc["n"] == inc.accounting.n_used
+    # knees share persons: the same cluster-robust interval as incidence()
+    assert (cc["ci_lower"], cc["ci_upper"]) == pytest.approx((inc.ci_lower, inc.ci_upper))
+    assert cc["interval"] == inc.method
 
 
 def test_no_loss_gives_equal_bounds():

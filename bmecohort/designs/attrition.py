@@ -29,7 +29,7 @@ from .._columns import (
 )
 from ..cohort import Cohort
 from ..course import lesion_status
-from ..estimators.occurrence import proportion
+from ..estimators.occurrence import share_interval
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 
@@ -186,7 +186,8 @@ class AttritionBounds(Result):
     ----------
     table : pandas.DataFrame
         Rows ``complete case``, ``lost: none with the event``, ``lost: all with the
-        event``: ``term, estimate, ci_lower, ci_upper, n, events`` (Wilson intervals).
+        event``: ``term, estimate, ci_lower, ci_upper, n, events, interval`` (cluster-robust
+        when units share participants, else Wilson).
     kind : str
         ``"incidence"`` or ``"resolution"``.
     unit : str
@@ -235,8 +236,9 @@ def attrition_bounds(
     -------
     AttritionBounds
         The complete-case proportion and the two extremes: every lost unit without the
-        event (best case for incidence) and with it (worst case), each with its Wilson
-        interval (independent units; the bounds describe loss, not clustering).
+        event (best case for incidence) and with it (worst case), each with the interval of
+        :func:`bmecohort.incidence` (cluster-robust when units share participants, else
+        Wilson).
 
     Examples
     --------
@@ -267,13 +269,19 @@ def attrition_bounds(
         raise AnalysisInputError(
             f"attrition_bounds: no {unit} at risk at visit {baseline} was read at "
             f"{follow_up}.")
+    persons = pd.factorize(wide.index.get_level_values(PARTICIPANT))[0] \
+        if PARTICIPANT in wide.index.names else None
+    lost_units = (at_risk & end.isna()).to_numpy()
+    had = (observed & event).to_numpy()
     rows = []
-    for term, k, n in (("complete case", events, n_obs),
-                       ("lost: none with the event", events, n_risk),
-                       ("lost: all with the event", events + n_lost, n_risk)):
-        p = proportion(events=k, n=n)
-        rows.append({TERM: term, ESTIMATE: p.estimate, CI_LOWER: p.ci_lower,
-                     CI_UPPER: p.ci_upper, P_VALUE: None, N: n, EVENTS: k})
+    for term, mask, y in (("complete case", observed.to_numpy(), had),
+                          ("lost: none with the event", at_risk.to_numpy(), had),
+                          ("lost: all with the event", at_risk.to_numpy(), had | lost_units)):
+        groups = persons[mask] if persons is not None else None
+        low, high, interval = share_interval(y[mask], groups)
+        k, n = int(y[mask].sum()), int(mask.sum())
+        rows.append({TERM: term, ESTIMATE: k / n, CI_LOWER: low, CI_UPPER: high,
+                     P_VALUE: None, N: n, EVENTS: k, "interval": interval})
     return AttritionBounds(
         table=pd.DataFrame(rows), kind=kind, unit=unit, baseline=baseline,
         follow_up=follow_up,

@@ -4,7 +4,8 @@ Imaging cohorts re-read a subsample (OAI reliability reads, SPARCC and RAMRIS ca
 exercises) and report agreement per item and site before any association. This finds the
 units read by two or more readers and gives, per site (or for the summed score of a joint),
 the number of units, Cohen's kappa unweighted and linear-weighted (Fleiss' kappa with more
-than two readers), the two-way random ICC(2,1) with its F interval, and the smallest
+than two readers; the kappa interval is a bootstrap over persons, whose knees, visits and
+subregions are not independent), the two-way random ICC(2,1) with its F interval, and the smallest
 detectable change; with ``change=(v0, v1)``, the same for each reader's change scores.
 """
 
@@ -132,12 +133,15 @@ def _ratings(reads: pd.DataFrame, unit: str, change: tuple[int, int] | None
     target = [k for k in keys if k != SITE]
     frame["target"] = pd.MultiIndex.from_frame(frame[target].astype(str)).to_flat_index()
     frame["target"] = pd.factorize(frame["target"])[0]
-    return frame[["target", SITE, READER, SCORE]].dropna(subset=[SCORE])
+    return frame[["target", PARTICIPANT, SITE, READER, SCORE]].dropna(subset=[SCORE])
 
 
 def _site_rows(site: str, long: pd.DataFrame, readers: list[str], grades: bool
                ) -> list[dict[str, Any]]:
     wide = long.pivot(index="target", columns=READER, values=SCORE)[readers].dropna()
+    # knees, visits and subregions of one person cluster: kappa's interval resamples persons
+    person = long.drop_duplicates("target").set_index("target")[PARTICIPANT]
+    wide[PARTICIPANT] = person.reindex(wide.index).to_numpy()
     n = len(wide)
     rows: list[dict[str, Any]] = []
     if n < 2:
@@ -148,16 +152,16 @@ def _site_rows(site: str, long: pd.DataFrame, readers: list[str], grades: bool
         rows.append({SITE: site, STATISTIC: statistic, N: n, ESTIMATE: estimate,
                      CI_LOWER: lower, CI_UPPER: upper, P_VALUE: p})
 
-    if grades and wide.nunique().max() > 1 and np.unique(wide.to_numpy()).size > 1:
+    if grades and np.unique(wide[readers].to_numpy()).size > 1:
         if len(readers) == 2:
             for weights, label in ((None, "kappa"), ("linear", "kappa_linear")):
                 k = kappa(wide, rater_a=readers[0], rater_b=readers[1], weights=weights,
-                          categories=np.unique(wide.to_numpy()))
+                          categories=np.unique(wide[readers].to_numpy()))
                 add(label, k.estimate, k.ci_lower, k.ci_upper, k.p_value)
         else:
             f = fleiss_kappa(wide, raters=readers)
             add("fleiss_kappa", f.estimate, f.ci_lower, f.ci_upper, f.p_value)
-    stacked = wide.stack().rename(SCORE).reset_index()
+    stacked = wide[readers].stack().rename(SCORE).reset_index()
     if stacked[SCORE].nunique() > 1:
         r = icc(stacked, targets="target", raters=READER, ratings=SCORE)
         row = r.table.set_index(TERM).loc["ICC2"]

@@ -15,14 +15,18 @@ __all__ = ["category_codes", "paired_ratings", "wide_ratings"]
 
 
 def paired_ratings(
-    data: pd.DataFrame, columns: Sequence[str], *, unit: str = "unit"
+    data: pd.DataFrame, columns: Sequence[str], *, unit: str = "unit",
+    extra: str | None = None, carry: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, Accounting]:
-    """Rows rated in every column of ``columns`` (one column per rater), with accounting."""
+    """Rows rated in every column of ``columns`` (one column per rater), with accounting.
+
+    ``extra`` (e.g. a cluster column) is required complete too; ``carry`` columns come
+    along without excluding rows."""
     if len(set(columns)) != len(columns):
         raise AnalysisInputError(
             f"data: the rater columns {list(columns)} repeat a column; pass one column per "
             f"rater.")
-    frame, excluded = prepare(data, list(columns))
+    frame, excluded = prepare(data, [*columns, extra], carry=carry)
     if len(frame) < 2:
         raise AnalysisInputError(
             f"data: {len(frame)} {unit}(s) rated by every rater in {list(columns)} (of "

@@ -9,6 +9,7 @@ fleiss_kappa` and adds the Fleiss, Nee and Landis (1979) test of kappa = 0.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -19,14 +20,15 @@ from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa
 from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
 from ..._checks import check_alpha, require_columns
-from ...exceptions import AnalysisInputError
+from ..._clusters import AUTO, carry, cluster_request, plan_clusters
+from ...exceptions import AnalysisInputError, DataQualityWarning
 from ...results import Accounting, ScalarResult, result
 from ._ratings import category_codes, paired_ratings
 
 __all__ = ["FleissKappaResult", "KappaResult", "fleiss_kappa", "kappa"]
 
 KappaWeights = Literal["linear", "quadratic"] | None
-KappaInterval = Literal["asymptotic", "bootstrap"]
+KappaInterval = Literal["auto", "asymptotic", "bootstrap"]
 _BOOTSTRAP_CHUNK = 200
 
 
@@ -144,10 +146,10 @@ def kappa(
     weights: KappaWeights = None,
     categories: Sequence[float] | None = None,
     alpha: float = 0.05,
-    ci: KappaInterval = "asymptotic",
+    ci: KappaInterval = "auto",
     replicates: int = 1000,
-    seed: int | None = None,
-    cluster: str | None = None,
+    seed: int | None = 0,
+    cluster: str | None = "auto",
 ) -> KappaResult:
     r"""Cohen's kappa between two readers' grades, unweighted or weighted.
 
@@ -165,17 +167,20 @@ def kappa(
         table use it, so unseen grades still count in the weight of a disagreement.
     alpha : float, default=0.05
         One minus the confidence level.
-    ci : {"asymptotic", "bootstrap"}, default="asymptotic"
-        Wald interval with the Fleiss-Cohen-Everitt standard error, or the percentile
-        bootstrap (units resampled, or whole clusters with ``cluster``).
+    ci : {"auto", "asymptotic", "bootstrap"}, default="auto"
+        Wald interval with the Fleiss-Cohen-Everitt standard error (independent units), or
+        the percentile bootstrap (units resampled, or whole clusters). ``"auto"``: the
+        cluster bootstrap when units cluster (below), else the asymptotic interval.
     replicates : int, default=1000
         Bootstrap replicates.
-    seed : int or None, default=None
+    seed : int or None, default=0
         Seed of the bootstrap; the same seed gives the same interval.
-    cluster : str or None, default=None
-        Column identifying clusters of units (e.g. ``"participant_id"``), resampled whole
-        by the bootstrap. Only with ``ci="bootstrap"``: the asymptotic variance assumes
-        independent units.
+    cluster : str, "auto" or None, default="auto"
+        Column identifying clusters of units, resampled whole by the bootstrap, by the
+        package's one rule (:mod:`bmecohort._clusters`): ``"auto"`` clusters by
+        ``participant_id`` when it repeats among the rows used (subregions or knees of one
+        person); ``None`` or ``ci="asymptotic"`` on such rows treat them as independent,
+        with a recorded :class:`~bmecohort.exceptions.DataQualityWarning`.
 
     Returns
     -------
@@ -187,7 +192,7 @@ def kappa(
     ------
     AnalysisInputError
         Missing or non-numeric columns, fewer than 2 rated units or categories, grades
-        outside ``categories``, ``cluster`` with the asymptotic interval.
+        outside ``categories``, a named ``cluster`` with the asymptotic interval.
 
     Notes
     -----
@@ -214,25 +219,26 @@ def kappa(
     if weights not in (None, "linear", "quadratic"):
         raise AnalysisInputError(
             f"weights={weights!r}; use None, 'linear' or 'quadratic'.")
-    if ci not in ("asymptotic", "bootstrap"):
-        raise AnalysisInputError(f"ci={ci!r}; use 'asymptotic' or 'bootstrap'.")
-    if cluster is not None and ci != "bootstrap":
+    if ci not in ("auto", "asymptotic", "bootstrap"):
+        raise AnalysisInputError(f"ci={ci!r}; use 'auto', 'asymptotic' or 'bootstrap'.")
+    named = cluster not in (None, AUTO)
+    if named and ci == "asymptotic":
         raise AnalysisInputError(
-            f"cluster={cluster!r} needs ci='bootstrap': the asymptotic variance of kappa "
-            f"assumes independent units.")
-    if ci == "bootstrap" and (not isinstance(replicates, int) or replicates < 100):
+            f"cluster={cluster!r} needs ci='bootstrap' (or 'auto'): the asymptotic variance "
+            f"of kappa assumes independent units.")
+    if ci != "asymptotic" and (not isinstance(replicates, int) or replicates < 100):
         raise AnalysisInputError(f"replicates={replicates!r}; use an integer >= 100.")
-    columns = [rater_a, rater_b] + ([cluster] if cluster else [])
-    require_columns(data, columns)
-    frame, accounting = paired_ratings(data, [rater_a, rater_b])
-    if cluster is not None:
-        frame = frame.join(data.loc[frame.index, [cluster]])
-        keep = frame[cluster].notna().to_numpy()
-        if not keep.all():
-            frame = frame.loc[keep]
-            accounting = Accounting(
-                unit=accounting.unit, n_rows=accounting.n_rows, n_used=len(frame),
-                excluded=(*accounting.excluded, (f"missing {cluster}", int((~keep).sum()))))
+    column = cluster_request(data, cluster)
+    require_columns(data, [rater_a, rater_b] + ([column] if column else []))
+    frame, accounting = paired_ratings(data, [rater_a, rater_b], extra=column,
+                                       carry=carry(data))
+    plan = plan_clusters(frame, cluster, table="kappa", what="units",
+                         opt_out="ci='asymptotic'" if ci == "asymptotic" and
+                         cluster == AUTO else None)
+    if plan.warning is not None:
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
+    if ci == "auto":
+        ci = "bootstrap" if plan.clustered else "asymptotic"
     codes, levels = category_codes(frame, [rater_a, rater_b], categories)
     k = len(levels)
     cells = codes[:, 0] * k + codes[:, 1]
@@ -244,21 +250,19 @@ def kappa(
     se = float(np.sqrt(fit.var_kappa))
     p_value = float(2 * stats.norm.sf(abs(estimate) / np.sqrt(fit.var_kappa0)))
     z = float(special.ndtri(1 - alpha / 2))
-    groups = None
     if ci == "asymptotic":
         lower, upper = estimate - z * se, estimate + z * se
         interval = "asymptotic"
     else:
-        groups = (pd.factorize(frame[cluster])[0] if cluster is not None
-                  else np.arange(len(frame)))
+        groups = plan.groups if plan.clustered else np.arange(len(frame))
         boot = _kappas(_bootstrap_tables(cells, k, groups, replicates, seed),
                        _weight_matrix(levels, weights))
         lower, upper = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
-        interval = "bootstrap-percentile" + ("-cluster" if cluster else "")
-    if cluster is not None:
-        accounting = Accounting(unit=accounting.unit, n_rows=accounting.n_rows,
-                                n_used=accounting.n_used, n_clusters=int(groups.max()) + 1,
-                                cluster=cluster, excluded=accounting.excluded)
+        interval = "bootstrap-percentile" + ("-cluster" if plan.clustered else "")
+    accounting = Accounting(unit=accounting.unit, n_rows=accounting.n_rows,
+                            n_used=accounting.n_used, n_clusters=plan.n_clusters,
+                            cluster=plan.column, excluded=accounting.excluded,
+                            clustered=plan.clustered)
     diff = np.abs(codes[:, 0] - codes[:, 1])
     labels = [f"{v:g}" for v in levels]
     return KappaResult(
