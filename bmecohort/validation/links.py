@@ -43,13 +43,17 @@ def check_links(tables: Mapping[str, pd.DataFrame | None], failures: Failures) -
                              "participant exists: not in participants")
     if visits is None:
         return
-    # Visits with a missing or negative month are failures of their own and link nothing
-    # (a negative month would alias another participant's code * span + visit).
+    if participants is not None:
+        _participants_without_visits(participants, visits, failures)
+    # Visits with a missing or negative month are failures of their own and link nothing.
     visits = visits.loc[(visits["visit"].notna() & (visits["visit"] >= 0)).to_numpy()]
     ids = pd.Index(visits["participant_id"].astype(object).unique())
-    span = int(visits["visit"].max()) + 2 if len(visits) else 2
-    known = np.unique(_codes(visits["participant_id"], ids).astype(np.int64) * span
-                      + visits["visit"].to_numpy(dtype=np.int64))
+    months = pd.Index(visits["visit"].unique())
+    # The key combines two small codes (position among participants, among distinct visit
+    # months), never the months themselves: no overflow whatever the months are.
+    width = len(months) + 1
+    known = np.unique(_codes(visits["participant_id"], ids).astype(np.int64) * width
+                      + months.get_indexer(visits["visit"]))
     for name in _VISIT_TABLES:
         frame = tables.get(name)
         if frame is None:
@@ -57,12 +61,26 @@ def check_links(tables: Mapping[str, pd.DataFrame | None], failures: Failures) -
         # Rows with a missing key are reported as such; they cannot be linked.
         keyed = frame["participant_id"].notna().to_numpy() & frame["visit"].notna().to_numpy()
         code = _codes(frame["participant_id"], ids).astype(np.int64)
-        visit = frame["visit"].fillna(-1).to_numpy(dtype=np.int64)
-        key = code * span + np.clip(visit, 0, span - 1)
-        orphan = keyed & ((code < 0) | (visit < 0) | (visit >= span - 1)
-                          | ~np.isin(key, known, assume_unique=False))
+        month = months.get_indexer(frame["visit"])
+        orphan = keyed & ((code < 0) | (month < 0)
+                          | ~np.isin(code * width + month, known))
         if orphan.any():
             values = [f"participant_id={p}, visit={v}" for p, v in zip(
-                frame["participant_id"][orphan].astype(str), visit[orphan], strict=True)]
+                frame["participant_id"][orphan].astype(str),
+                frame["visit"][orphan].astype(object), strict=True)]
             failures.add(name, "visit", frame.index[orphan], values,
                          "visit exists: (participant_id, visit) is not in visits")
+
+
+def _participants_without_visits(participants: pd.DataFrame, visits: pd.DataFrame,
+                                 failures: Failures) -> None:
+    """Every participant has a visit (the baseline rule in visits checks which one)."""
+    seen = pd.Index(visits["participant_id"].astype(object).unique())
+    pid = participants["participant_id"]
+    # A missing or blank id is a missing key (reported as such), not a person without visits.
+    named = pid.notna().to_numpy() & (pid.astype(str).str.strip() != "").to_numpy()
+    alone = (_codes(pid, seen) < 0) & named
+    if alone.any():
+        failures.add("participants", "participant_id", participants.index[alone], pid[alone],
+                     "one baseline: the participant has no visit at all in visits (every "
+                     "participant needs a baseline visit, visit 0)")

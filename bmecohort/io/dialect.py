@@ -1,0 +1,232 @@
+"""Reading delimited text files with explicit dialect checks that say what they found.
+
+Every CSV table of a cohort folder (and every OAI file) is read through :func:`read_delimited`,
+which checks, before pandas parses anything:
+
+- **encoding**: the file is UTF-8 (a byte-order mark is allowed);
+- **delimiter**: the header is separated by the expected delimiter, not by ``;``, tab or
+  ``|`` (a semicolon file is usually also written with a **decimal comma**, which is named
+  when found);
+- **duplicated headers**: no column name appears twice (pandas would silently rename the
+  second ``score`` to ``score.1``);
+- **field counts**: every row has as many fields as the header, and a file cut mid-row (the
+  last row short and no final newline) is reported as **truncated**.
+
+Each problem is returned as a failure naming the file's lines; a table with such a problem is
+not parsed further (its values cannot be trusted to be in the right columns). Header
+whitespace is checked for every table, however it was made, by the validator.
+
+Missing values. In **key columns** read as text (ids and codes that identify a row) only an
+empty field is missing: ``NA``, ``null`` or ``None`` there are text (a reader coded ``NA`` stays
+reader ``"NA"``). In every other column the strings of :data:`MISSING_MARKERS` are missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MISSING_MARKERS", "DialectProblem", "Read", "read_delimited"]
+
+#: Strings read as missing outside key columns (pandas' defaults, stated explicitly).
+MISSING_MARKERS: tuple[str, ...] = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+#: Delimiters that a file meant for another one is commonly written with.
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_DECIMAL_COMMA = re.compile(rb"(?:^|[;\t|])\s*-?\d+,\d+\s*(?=[;\t|\r\n]|$)", re.MULTILINE)
+_SHOWN_LINES = 8
+
+
+@dataclass(frozen=True)
+class DialectProblem:
+    """One dialect failure: the rule and, where it applies, the column and file lines."""
+
+    rule: str
+    column: str | None = None
+    lines: tuple[int, ...] = ()
+    values: tuple[object, ...] = ()
+
+
+@dataclass
+class Read:
+    """What :func:`read_delimited` found: the frame (None when unreadable) and problems.
+
+    ``lines`` holds the 1-based file line of every data row (blank lines and quoted line
+    breaks make it differ from ``row + 2``).
+    """
+
+    frame: pd.DataFrame | None
+    problems: list[DialectProblem] = field(default_factory=list)
+    lines: np.ndarray | None = None
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def _encoding(data: bytes) -> tuple[str | None, DialectProblem | None]:
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        byte = data[err.start:err.start + 1].hex()
+        line = _line_of(data, err.start)
+        return None, DialectProblem(
+            f"encoding: the file is not UTF-8 (byte 0x{byte} at line {line}, e.g. Latin-1 "
+            f"or Windows-1252 text); save it as UTF-8 ('CSV UTF-8' in Excel, "
+            f"fileEncoding = 'UTF-8' in R's write.csv)", lines=(line,))
+
+
+def _record_bounds(buf: np.ndarray, delimiter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start offset and field count of every record (line outside quotes), vectorised.
+
+    A quote toggles "inside a quoted field"; an escaped quote (``""``) toggles twice, so the
+    parity of quotes seen so far tells whether a delimiter or line break is data.
+    """
+    is_sep = buf == delimiter
+    is_end = buf == 10
+    quote = buf == 34
+    if quote.any():
+        inside = np.logical_xor.accumulate(quote)
+        is_sep &= ~inside
+        is_end &= ~inside
+        del inside
+    ends = np.flatnonzero(is_end)
+    starts = np.concatenate(([0], ends + 1))
+    if starts[-1] >= len(buf):  # the file ends with a line break
+        starts = starts[:-1]
+    counts = np.add.reduceat(is_sep, starts, dtype=np.int64) + 1 if len(starts) else \
+        np.zeros(0, dtype=np.int64)
+    # A record that holds only its line break (or \r\n) is a blank line: pandas skips it.
+    stops = np.append(ends, len(buf))[:len(starts)]
+    width = stops - starts
+    blank = (width == 0) | ((width == 1) & (buf[np.minimum(starts, len(buf) - 1)] == 13))
+    return starts[~blank], counts[~blank]
+
+
+def _header(text: str, delimiter: str) -> list[str]:
+    first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    return [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(first)]
+
+
+def _delimiter_problem(data: bytes, text: str, header: list[str], delimiter: str
+                       ) -> DialectProblem | None:
+    line = text.split("\n", 1)[0]
+    found = {d: line.count(d) for d in _DELIMITERS if d != delimiter}
+    other, n = max(found.items(), key=lambda kv: kv[1])
+    if n == 0 or n < line.count(delimiter):
+        return None
+    decimal = ""
+    if other != "," and _DECIMAL_COMMA.search(data[:1_000_000]):
+        decimal = (" and numbers with a decimal comma (e.g. 61,5); write them with a "
+                   "decimal point")
+    return DialectProblem(
+        f"delimiter: the header is separated by {_DELIMITERS[other]}s ({other!r}), not "
+        f"{_DELIMITERS[delimiter]}s ({delimiter!r}): found {len(header)} column(s) "
+        f"{header[:3]!r}{decimal}; save the file {_DELIMITERS[delimiter]}-separated "
+        f"(in Excel: 'CSV UTF-8 (comma delimited)'; in R: write.csv, not write.csv2)",
+        lines=(1,))
+
+
+def _duplicates(header: list[str]) -> list[DialectProblem]:
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(header, start=1):
+        seen.setdefault(name, []).append(position)
+    return [DialectProblem(
+        f"duplicated column: {name!r} is the name of columns {positions} of the header; "
+        f"keep one column per name (pandas would read the second as {name + '.1'!r})",
+        column=name, lines=(1,), values=(name,))
+        for name, positions in seen.items() if len(positions) > 1]
+
+
+def _field_counts(data: bytes, delimiter: str, n_header: int
+                  ) -> tuple[list[DialectProblem], np.ndarray]:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    starts, counts = _record_bounds(buf, ord(delimiter))
+    newline_at = np.flatnonzero(buf == 10)
+    lines = np.searchsorted(newline_at, starts) + 1  # 1-based physical line of each record
+    problems: list[DialectProblem] = []
+    wrong = np.flatnonzero(counts[1:] != n_header) + 1
+    truncated = (len(counts) > 1 and not data.endswith(b"\n") and counts[-1] < n_header)
+    if truncated:
+        wrong = wrong[wrong != len(counts) - 1]
+        problems.append(DialectProblem(
+            f"truncated last row: the file ends mid-row without a final line break (line "
+            f"{lines[-1]} has {counts[-1]} of {n_header} fields); the file was cut off, "
+            f"export or copy it again", lines=(int(lines[-1]),),
+            values=(int(counts[-1]),)))
+    for kind, select in (("fewer", counts[wrong] < n_header),
+                         ("more", counts[wrong] > n_header)):
+        bad = wrong[select]
+        if len(bad):
+            problems.append(DialectProblem(
+                f"field count: {len(bad)} row(s) have {kind} fields than the header's "
+                f"{n_header} (a delimiter inside an unquoted value, a decimal comma, or a "
+                f"broken line); quote such values or fix the rows",
+                lines=tuple(int(x) for x in lines[bad]),
+                values=tuple(int(x) for x in counts[bad])))
+    return problems, lines[1:]
+
+
+def _na_values(header: list[str], text_keys: Collection[str]) -> dict[str, list[str]]:
+    return {name: [""] if name in text_keys else list(MISSING_MARKERS) for name in header}
+
+
+def read_delimited(path: Path, *, delimiter: str = ",",
+                   dtype: Mapping[str, str] | str | None = None,
+                   text_keys: Collection[str] = ()) -> Read:
+    """Read one delimited text file after checking its dialect.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    delimiter : str, default=","
+        The delimiter the file must use.
+    dtype : mapping or str, optional
+        Passed to :func:`pandas.read_csv` (e.g. text for ids and labels).
+    text_keys : collection of str, default=()
+        Key columns read as text in which only an empty field is missing.
+
+    Returns
+    -------
+    Read
+        The frame (``None`` when a dialect problem makes the values untrustworthy) and the
+        problems found, each naming the file lines concerned.
+    """
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text, problem = _encoding(data)
+    if problem is not None:
+        return Read(None, [problem])
+    if not text.strip():
+        return Read(None, [DialectProblem(
+            "empty file: no header line; write the column names on line 1 (or remove the "
+            "file if the table is absent)")])
+    header = _header(text, delimiter)
+    problems = [p for p in [_delimiter_problem(data, text, header, delimiter)] if p]
+    if problems:
+        return Read(None, problems)
+    problems = _duplicates(header)
+    counted, lines = _field_counts(data, delimiter, len(header))
+    problems += counted
+    if problems:
+        return Read(None, problems)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        # index_col=False: never turn a column into a row index; round_trip: the float
+        # parser that gives back exactly what to_csv wrote.
+        frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=dtype, low_memory=False,
+                            index_col=False, float_precision="round_trip",
+                            keep_default_na=False,
+                            na_values=_na_values(header, text_keys))
+    return Read(frame, [], lines)
