@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import warnings
 from collections.abc import Collection, Mapping
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING_MARKERS", "DialectProblem", "Read", "read_delimited"]
+__all__ = ["MISSING_MARKERS", "DialectProblem", "Read", "read_delimited", "shown_name"]
 
 #: Strings read as missing outside key columns (pandas' defaults, stated explicitly).
 MISSING_MARKERS: tuple[str, ...] = (
@@ -67,6 +68,15 @@ class Read:
     frame: pd.DataFrame | None
     problems: list[DialectProblem] = field(default_factory=list)
     lines: np.ndarray | None = None
+
+
+def shown_name(name: str) -> str:
+    """A file name safe to print: bytes that are not UTF-8 are shown as ``\\xe9`` escapes.
+
+    Python decodes such names with surrogate escapes, which any UTF-8 output (a terminal, a
+    JSON report, a PDF) refuses with a ``UnicodeEncodeError``.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _line_of(data: bytes, position: int) -> int:
@@ -147,6 +157,13 @@ def _duplicates(header: list[str]) -> list[DialectProblem]:
         for name, positions in seen.items() if len(positions) > 1]
 
 
+def _line_text(data: bytes, start: int) -> str:
+    """The text of the line starting at byte ``start``, shortened for a message."""
+    stop = data.find(b"\n", start)
+    line = data[start:stop if stop >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    return line if len(line) <= 80 else line[:77] + "..."
+
+
 def _field_counts(data: bytes, delimiter: str, n_header: int
                   ) -> tuple[list[DialectProblem], np.ndarray]:
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -162,7 +179,7 @@ def _field_counts(data: bytes, delimiter: str, n_header: int
             f"truncated last row: the file ends mid-row without a final line break (line "
             f"{lines[-1]} has {counts[-1]} of {n_header} fields); the file was cut off, "
             f"export or copy it again", lines=(int(lines[-1]),),
-            values=(int(counts[-1]),)))
+            values=(_line_text(data, int(starts[-1])),)))
     for kind, select in (("fewer", counts[wrong] < n_header),
                          ("more", counts[wrong] > n_header)):
         bad = wrong[select]
@@ -172,17 +189,18 @@ def _field_counts(data: bytes, delimiter: str, n_header: int
                 f"{n_header} (a delimiter inside an unquoted value, a decimal comma, or a "
                 f"broken line); quote such values or fix the rows",
                 lines=tuple(int(x) for x in lines[bad]),
-                values=tuple(int(x) for x in counts[bad])))
+                values=tuple(_line_text(data, int(x)) for x in starts[bad])))
     return problems, lines[1:]
 
 
-def _na_values(header: list[str], text_keys: Collection[str]) -> dict[str, list[str]]:
-    return {name: [""] if name in text_keys else list(MISSING_MARKERS) for name in header}
+def _na_values(header: list[str], text_keys: Collection[str] | bool) -> dict[str, list[str]]:
+    return {name: [""] if text_keys is True or (text_keys is not False and name in text_keys)
+            else list(MISSING_MARKERS) for name in header}
 
 
 def read_delimited(path: Path, *, delimiter: str = ",",
                    dtype: Mapping[str, str] | str | None = None,
-                   text_keys: Collection[str] = ()) -> Read:
+                   text_keys: Collection[str] | bool = ()) -> Read:
     """Read one delimited text file after checking its dialect.
 
     Parameters
@@ -193,8 +211,9 @@ def read_delimited(path: Path, *, delimiter: str = ",",
         The delimiter the file must use.
     dtype : mapping or str, optional
         Passed to :func:`pandas.read_csv` (e.g. text for ids and labels).
-    text_keys : collection of str, default=()
-        Key columns read as text in which only an empty field is missing.
+    text_keys : collection of str or bool, default=()
+        Key columns read as text in which only an empty field is missing (``True``: every
+        column).
 
     Returns
     -------

@@ -31,7 +31,7 @@ from ..cohort import Cohort
 from ..exceptions import CohortValidationError, DataQualityWarning
 from ..schemas import TABLES, columns_of
 from ..validation._failures import Failures, render
-from .dialect import DialectProblem, Read, read_delimited
+from .dialect import DialectProblem, Read, read_delimited, shown_name
 
 __all__ = ["FORMATS", "load_cohort", "read_tables", "table_files", "write_cohort"]
 
@@ -53,15 +53,6 @@ def _folder(path: str | os.PathLike[str]) -> Path:
         raise NotADirectoryError(f"not a folder: {folder}; give the folder that holds the "
                                  f"table files (participants.csv, visits.csv, ...)")
     return folder
-
-
-def shown_name(name: str) -> str:
-    """A file name safe to print: bytes that are not UTF-8 are shown as ``\\xe9`` escapes.
-
-    Python decodes such names with surrogate escapes, which any UTF-8 output (a terminal, a
-    JSON report, a PDF) refuses with a ``UnicodeEncodeError``.
-    """
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _not_a_file(entry: Path) -> str | None:
