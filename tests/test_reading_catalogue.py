@@ -117,6 +117,10 @@ def _participant_na(cohort: Cohort) -> None:
     assert "NA" in set(cohort.visits["participant_id"])
 
 
+def _fail() -> None:
+    raise AssertionError("the value was not read as written")
+
+
 def _quoted(cohort: Cohort) -> None:
     assert cohort.participants["study"].iloc[0] == "synthetic, phase 1\nsite A"
 
@@ -144,6 +148,13 @@ CASES: tuple[Case, ...] = (
     c("Windows line ends are accepted", edit(P, lambda s: s.replace("\n", "\r\n"))),
     c("quoted comma and line break are accepted",
       replace(P, "knee_oa,synthetic", 'knee_oa,"synthetic, phase 1\nsite A"'), check=_quoted),
+    c("quote inside an unquoted value is text",
+      replace(P, "knee_oa,synthetic", 'knee_oa,5\'11" tall'),
+      check=lambda cohort: cohort.participants["study"].iloc[0] == "5'11\" tall" or _fail()),
+    c("quote inside an unquoted value, and a short row",
+      lambda f: (replace(P, "knee_oa,synthetic", 'knee_oa,5\'11" tall')(f),
+                 replace(P, "R01,F,52,,ra,synthetic", "R01,F,52,,ra")(f)),
+      E(P, None, "field count", (5,))),
     c("line numbers count blank and quoted lines",
       lambda f: (replace(P, "knee_oa,synthetic", 'knee_oa,"a\nb"')(f),
                  replace(P, "S01,M,34", "\nS01,M,-34")(f)),

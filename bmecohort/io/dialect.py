@@ -95,31 +95,37 @@ def _encoding(data: bytes) -> tuple[str | None, DialectProblem | None]:
             f"fileEncoding = 'UTF-8' in R's write.csv)", lines=(line,))
 
 
-def _record_bounds(buf: np.ndarray, delimiter: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start offset and field count of every record (line outside quotes), vectorised.
+def _records(buf: np.ndarray, delimiter: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Start offset, field count and 1-based file line of every non-blank record (vectorised).
 
-    A quote toggles "inside a quoted field"; an escaped quote (``""``) toggles twice, so the
-    parity of quotes seen so far tells whether a delimiter or line break is data.
+    The last value says whether quotes made records span lines or were left unbalanced:
+    then :func:`_records_exactly` must confirm (a stray quote, as in ``5'11"``, is text).
+
+    A delimiter or line break is data when an odd number of quotes precede it (inside a
+    quoted field; an escaped quote ``""`` counts twice, so the parity holds). Works on the
+    positions of the few special bytes only, never on a copy per byte.
     """
-    is_sep = buf == delimiter
-    is_end = buf == 10
-    quote = buf == 34
-    if quote.any():
-        inside = np.logical_xor.accumulate(quote)
-        is_sep &= ~inside
-        is_end &= ~inside
-        del inside
-    ends = np.flatnonzero(is_end)
+    newlines = np.flatnonzero(buf == 10)
+    quotes = np.flatnonzero(buf == 34)
+    ends = newlines
+    if len(quotes):
+        ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
     starts = np.concatenate(([0], ends + 1))
     if starts[-1] >= len(buf):  # the file ends with a line break
         starts = starts[:-1]
-    counts = np.add.reduceat(is_sep, starts, dtype=np.int64) + 1 if len(starts) else \
-        np.zeros(0, dtype=np.int64)
+    separators = np.flatnonzero(buf == delimiter)
+    if len(quotes):
+        separators = separators[np.searchsorted(quotes, separators) % 2 == 0]
+    counts = np.diff(np.searchsorted(separators, np.append(starts, len(buf))))
+    counts = counts + 1
+    lines = np.searchsorted(newlines, starts) + 1
     # A record that holds only its line break (or \r\n) is a blank line: pandas skips it.
-    stops = np.append(ends, len(buf))[:len(starts)]
-    width = stops - starts
-    blank = (width == 0) | ((width == 1) & (buf[np.minimum(starts, len(buf) - 1)] == 13))
-    return starts[~blank], counts[~blank]
+    width = np.append(ends, len(buf))[:len(starts)] - starts
+    first = buf[np.minimum(starts, len(buf) - 1)]
+    blank = (width == 0) | ((width == 1) & (first == 13))
+    unsure = bool(len(quotes) % 2 or len(ends) != len(newlines))
+    return starts[~blank], counts[~blank], lines[~blank], unsure
 
 
 def _header(text: str, delimiter: str) -> list[str]:
@@ -164,12 +170,33 @@ def _line_text(data: bytes, start: int) -> str:
     return line if len(line) <= 80 else line[:77] + "..."
 
 
+def _records_exactly(data: bytes, delimiter: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_records` by Python's csv module: a quote inside an unquoted value is text.
+
+    The quote-parity shortcut cannot tell ``5'11"`` from an opening quote; this slow path
+    confirms the rows it found wrong before they are reported.
+    """
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=delimiter)
+    starts, counts, lines = [], [], []
+    first = 1
+    for row in reader:
+        if row:
+            counts.append(len(row))
+            lines.append(first)
+        first = reader.line_num + 1
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    line = np.asarray(lines, dtype=np.int64)
+    starts = np.where(line > 1, newlines[np.maximum(line - 2, 0)] + 1, 0) if len(newlines) \
+        else np.zeros(len(line), dtype=np.int64)
+    return starts, np.asarray(counts, dtype=np.int64), line
+
+
 def _field_counts(data: bytes, delimiter: str, n_header: int
                   ) -> tuple[list[DialectProblem], np.ndarray]:
-    buf = np.frombuffer(data, dtype=np.uint8)
-    starts, counts = _record_bounds(buf, ord(delimiter))
-    newline_at = np.flatnonzero(buf == 10)
-    lines = np.searchsorted(newline_at, starts) + 1  # 1-based physical line of each record
+    starts, counts, lines, unsure = _records(np.frombuffer(data, dtype=np.uint8),
+                                             ord(delimiter))
+    if unsure or (b'"' in data and (counts[1:] != n_header).any()):
+        starts, counts, lines = _records_exactly(data, delimiter)
     problems: list[DialectProblem] = []
     wrong = np.flatnonzero(counts[1:] != n_header) + 1
     truncated = (len(counts) > 1 and not data.endswith(b"\n") and counts[-1] < n_header)
