@@ -7,8 +7,14 @@ A cohort folder holds ``participants.csv``, ``visits.csv`` and any of the option
 
 Row labels. Tables keep pandas' 0-based row index, so the ``row`` of a validation failure is
 the 0-based data row of the file: in a CSV file, **line = row + 2** (line 1 is the header),
-which is also the row number a spreadsheet shows. :func:`load_cohort` adds that line to the
-failures it raises (columns ``file`` and ``line``).
+which is also the row number a spreadsheet shows. :func:`load_cohort` adds the line to the
+failures it raises (columns ``file`` and ``line``), counting blank lines and quoted line
+breaks when the file has them.
+
+CSV files are read by :func:`bmecohort.io.dialect.read_delimited`: dialect checks first
+(encoding, delimiter, duplicated headers, field counts, a truncated last row), then pandas
+with key columns reading only the empty field as missing (a reader coded ``NA`` stays text).
+Writes go to hidden temporary files renamed into place once every table is written.
 """
 
 from __future__ import annotations
@@ -237,7 +243,10 @@ def read_tables(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     FileNotFoundError, NotADirectoryError
         When ``path`` is not a folder.
     CohortValidationError
-        When a table is given twice (CSV and Parquet) or a file cannot be read.
+        When a table is given twice (CSV and Parquet), a table-named entry is not a readable
+        file (a folder, a broken link, a link loop), or a CSV file fails the dialect checks
+        of :mod:`bmecohort.io.dialect` (UTF-8, comma delimiter, header, field counts, a
+        truncated last row); each failure names the file and its lines.
 
     Warns
     -----
