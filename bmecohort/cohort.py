@@ -31,6 +31,8 @@ class Cohort:
         One row per participant (see :class:`bmecohort.schemas.Participants`).
     visits : pandas.DataFrame
         One row per participant per visit; ``visit`` is the nominal month (0 = baseline).
+        Every participant needs exactly one baseline visit (the row with ``visit`` 0), and
+        a cohort at least one participant.
     lesion_reads, knee_outcomes, spine_corners, ra_bones, hip_cases : pandas.DataFrame, optional
         The optional tables; absent tables are ``None``.
     allow_within_grade : bool, default=False

@@ -26,8 +26,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .io.dialect import MISSING_MARKERS
 from .schemas import REQUIRED_TABLES, TABLES, columns_of, schema_of, table_key, table_rules
 from .scoring import KNEE_COMPARTMENTS, KNEE_SUBREGIONS, SYSTEMS, Item, ScoringSystem
+from .validation._dates import DATE_FORMAT
 
 __all__ = ["REGENERATE", "data_dictionary", "main", "write_data_dictionary"]
 
@@ -42,7 +44,8 @@ KIND_MEANINGS: dict[str, str] = {
     "integer": "whole number (int64; float when the column may be missing)",
     "number": "real number (float64)",
     "boolean": "true/false (pandas nullable boolean; accepts True/False, 1/0, yes/no)",
-    "date": "date (datetime64; ISO text such as 2024-03-31 in CSV files)",
+    "date": "date (datetime64; in CSV files ISO 8601 text YYYY-MM-DD such as 2024-03-31, "
+            "optionally with a time; numbers and other formats are refused)",
 }
 _CHECKS: dict[str, str] = {
     "greater_than_or_equal_to": ">= {min_value:g}",
@@ -241,7 +244,9 @@ def index_page() -> str:
         "\n## Row labels in validation failures\n\nA failure's `row` is the 0-based data "
         "row of the table (pandas' row index): in a CSV file the line to edit is "
         "**row + 2** (line 1 is the header), which is also the row number a spreadsheet "
-        "shows. `load_cohort` and `bmecohort validate` report that line as `line`.\n\n")
+        "shows. `load_cohort` and `bmecohort validate` report the line as `line` (counting "
+        "blank lines and line breaks inside quoted values, when the file has them).\n\n")
+    lines.append(_reading_section())
     lines.append(
         "## Scoring systems\n\nThe registry `bmecohort.scoring` defines, for each system, "
         "the items that may appear in `lesion_reads`, their allowed values and steps, "
@@ -264,6 +269,38 @@ def index_page() -> str:
     lines.append("\n")
     lines += [_system_section(s) for s in SYSTEMS.values()]
     return "".join(lines).rstrip("\n") + "\n"
+
+
+def _reading_section() -> str:
+    markers = ", ".join(f"`{m}`" for m in MISSING_MARKERS if m) + " and the empty field"
+    return (
+        "## Reading files\n\n"
+        "CSV files are checked before any value is read, and each problem is reported with "
+        "its lines:\n\n"
+        "- **encoding**: UTF-8 (a byte-order mark is allowed; Latin-1 is refused with the "
+        "line of the first foreign byte);\n"
+        "- **delimiter**: commas; a file separated by semicolons, tabs or pipes is refused "
+        "(and a decimal comma named when found): numbers use a decimal point;\n"
+        "- **header**: column names appear once (pandas would silently read a second "
+        "`score` as `score.1`) and exactly as in this dictionary (a name with spaces around "
+        "it or other capitals is named, with the fix);\n"
+        "- **rows**: every row has as many fields as the header; a file that ends mid-row "
+        "is reported as truncated;\n"
+        "- **empty**: a file with no header is refused, a table with no rows too (leave an "
+        "optional table out instead), so an empty cohort is an error.\n\n"
+        f"**Missing values.** In key columns read as text (ids and codes: `participant_id`, "
+        f"`reader`, `site`, ...) only the empty field is missing: `NA`, `null` or `None` "
+        f"there are text (a reader coded `NA` stays reader `NA`), and an empty key is an "
+        f"error. In other columns these mark a missing value: {markers}.\n\n"
+        f"**Dates** are ISO 8601, `{DATE_FORMAT}` (a time may follow after `T` or a space). "
+        f"Numbers (Excel serial days such as 43921, yyyymmdd integers) and other text "
+        f"formats (`03/04/2021`: 3 April or 4 March?) are refused with the conversion to "
+        f"use, never guessed.\n\n"
+        "**Baseline.** The baseline of a participant is the visits row with `visit` 0 "
+        "(`months_from_baseline` 0); every participant in `participants` must have exactly "
+        "one.\n\n"
+        "**Whole numbers** (visit months, slices, lesion numbers) lie within +-2**53, the "
+        "largest integers held exactly.\n\n")
 
 
 # --- files -----------------------------------------------------------------------------

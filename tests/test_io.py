@@ -130,16 +130,22 @@ def test_unreadable_files_are_reported_with_the_other_failures(folder: Path) -> 
         "readable file: ra_bones.parquet could not be read")
 
 
-@pytest.mark.parametrize("body", ["K01,0,R,5\nK02,0,L,6\n", "K01,0,R\nK02,0,L,6\n", ""],
-                         ids=["every row too long", "one row too long", "empty file"])
-def test_malformed_csv_is_reported_not_misread(folder: Path, body: str) -> None:
+@pytest.mark.parametrize(("body", "rule", "lines"), [
+    ("K01,0,R,5\nK02,0,L,6\n", "field count", [2, 3]),
+    ("K01,0,R\nK02,0,L,6\n", "field count", [3]),
+    ("", "empty file", []),
+], ids=["every row too long", "one row too long", "empty file"])
+def test_malformed_csv_is_reported_not_misread(folder: Path, body: str, rule: str,
+                                               lines: list[int]) -> None:
     header = "participant_id,visit,side\n" if body else ""
     (folder / "knee_outcomes.csv").write_text(header + body)
     with pytest.raises(CohortValidationError) as info:
         load_cohort(folder)
     cases = info.value.failure_cases
-    assert cases["table"].tolist() == ["knee_outcomes"]
-    assert cases["rule"].iloc[0].startswith("readable file: knee_outcomes.csv could not be read")
+    assert set(cases["table"]) == {"knee_outcomes"}
+    assert cases["rule"].str.startswith(rule).all()
+    assert cases["line"].dropna().tolist() == lines
+    assert cases["file"].eq("knee_outcomes.csv").all()
 
 
 def test_text_in_a_numeric_column_is_reported_with_its_line(folder: Path) -> None:

@@ -85,6 +85,13 @@ def _set(table: str, row: int, column: str, value: object) -> Callable[[Tables],
     return lambda t: put(t, table, row, column, value)
 
 
+def _column(table: str, column: str, func: Callable[[pd.DataFrame], object]
+            ) -> Callable[[Tables], None]:
+    def change(t: Tables) -> None:
+        t[table] = t[table].assign(**{column: func(t[table])})
+    return change
+
+
 def _many(*changes: Callable[[Tables], None]) -> Callable[[Tables], None]:
     def change(t: Tables) -> None:
         for one in changes:
@@ -274,6 +281,68 @@ CASES: tuple[Case, ...] = (
       E("hip_cases", "diagnosis", (1,), "not in vocabulary")),
     c("unknown ARCO stage", _set("hip_cases", 1, "arco_stage", "V"),
       E("hip_cases", "arco_stage", (1,), "not in vocabulary")),
+    # --- dates: one documented format (ISO 8601), nothing guessed ---------------------------
+    c("date as an Excel serial number", _set("visits", 0, "visit_date", 43845),
+      E("visits", "visit_date", (0,), "numeric date")),
+    c("date as a yyyymmdd integer", _set("visits", 2, "visit_date", 20200302),
+      E("visits", "visit_date", (2,), "numeric date")),
+    c("date as numeric text", _set("visits", 2, "visit_date", "20200302"),
+      E("visits", "visit_date", (2,), "numeric date")),
+    c("every date an integer", _column("visits", "visit_date", lambda f: [
+        20200115 + 100 * i for i in range(len(f))]),
+      E("visits", "visit_date", tuple(range(10)), "numeric date")),
+    c("day/month order ambiguous", _set("visits", 0, "visit_date", "03/04/2020"),
+      E("visits", "visit_date", (0,), "date format")),
+    c("month name date", _set("visits", 0, "visit_date", "Jan 15 2020"),
+      E("visits", "visit_date", (0,), "date format")),
+    c("datetime objects are dates", _column("visits", "visit_date", lambda f: pd.to_datetime(
+        f["visit_date"]).dt.date)),
+    # --- headers of frames --------------------------------------------------------------------
+    c("column name with a stray space",
+      lambda t: t.update(participants=t["participants"].rename(columns={"age": "age "})),
+      E("participants", "age", None, "column name")),
+    c("key column name with capitals",
+      lambda t: t.update(visits=t["visits"].rename(columns={"visit": "Visit"})),
+      E("visits", "visit", None, "column name")),
+    c("duplicated column in a frame", lambda t: t.update(participants=pd.concat(
+        [t["participants"], t["participants"][["age"]]], axis=1)),
+      E("participants", "age", None, "duplicated column")),
+    c("required column misspelt", lambda t: t.update(
+        participants=t["participants"].rename(columns={"sex": "sexe"})),
+      E("participants", "sex", None, "required column")),
+    # --- empty cohorts and participants without visits ----------------------------------------
+    c("empty cohort", lambda t: t.update(participants=t["participants"].iloc[:0],
+                                         visits=t["visits"].iloc[:0],
+                                         **{n: None for n in t if n not in (
+                                             "participants", "visits")}),
+      E("participants", None, None, "empty table"), E("visits", None, None, "empty table")),
+    c("no visits at all", lambda t: t.update(visits=t["visits"].iloc[:0]),
+      E("visits", None, None, "empty table"),
+      E("participants", "participant_id", tuple(range(6)), "one baseline"),
+      E(LR, "visit", tuple(range(26)), "visit exists"),
+      E("knee_outcomes", "visit", (0, 1, 2, 3), "visit exists"),
+      E("spine_corners", "visit", tuple(range(9)), "visit exists"),
+      E("ra_bones", "visit", tuple(range(8)), "visit exists")),
+    c("empty optional table", lambda t: t.update(hip_cases=t["hip_cases"].iloc[:0]),
+      E("hip_cases", None, None, "empty table")),
+    c("participant without any visit",
+      lambda t: add_row(t, "participants", participant_id="Z01", sex="F", age=50.0),
+      E("participants", "participant_id", (6,), "one baseline")),
+    # --- visit months and the int64 keys of cross-table links ----------------------------------
+    c("visit month beyond 2**53", lambda t: (put(t, "visits", 1, "visit", 2 ** 60),
+                                            put(t, "knee_outcomes", 1, "visit", 2 ** 60)),
+      E("visits", "visit", (1,), "out of range"),
+      E("knee_outcomes", "visit", (1,), "out of range"),
+      E(LR, "visit", (4, 5, 6, 7), "visit exists")),
+    c("large visit months link without overflow",
+      lambda t: (put(t, "visits", 1, "visit", 2 ** 52),
+                 put(t, "visits", 1, "months_from_baseline", 2.0 ** 52),
+                 put(t, "knee_outcomes", 1, "visit", 2 ** 52),
+                 _column(LR, "visit", lambda f: f["visit"].replace(24, 2 ** 52))(t),
+                 put(t, "visits", 3, "visit", 2 ** 52 - 1),
+                 put(t, "visits", 3, "months_from_baseline", 2.0 ** 52 - 1),
+                 put(t, "knee_outcomes", 3, "visit", 2 ** 52 - 1)),
+      E(LR, "visit", (10, 11, 14, 18), "visit exists")),
     # --- several at once ------------------------------------------------------------------
     c("multiple failures at once, all reported",
       _many(_set("participants", 0, "age", -1), _set(LR, 4, "score", 4),
@@ -305,7 +374,7 @@ def _observed(err: CohortValidationError) -> dict[tuple[str, str | None, str], o
 
 
 def test_catalogue_is_large_and_distinct() -> None:
-    assert len(CASES) >= 30
+    assert len(CASES) >= 90
     assert len({case.id for case in CASES}) == len(CASES)
 
 

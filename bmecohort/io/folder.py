@@ -7,19 +7,29 @@ A cohort folder holds ``participants.csv``, ``visits.csv`` and any of the option
 
 Row labels. Tables keep pandas' 0-based row index, so the ``row`` of a validation failure is
 the 0-based data row of the file: in a CSV file, **line = row + 2** (line 1 is the header),
-which is also the row number a spreadsheet shows. :func:`load_cohort` adds that line to the
-failures it raises (columns ``file`` and ``line``).
+which is also the row number a spreadsheet shows. :func:`load_cohort` adds the line to the
+failures it raises (columns ``file`` and ``line``), counting blank lines and quoted line
+breaks when the file has them.
+
+CSV files are read by :func:`bmecohort.io.dialect.read_delimited`: dialect checks first
+(encoding, delimiter, duplicated headers, field counts, a truncated last row), then pandas
+with key columns reading only the empty field as missing (a reader coded ``NA`` stays text).
+Writes go to hidden temporary files renamed into place once every table is written.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import os
+import stat
+import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from .._columns import FAILURE_COLUMNS
@@ -27,6 +37,7 @@ from ..cohort import Cohort
 from ..exceptions import CohortValidationError, DataQualityWarning
 from ..schemas import TABLES, columns_of
 from ..validation._failures import Failures, render
+from .dialect import DialectProblem, Read, read_delimited, shown_name
 
 __all__ = ["FORMATS", "load_cohort", "read_tables", "table_files", "write_cohort"]
 
@@ -50,6 +61,60 @@ def _folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def _not_a_file(entry: Path) -> str | None:
+    """Why ``entry`` cannot be read as a file (a folder, a broken link, ...), or None."""
+    try:
+        mode = entry.stat().st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a symbolic link loop (the link points, through other links, to itself)"
+        if entry.is_symlink():
+            return f"a broken link (it points to {shown_name(os.readlink(entry))}, which " \
+                   f"does not exist)"
+        return f"not accessible ({shown_name(err.strerror or str(err))})"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a device, pipe or socket)"
+    return None
+
+
+def _scan(folder: Path) -> tuple[dict[str, list[Path]], list[Path], dict[str, list[str]]]:
+    """Table files, other entries, and table-named entries that are not readable files."""
+    suffixes = set(FORMATS.values())
+    tables: dict[str, list[Path]] = {}
+    others: list[Path] = []
+    broken: dict[str, list[str]] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        named = entry.suffix in suffixes and entry.stem in TABLES
+        problem = _not_a_file(entry)
+        if named and problem is None:
+            tables.setdefault(entry.stem, []).append(entry)
+            continue
+        others.append(entry)
+        if named:
+            broken.setdefault(entry.stem, []).append(f"{shown_name(entry.name)} is {problem}")
+    return tables, others, broken
+
+
+def _describe_other(entry: Path) -> str:
+    name = shown_name(entry.name)
+    problem = _not_a_file(entry)
+    if problem == "a folder, not a file":
+        name += "/"
+    elif problem is not None:
+        name += f" ({problem})"
+    stem = entry.stem.lower()
+    close = difflib.get_close_matches(stem, list(TABLES), n=1)
+    suffix = entry.suffix.lower() if entry.suffix.lower() in FORMATS.values() else ".csv"
+    # A hint only when it names something else than the entry itself.
+    if close and f"{close[0]}{suffix}" != entry.name:
+        name += f" (did you mean {close[0]}{suffix}?)"
+    return name
+
+
 def table_files(path: str | os.PathLike[str], *, stacklevel: int = 2
                 ) -> tuple[dict[str, list[Path]], list[Path]]:
     """The table files of a cohort folder, and every other entry in it.
@@ -67,88 +132,92 @@ def table_files(path: str | os.PathLike[str], *, stacklevel: int = 2
         Table name -> its files (more than one when a table is given as both CSV and
         Parquet, which :func:`read_tables` reports as a failure).
     others : list of Path
-        Entries that are not table files (hidden files, starting with ``.``, excluded).
+        Entries that are not readable table files (hidden files, starting with ``.``,
+        excluded): other files, folders, broken links and link loops, including those named
+        like a table (which :func:`load_cohort` reports as failures of that table).
 
     Warns
     -----
     DataQualityWarning
-        Naming every entry that is not a table file, with the closest table name.
+        Naming every entry that is not named like a table file, with what it is (folder,
+        broken link, link loop) and the closest table name when that differs from it.
     """
     folder = _folder(path)
-    suffixes = set(FORMATS.values())
-    tables: dict[str, list[Path]] = {}
-    others: list[Path] = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_file() and entry.suffix in suffixes and entry.stem in TABLES:
-            tables.setdefault(entry.stem, []).append(entry)
-        else:
-            others.append(entry)
-    if others:
-        described = []
-        for entry in others:
-            close = difflib.get_close_matches(entry.stem.lower(), list(TABLES), n=1)
-            hint = f" (did you mean {close[0]}.csv?)" if close else ""
-            described.append(f"{entry.name}{'/' if entry.is_dir() else ''}{hint}")
+    tables, others, _ = _scan(folder)
+    unnamed = [e for e in others if not (e.suffix in FORMATS.values() and e.stem in TABLES)]
+    if unnamed:
         warnings.warn(
-            f"{folder}: not read, not a table file: {', '.join(described)}. Table files are "
-            f"named <table>.csv or <table>.parquet with <table> one of {list(TABLES)}.",
+            f"{shown_name(str(folder))}: not read, not a table file: "
+            f"{', '.join(_describe_other(e) for e in unnamed)}. Table files are named "
+            f"<table>.csv or <table>.parquet with <table> one of {list(TABLES)}.",
             DataQualityWarning, stacklevel=stacklevel)
     return {name: tables[name] for name in TABLES if name in tables}, others
 
 
-def _csv_dtypes(table: str, header: list[str]) -> dict[str, str]:
-    """Read ids and labels as text (categorical in the large tables); infer the rest.
+def _csv_dtypes(table: str) -> tuple[dict[str, str], set[str]]:
+    """Ids and labels as text (categorical in the large tables); the key columns among them.
 
     Numbers, booleans and dates are left to pandas' inference so that a stray word in a
     numeric column arrives as text and the validator reports it, row by row.
     """
     spec = columns_of(table)
     text = "category" if table in _CATEGORICAL_TABLES else "str"
-    return {column: text for column in header
-            if column in spec and spec[column]["kind"] in ("id", "label")}
+    dtypes = {c: text for c, s in spec.items() if s["kind"] in ("id", "label")}
+    return dtypes, {c for c in dtypes if spec[c]["key"]}
 
 
-def _read_one(table: str, file: Path) -> pd.DataFrame:
+def _read_one(table: str, file: Path) -> Read:
     if file.suffix == FORMATS["parquet"]:
-        return pd.read_parquet(file)
-    header = pd.read_csv(file, nrows=0).columns.tolist()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
-        # index_col=False: rows with more fields than the header must not silently become a
-        # row index (pandas' implicit index); round_trip: the float parser that gives back
-        # exactly what to_csv wrote.
-        frame = pd.read_csv(file, dtype=_csv_dtypes(table, header), low_memory=False,
-                            index_col=False, float_precision="round_trip")
-    for warning in caught:
-        if issubclass(warning.category, pd.errors.ParserWarning):
-            raise ValueError(f"rows have more fields than the header has columns "
-                             f"({warning.message})")
-        warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                               warning.lineno)
-    return frame
+        return Read(pd.read_parquet(file))
+    dtypes, keys = _csv_dtypes(table)
+    return read_delimited(file, dtype=dtypes, text_keys=keys)
+
+
+def _add_problems(table: str, file: Path, problems: list[DialectProblem],
+                  failures: Failures) -> None:
+    for problem in problems:
+        rule = f"{problem.rule} [{shown_name(file.name)}]"
+        rows = [line - 2 for line in problem.lines if line >= 2]
+        if rows:
+            values = problem.values or [None] * len(rows)
+            failures.add(table, problem.column, rows, values, rule)
+        else:
+            failures.add_table(table, problem.column, rule,
+                               problem.values[0] if problem.values else None)
 
 
 def _read(path: str | os.PathLike[str], failures: Failures, *, stacklevel: int
-          ) -> tuple[dict[str, pd.DataFrame], dict[str, Path]]:
+          ) -> tuple[dict[str, pd.DataFrame], dict[str, Path], dict[str, np.ndarray]]:
     files, _ = table_files(path, stacklevel=stacklevel + 1)
+    _, _, broken = _scan(Path(path))
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, Path] = {}
+    lines: dict[str, np.ndarray] = {}
+    for table, reasons in broken.items():
+        for reason in reasons:
+            failures.add_table(table, None, f"readable file: {reason}; put the table file "
+                                            f"itself there")
     for table, found in files.items():
         if len(found) > 1:
             failures.add_table(table, None, "one file per table: found "
                                + " and ".join(f.name for f in found) + "; keep one")
             continue
+        sources[table] = found[0]
+        if table in broken:
+            continue
         try:
-            frames[table] = _read_one(table, found[0])
+            read = _read_one(table, found[0])
         except (ValueError, OSError) as err:  # pandas' parser errors subclass ValueError
-            reason = " ".join(str(err).split())
+            reason = shown_name(" ".join(str(err).split()))
             failures.add_table(table, None, f"readable file: {found[0].name} could not be "
                                             f"read ({reason})")
             continue
-        sources[table] = found[0]
-    return frames, sources
+        _add_problems(table, found[0], read.problems, failures)
+        if read.frame is not None:
+            frames[table] = read.frame
+            if read.lines is not None:
+                lines[table] = read.lines
+    return frames, sources, lines
 
 
 def read_tables(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
@@ -174,7 +243,10 @@ def read_tables(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     FileNotFoundError, NotADirectoryError
         When ``path`` is not a folder.
     CohortValidationError
-        When a table is given twice (CSV and Parquet) or a file cannot be read.
+        When a table is given twice (CSV and Parquet), a table-named entry is not a readable
+        file (a folder, a broken link, a link loop), or a CSV file fails the dialect checks
+        of :mod:`bmecohort.io.dialect` (UTF-8, comma delimiter, header, field counts, a
+        truncated last row); each failure names the file and its lines.
 
     Warns
     -----
@@ -182,22 +254,29 @@ def read_tables(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
         For every file in the folder that is not a table file.
     """
     failures = Failures()
-    frames, _ = _read(path, failures, stacklevel=3)
+    frames, sources, lines = _read(path, failures, stacklevel=3)
     if failures:
-        cases = failures.frame()
-        raise CohortValidationError(f"{path}: " + render(cases), cases)
+        cases = _locate(failures.frame(), sources, lines)
+        raise CohortValidationError(f"{shown_name(str(path))}: " + render(cases), cases)
     return frames
 
 
-def _locate(cases: pd.DataFrame, sources: Mapping[str, Path]) -> pd.DataFrame:
-    """Add ``file`` and ``line`` (CSV line number = row + 2) to failure cases."""
-    file = cases["table"].map({t: p.name for t, p in sources.items()})
-    is_csv = file.fillna("").str.endswith(FORMATS["csv"])
-    row = pd.to_numeric(cases["row"], errors="coerce")
-    line = (row + 2).where(is_csv & row.notna()).astype("Int64")
+def _locate(cases: pd.DataFrame, sources: Mapping[str, Path],
+            lines: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Add ``file`` and ``line`` (the CSV line of the row; row + 2 without blank lines)."""
+    file = cases["table"].map({t: shown_name(p.name) for t, p in sources.items()})
+    is_csv = file.fillna("").str.endswith(FORMATS["csv"]).to_numpy()
+    row = pd.to_numeric(cases["row"], errors="coerce").to_numpy(dtype=float)
+    line = np.where(is_csv & ~np.isnan(row), row + 2, np.nan)
+    for table, where in lines.items():
+        # Rows of a parsed file: the physical line of that data row (blank lines and quoted
+        # line breaks shift it).
+        at = ((cases["table"] == table).to_numpy() & ~np.isnan(row)
+              & (row >= 0) & (row < len(where)))
+        line[at] = where[row[at].astype(np.int64)]
     out = cases.loc[:, list(FAILURE_COLUMNS)].copy()
     out["file"] = file.astype(object).where(file.notna(), None)
-    out["line"] = line
+    out["line"] = pd.array(np.where(np.isnan(line), pd.NA, line), dtype="Int64")
     return out
 
 
@@ -258,14 +337,14 @@ def load_cohort(path: str | os.PathLike[str], *, allow_within_grade: bool = Fals
     """
     folder = _folder(path)
     failures = Failures()
-    frames, sources = _read(folder, failures, stacklevel=3)
+    frames, sources, lines = _read(folder, failures, stacklevel=3)
     unreadable = set(failures.frame()["table"]) if failures else set()
     try:
         # Every table by name, None when absent, so that a missing required table is
         # reported by validation like any other failure.
         cohort = Cohort(**{t: frames.get(t) for t in TABLES},
-                        allow_within_grade=allow_within_grade, name=name or folder.name,
-                        source=str(folder))
+                        allow_within_grade=allow_within_grade,
+                        name=name or shown_name(folder.name), source=shown_name(str(folder)))
     except CohortValidationError as err:
         cases = err.failure_cases
         # A required table that could not be read is already reported as unreadable.
@@ -275,8 +354,8 @@ def load_cohort(path: str | os.PathLike[str], *, allow_within_grade: bool = Fals
     else:
         if not failures:
             return cohort
-    cases = _locate(failures.frame(), sources)
-    message = f"{folder}: {render(cases)}\n  ({ROW_NOTE})"
+    cases = _locate(failures.frame(), sources, lines)
+    message = f"{shown_name(str(folder))}: {render(cases)}\n  ({ROW_NOTE})"
     raise CohortValidationError(message, cases)
 
 
@@ -295,8 +374,9 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
         File format. CSV is plain text (dates as ISO, missing values empty, booleans
         ``True``/``False``); Parquet keeps dtypes (categoricals, nullable booleans).
     overwrite : bool, default=False
-        Replace existing table files. Every table file already in the folder (of any table,
-        in either format) is removed first, so that no stale table is read back.
+        Replace existing table files. Table files of the folder that the cohort does not
+        replace (other tables, the other format) are removed once every table is written,
+        so that no stale table is read back.
 
     Returns
     -------
@@ -312,6 +392,10 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
 
     Notes
     -----
+    Each table is written to a hidden temporary file in ``path`` and renamed into place
+    only when every table was written: a failed write (full disk, unwritable column) leaves
+    the folder exactly as it was, with no partial files.
+
     Row labels are not written: tables are read back with a 0-based row index, so
     ``load_cohort(write_cohort(c, p))`` reproduces ``c``'s tables exactly when their index is
     the default 0-based one (always the case for a cohort read with :func:`load_cohort`).
@@ -323,19 +407,33 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     existing = [folder / f"{t}{s}" for t in TABLES for s in FORMATS.values()
-                if (folder / f"{t}{s}").exists()]
+                if os.path.lexists(folder / f"{t}{s}")]
     if existing and not overwrite:
         raise FileExistsError(
-            f"{folder} already holds table files ({', '.join(p.name for p in existing)}); "
-            f"pass overwrite=True to replace them")
+            f"{shown_name(str(folder))} already holds table files "
+            f"({', '.join(shown_name(p.name) for p in existing)}); pass overwrite=True to "
+            f"replace them")
+    targets = {table: folder / f"{table}{FORMATS[format]}" for table in cohort.tables}
+    temporary: dict[str, Path] = {}
+    try:
+        # Every table goes to a hidden temporary file first; only when all are written are
+        # they renamed into place, so a failure leaves the folder as it was.
+        for table, frame in cohort.tables.items():
+            handle, name = tempfile.mkstemp(dir=folder, prefix=f".{table}.",
+                                            suffix=".partial")
+            os.close(handle)
+            temporary[table] = Path(name)
+            if format == "csv":
+                frame.to_csv(temporary[table], index=False)
+            else:
+                frame.to_parquet(temporary[table], index=False)
+        for table, target in targets.items():
+            os.replace(temporary.pop(table), target)
+    finally:
+        for leftover in temporary.values():
+            leftover.unlink(missing_ok=True)
+    # Stale tables (another format, or tables this cohort lacks) would be read back.
     for file in existing:
-        file.unlink()
-    written: dict[str, Path] = {}
-    for table, frame in cohort.tables.items():
-        target = folder / f"{table}{FORMATS[format]}"
-        if format == "csv":
-            frame.to_csv(target, index=False)
-        else:
-            frame.to_parquet(target, index=False)
-        written[table] = target
-    return written
+        if file not in targets.values():
+            file.unlink()
+    return targets

@@ -26,6 +26,7 @@ import pandas as pd
 from ..exceptions import CohortValidationError, DataQualityWarning
 from ..scoring import KNEE_SUBREGIONS
 from ..validation._failures import render
+from .dialect import read_delimited, shown_name
 
 __all__ = ["OAI_ITEMS", "read_oai_moaks", "parse_oai_codes"]
 
@@ -116,15 +117,25 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().astype(object).where(values.notna(), None)
 
 
-def _read_source(source: Source) -> tuple[pd.DataFrame, str]:
+def _read_source(source: Source, problems: _Problems) -> tuple[pd.DataFrame | None, str]:
     if isinstance(source, pd.DataFrame):
         return source.copy(), "<DataFrame>"
     path = Path(source)
     if not path.is_file():
-        raise FileNotFoundError(f"OAI file not found: {path}")
-    # Everything as text: the codes are parsed (and unparseable values reported) below.
-    frame = pd.read_csv(path, sep="|", dtype=str, keep_default_na=False, na_values=[""])
-    return frame, path.name
+        raise FileNotFoundError(f"OAI file not found: {shown_name(str(path))}")
+    name = shown_name(path.name)
+    # Everything as text, only empty fields missing: the codes are parsed (and unparseable
+    # values reported) below. The dialect checks (UTF-8, '|' delimiter, duplicated headers,
+    # field counts, a truncated last row) are those of cohort folders.
+    read = read_delimited(path, delimiter="|", dtype=str, text_keys=True)
+    for problem in read.problems:
+        rows = [line - 2 for line in problem.lines if line >= 2]
+        if rows:
+            problems.add(name, problem.column or "", rows,
+                         problem.values or [None] * len(rows), problem.rule)
+        else:
+            problems.add_table(name, problem.column, problem.rule)
+    return read.frame, name
 
 
 class _Problems:
@@ -163,6 +174,12 @@ def _wide_to_long(frame: pd.DataFrame, name: str, months: dict[str, int | None],
                   side_map: Mapping[int, str], reader: str, problems: _Problems
                   ) -> pd.DataFrame | None:
     frame = frame.rename(columns=lambda c: str(c).strip().upper())
+    twice = sorted(set(frame.columns[frame.columns.duplicated()]))
+    for column in twice:
+        problems.add_table(name, column, "duplicated column: names that differ only in case "
+                                         "or surrounding spaces are the same column; keep one")
+    if twice:
+        return None
     for column in ("ID", "SIDE"):
         if column not in frame.columns:
             problems.add_table(name, column, "required column: OAI MOAKS files have ID and "
@@ -387,7 +404,9 @@ def read_oai_moaks(
     problems = _Problems()
     parts = []
     for source in sources:
-        frame, name = _read_source(source)
+        frame, name = _read_source(source, problems)
+        if frame is None:
+            continue
         part = _wide_to_long(frame, name, months, side_map, reader, problems)
         if part is not None:
             parts.append(part.assign(_source=name))

@@ -30,4 +30,8 @@ class Participants(pa.DataFrameModel):
     class Config:
         name = "participants"
         description = "One row per participant."
-        metadata = {"key": ["participant_id"], "rules": []}
+        metadata = {"key": ["participant_id"], "rules": [
+            ("one baseline", "every participant has a baseline visit (visit 0) in visits; a "
+                             "participant without any visit is refused"),
+            ("not empty", "a cohort has at least one participant"),
+        ]}

@@ -21,7 +21,9 @@ class Visits(pa.DataFrameModel):
     months_from_baseline: Optional[Series[float]] = field(
         "number", "Actual time since the baseline visit, months (defaults to visit).", ge=0,
         nullable=False)
-    visit_date: Optional[Series[pd.Timestamp]] = field("date", "Date of the visit.")
+    visit_date: Optional[Series[pd.Timestamp]] = field(
+        "date", "Date of the visit, as ISO 8601 text YYYY-MM-DD (a time may follow); numbers "
+                "(Excel serials, yyyymmdd) and other formats (03/04/2021) are refused.")
 
     class Config:
         name = "visits"
@@ -30,7 +32,10 @@ class Visits(pa.DataFrameModel):
             "key": ["participant_id", "visit"],
             "rules": [
                 ("participant exists", "participant_id is in participants"),
-                ("one baseline", "every participant has exactly one baseline visit (visit 0)"),
+                ("one baseline", "every participant has exactly one baseline visit: the row "
+                                 "with visit 0 (months_from_baseline 0); every participant "
+                                 "of participants has one"),
+                ("not empty", "the table has at least one row"),
                 ("baseline at month 0", "months_from_baseline is 0 at visit 0 and > 0 later"),
                 ("visits ordered", "months_from_baseline and visit_date strictly increase "
                                    "with visit within a participant"),

@@ -14,13 +14,20 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..exceptions import CohortValidationError
-from ..schemas import REQUIRED_TABLES, TABLES
+from ..schemas import REQUIRED_TABLES, TABLES, columns_of
 from ._failures import Failures, render
 from .links import check_links
 from .normalize import normalize_table
-from .tables import check_table
+from .tables import check_key, check_table
 
 __all__ = ["validate_tables"]
+
+#: Rule of a table without rows: (optional table, required table).
+_EMPTY = (
+    "empty table: the table has columns but no rows; leave the table out (remove the file) "
+    "when there is nothing to put in it",
+    "empty table: a cohort needs at least one participant, with a baseline visit (visit 0)",
+)
 
 
 def validate_tables(tables: Mapping[str, pd.DataFrame | None], *,
@@ -57,13 +64,21 @@ def validate_tables(tables: Mapping[str, pd.DataFrame | None], *,
         data = tables.get(name)
         if data is None:
             continue
+        if isinstance(data, pd.DataFrame) and len(data) == 0:
+            failures.add_table(name, None, _EMPTY[name in REQUIRED_TABLES])
         frame = normalize_table(name, data, failures)
         if frame is None:
             continue
         if "months_from_baseline" not in frame.columns and name == "visits":
             # Documented default: actual time equals the nominal visit month.
             frame["months_from_baseline"] = frame["visit"].astype(float)
-        check_table(name, frame, failures, allow_within_grade=allow_within_grade)
+        spec = columns_of(name)
+        if all(c in frame.columns for c, s in spec.items() if s["required"]):
+            check_table(name, frame, failures, allow_within_grade=allow_within_grade)
+        else:
+            # The table's rules read its required columns; with one missing (reported
+            # above) only the key and the links between tables can be checked.
+            check_key(name, frame, failures)
         normalised[name] = frame
     check_links(normalised, failures)
     if failures:

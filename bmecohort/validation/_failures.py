@@ -24,6 +24,10 @@ HINTS: dict[str, str] = {
                               "numbers)",
     "must be true/false": "use True/False or 1/0",
     "must be a date": "use ISO dates, e.g. 2024-03-31",
+    "numeric date": "dates are ISO 8601 text, YYYY-MM-DD (data_schemas/README.md#reading-files)",
+    "date format": "dates are ISO 8601 text, YYYY-MM-DD (data_schemas/README.md#reading-files)",
+    "empty table": "a cohort needs rows in participants and visits; leave out optional tables "
+                   "that have none",
     "duplicate key": "each key may appear once; de-duplicate reads (e.g. keep one reading "
                      "project or reader) before building the cohort",
     "visit exists": "add the visit to the visits table or correct participant_id/visit",

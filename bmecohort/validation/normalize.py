@@ -7,11 +7,14 @@ frame is never modified.
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from ..schemas import columns_of, schema_of
+from ._dates import parse_dates
 from ._failures import Failures
 
 __all__ = ["normalize_table"]
@@ -20,6 +23,8 @@ _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 #: Tables whose label columns become categorical (large, repetitive).
 _CATEGORICAL_TABLES = {"lesion_reads", "spine_corners", "ra_bones"}
+#: The largest whole number a float64 holds exactly.
+_LARGEST_EXACT = 2 ** 53
 
 
 def _as_id(series: pd.Series, categorical: bool) -> pd.Series:
@@ -96,21 +101,60 @@ def _as_boolean(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return result, bad
 
 
+def _header_checks(name: str, data: pd.DataFrame, failures: Failures) -> set[str]:
+    """Duplicated names and names that differ from a schema column only by whitespace/case.
+
+    Returns the schema columns found only under such a near name (treated as missing).
+    """
+    spec = columns_of(name)
+    columns = [str(c) for c in data.columns]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    for column in duplicated:
+        failures.add_table(name, column, f"duplicated column: {column!r} is the name of "
+                                         f"{columns.count(column)} columns; keep one", column)
+    near: set[str] = set()
+    for column in columns:
+        wanted = column.strip().lower()
+        if column in spec or wanted not in spec or wanted in columns:
+            continue
+        near.add(wanted)
+        what = "spaces around it" if column.strip() != column else "other capitals"
+        failures.add_table(name, wanted, f"column name: the table has {column!r}, with "
+                                         f"{what}; rename it {wanted!r}", column)
+    return near
+
+
+def _missing_required(name: str, data: pd.DataFrame, failures: Failures,
+                      near: set[str]) -> list[str]:
+    spec = columns_of(name)
+    missing = [c for c, s in spec.items() if s["required"] and c not in data.columns]
+    others = [str(c) for c in data.columns if str(c) not in spec]
+    for column in missing:
+        if column in near:
+            continue  # reported as a misspelt name
+        close = difflib.get_close_matches(column, others, n=1, cutoff=0.75)
+        hint = f" (the table has {close[0]!r}: rename it?)" if close else ""
+        failures.add_table(name, column, f"required column: {name} has no {column!r} "
+                                         f"column{hint}")
+    return missing
+
+
 def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.DataFrame | None:
     """Return a normalised copy of table ``name`` or ``None`` if it cannot be checked further.
 
-    Records failures for missing required columns, values of the wrong kind, and pandera's
-    column checks (ranges, vocabularies, missing values).
+    ``None`` when ``data`` is not a DataFrame, has duplicated column names or lacks a key
+    column. Records failures for missing required
+    columns, values of the wrong kind, and pandera's column checks (ranges, vocabularies,
+    missing values).
     """
     if not isinstance(data, pd.DataFrame):
         failures.add_table(name, None, f"required column: {name} must be a pandas DataFrame, "
                                        f"got {type(data).__name__}")
         return None
     spec = columns_of(name)
-    missing = [c for c, s in spec.items() if s["required"] and c not in data.columns]
-    for column in missing:
-        failures.add_table(name, column, "required column: the column is missing")
-    if any(spec[c]["key"] for c in missing):
+    near = _header_checks(name, data, failures)
+    missing = _missing_required(name, data, failures, near)
+    if data.columns.duplicated().any() or any(spec[c]["key"] for c in missing):
         return None
     frame = data.copy(deep=False)
     categorical = name in _CATEGORICAL_TABLES
@@ -128,13 +172,9 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
             series, bad = _as_number(series)
             if bad.any():
                 failures.add(name, column, frame.index[bad], data[column][bad],
-                             "must be numeric: text that is not a number")
+                             _not_numeric_rule(data[column][bad]))
             if kind == "integer":
-                frac = series.notna().to_numpy() & (series != np.round(series)).to_numpy()
-                if frac.any():
-                    failures.add(name, column, frame.index[frac], series[frac],
-                                 "must be a whole number")
-                    series = series.where(~frac)
+                series = _whole(name, column, series, failures)
                 if s["key"] and not s["nullable"] and series.notna().all():
                     series = series.astype(np.int64)
         elif kind == "boolean":
@@ -143,12 +183,7 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
                 failures.add(name, column, frame.index[bad], data[column][bad],
                              "must be true/false")
         elif kind == "date":
-            converted = pd.to_datetime(series, errors="coerce")
-            bad = (converted.isna() & series.notna()).to_numpy()
-            if bad.any():
-                failures.add(name, column, frame.index[bad], data[column][bad],
-                             "must be a date")
-            series = converted
+            series, bad = parse_dates(name, column, series, failures)
         if s["key"] and not s["nullable"]:
             missing_key = series.isna().to_numpy() & ~bad
             if kind in ("id", "label"):
@@ -161,6 +196,28 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
         frame[column] = series
     _pandera_checks(name, frame, failures)
     return frame
+
+
+def _not_numeric_rule(values: pd.Series) -> str:
+    rule = "must be numeric: text that is not a number"
+    if values.astype(str).str.fullmatch(r"\s*[+-]?\d+,\d+\s*").any():
+        rule += " (a decimal comma: write 61.5, not 61,5)"
+    return rule
+
+
+def _whole(name: str, column: str, series: pd.Series, failures: Failures) -> pd.Series:
+    """Whole numbers only, and only those a float holds exactly (|x| <= 2**53)."""
+    values = series.to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    frac = present & (values != np.round(values))
+    if frac.any():
+        failures.add(name, column, series.index[frac], values[frac], "must be a whole number")
+    huge = present & ~frac & (np.abs(values) > _LARGEST_EXACT)
+    if huge.any():
+        failures.add(name, column, series.index[huge], values[huge],
+                     f"out of range: whole numbers must lie within +-{_LARGEST_EXACT} (2**53, "
+                     f"the largest held exactly)")
+    return series.where(~(frac | huge))
 
 
 def _pandera_checks(name: str, frame: pd.DataFrame, failures: Failures) -> None:
