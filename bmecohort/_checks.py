@@ -13,7 +13,13 @@ import pandas as pd
 
 from .exceptions import AnalysisInputError
 
-__all__ = ["check_alpha", "describe_rows", "prepare", "require_binary", "require_columns"]
+__all__ = [
+    "check_alpha",
+    "describe_rows",
+    "prepare",
+    "require_binary",
+    "require_columns",
+]
 
 _MAX_SHOWN = 10
 
@@ -38,16 +44,37 @@ def check_alpha(alpha: float) -> float:
 
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str], *, table: str = "data") -> None:
-    """Raise :class:`AnalysisInputError` naming every column of ``columns`` not in ``data``."""
+    """Raise :class:`AnalysisInputError` unless every column of ``columns`` is in ``data`` once.
+
+    Also rejects what would otherwise fail deep inside pandas or a model library: a
+    non-DataFrame, hierarchical (MultiIndex) column labels, and a used column whose name
+    occurs more than once in ``data`` (``data[name]`` would then be a DataFrame).
+    """
     if not isinstance(data, pd.DataFrame):
         raise AnalysisInputError(
             f"{table}: expected a pandas DataFrame, got {type(data).__name__}."
         )
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if isinstance(data.columns, pd.MultiIndex):
+        raise AnalysisInputError(
+            f"{table}: the columns have {data.columns.nlevels} levels (a MultiIndex, e.g. "
+            f"{data.columns[0]!r}); analyses need one plain name per column. Flatten them "
+            f"first, e.g. `data.columns = ['_'.join(map(str, c)) for c in data.columns]`."
+        )
+    wanted = list(dict.fromkeys(columns))
+    missing = [c for c in wanted if c not in data.columns]
     if missing:
         raise AnalysisInputError(
             f"{table}: column(s) {missing} not found; available columns are "
             f"{list(map(str, data.columns))}. Pass the right names as keyword arguments."
+        )
+    repeated = data.columns[data.columns.duplicated()]
+    clashes = [c for c in wanted if c in set(repeated)]
+    if clashes:
+        counts = {c: int((data.columns == c).sum()) for c in clashes}
+        raise AnalysisInputError(
+            f"{table}: column name(s) {', '.join(f'{c!r} ({k} times)' for c, k in counts.items())}"
+            f" occur more than once, so it is ambiguous which to use. Rename or drop the "
+            f"duplicates, e.g. `data = data.loc[:, ~data.columns.duplicated()]`."
         )
 
 
@@ -85,7 +112,8 @@ def prepare(
     data : pandas.DataFrame
         The analysis frame; never modified.
     columns : sequence of str
-        Every column the analysis uses (duplicates and ``None`` are ignored).
+        Every column the analysis uses, one per argument (``None`` is ignored); a column
+        given twice (for two arguments) is an error.
     binary : iterable of str, default=()
         Columns that must be 0/1 or boolean; returned as int8.
     table : str, default="data"
@@ -98,9 +126,24 @@ def prepare(
     excluded : tuple of (str, int)
         ``("missing <column>", count)`` for each column, each dropped row counted once, at
         the first listed column it is missing.
+
+    Raises
+    ------
+    AnalysisInputError
+        A column is absent, duplicated in ``data`` or given twice; the columns are a
+        MultiIndex; ``data`` has no rows or no complete row; a binary column holds other
+        values.
     """
-    used = [c for c in dict.fromkeys(columns) if c is not None]
+    given = [c for c in columns if c is not None]
+    used = list(dict.fromkeys(given))
     require_columns(data, used, table=table)
+    twice = [c for c in used if given.count(c) > 1]
+    if twice:
+        raise AnalysisInputError(
+            f"{table}: column(s) {twice} are passed for more than one argument (e.g. as both "
+            f"exposure and outcome, or as a covariate and the cluster); each argument needs "
+            f"its own column."
+        )
     frame = data.loc[:, used]
     remaining = np.ones(len(frame), dtype=bool)
     excluded: list[tuple[str, int]] = []
@@ -110,6 +153,18 @@ def prepare(
         if count:
             excluded.append((f"missing {column}", count))
             remaining &= ~missing
+    if len(data) == 0:
+        raise AnalysisInputError(
+            f"{table}: the table has no rows (columns {list(map(str, data.columns))}); an "
+            f"analysis needs data. Check the filter or join that produced it."
+        )
+    if not remaining.any():
+        # every row lacks something: say which columns, before a model library fails on 0 rows
+        raise AnalysisInputError(
+            f"{table}: no complete rows in columns {used}: each of the {len(data)} rows is "
+            f"missing at least one of them ({', '.join(f'{r}: {n} rows' for r, n in excluded)})."
+            f" Check that the right columns were named and that they were read correctly."
+        )
     frame = frame.loc[remaining].copy()
     for column in dict.fromkeys(binary):
         frame[column] = require_binary(frame, column, table=table)
