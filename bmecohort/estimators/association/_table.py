@@ -135,8 +135,8 @@ class TwoByTwoResult(ScalarResult):
     warnings : tuple of str
         Statistical caveats (zero cells, small expected counts, ...).
     raw : object
-        The library object: statsmodels ``Table2x2``, scipy's ``OddsRatioResult`` (exact)
-        or the statsmodels GLM results (cluster-robust).
+        The library object: statsmodels ``Table2x2`` (also for ``exact`` and ``midp``, which
+        are computed here) or the statsmodels GLM results (cluster-robust).
     """
 
     term: str
