@@ -19,6 +19,7 @@ from ...results import Accounting, ScalarResult, result
 
 __all__ = [
     "COUNT_NAMES",
+    "MAX_COUNT",
     "OddsRatioResult",
     "RiskDifferenceResult",
     "RiskRatioResult",
@@ -37,6 +38,8 @@ COUNT_NAMES: tuple[str, ...] = (
     "unexposed_cases",
     "unexposed_noncases",
 )
+#: Largest count accepted: every whole number up to 2**53 is exact as a float.
+MAX_COUNT = 2**53
 #: Expected cell count below which large-sample methods get a caveat.
 SMALL_EXPECTED = 5.0
 
@@ -186,18 +189,22 @@ class RiskDifferenceResult(TwoByTwoResult):
 # --- validation and caveats ------------------------------------------------------------------
 
 
+def _is_count(value: Any) -> bool:
+    """A whole number in ``[0, MAX_COUNT]`` (not a bool, a string or nan)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating):
+        return False
+    number = float(value)  # python ints of any size convert (to inf beyond 1e308)
+    return bool(np.isfinite(number) and 0 <= number <= MAX_COUNT and number.is_integer())
+
+
 def make_counts(values: Mapping[str, Any], *, table: str = "counts") -> TwoByTwoCounts:
     """Validate four named counts (non-negative integers, no empty margin)."""
-    bad = {}
-    for name in COUNT_NAMES:
-        value = values[name]
-        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-            value, bool)
-        if not ok or not np.isfinite(value) or value < 0 or float(value) != int(value):
-            bad[name] = value
+    bad = {name: values[name] for name in COUNT_NAMES if not _is_count(values[name])}
     if bad:
         raise AnalysisInputError(
-            f"{table}: counts must be non-negative whole numbers; got "
+            f"{table}: counts must be whole numbers from 0 to 2**53 (beyond it floating "
+            f"point cannot hold them exactly); got "
             f"{', '.join(f'{k}={v!r}' for k, v in bad.items())}. Pass the observed counts "
             f"(use zero_correction='haldane' rather than adding 0.5 yourself)."
         )
