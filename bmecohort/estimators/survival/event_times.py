@@ -54,6 +54,31 @@ def _status_table(
     return table, keys, unit
 
 
+def _numeric_times(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``visit`` and ``months_from_baseline`` as floats, or raise naming every bad value.
+
+    A missing ``months_from_baseline`` marks an unread visit; a missing ``visit``, text or
+    an infinite value in either is an error (not silently an unread visit).
+    """
+    out, problems = {}, []
+    for column in (VISIT, MONTHS):
+        raw = frame[column]
+        plain = raw.astype(object) if isinstance(raw.dtype, pd.CategoricalDtype) else raw
+        values = pd.to_numeric(plain, errors="coerce").astype(float)
+        bad = (raw.notna() & ~np.isfinite(values)).to_numpy()
+        if column == VISIT:
+            bad |= raw.isna().to_numpy()
+        if bad.any():
+            shown = sorted({repr(v) for v in raw[bad].tolist()})[:10]
+            problems.append(f"column {column!r} must hold finite numbers"
+                            f"{'' if column == VISIT else ' (missing for an unread visit)'}; "
+                            f"rows {describe_rows(frame.index[bad])} hold {', '.join(shown)}")
+        out[column] = values
+    if problems:
+        raise AnalysisInputError("status: " + "; ".join(problems) + ".")
+    return out
+
+
 def time_to_event(
     status: Any,
     *,
@@ -121,6 +146,7 @@ def time_to_event(
     table, keys, unit = _status_table(status, keys)
     require_columns(table, [*keys, VISIT, MONTHS, PRESENT], table="status")
     frame = table.loc[:, [*keys, VISIT, MONTHS, PRESENT]]
+    frame = frame.assign(**_numeric_times(frame))
     duplicated = frame.duplicated([*keys, VISIT], keep=False)
     if duplicated.any():
         raise AnalysisInputError(
