@@ -14,7 +14,10 @@ import pandas as pd
 from .exceptions import AnalysisInputError
 
 __all__ = [
+    "MAX_COUNT",
     "check_alpha",
+    "check_count",
+    "check_positive",
     "describe_rows",
     "prepare",
     "require_binary",
@@ -41,6 +44,40 @@ def check_alpha(alpha: float) -> float:
             f"alpha=0.05 for a 95% confidence interval."
         )
     return float(alpha)
+
+
+#: Largest count accepted: every whole number up to 2**53 is exact as a float.
+MAX_COUNT = 2**53
+
+
+def _is_real(value: object) -> bool:
+    return not isinstance(value, bool | np.bool_) and isinstance(
+        value, int | float | np.integer | np.floating)
+
+
+def check_count(value: object, name: str) -> int:
+    """``value`` as an int, or raise unless it is a whole number from 0 to 2**53.
+
+    Rejects booleans, strings, ``None``, ``pd.NA``, arrays, nan and infinities with a
+    message naming the argument (never a TypeError from ``float()``).
+    """
+    if not _is_real(value) or not np.isfinite(float(value)) or not float(value).is_integer() \
+            or not 0 <= float(value) <= MAX_COUNT:
+        raise AnalysisInputError(
+            f"{name} must be a whole number from 0 to 2**53, got {value!r}"
+            f"{f' ({type(value).__name__})' if not _is_real(value) else ''}."
+        )
+    return int(value)
+
+
+def check_positive(value: object, name: str) -> float:
+    """``value`` as a float, or raise unless it is a finite number > 0 (not a bool)."""
+    if not _is_real(value) or not np.isfinite(float(value)) or not float(value) > 0:
+        raise AnalysisInputError(
+            f"{name} must be a finite number > 0, got {value!r}"
+            f"{f' ({type(value).__name__})' if not _is_real(value) else ''}."
+        )
+    return float(value)
 
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str], *, table: str = "data") -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import MAX_COUNT
 from ...exceptions import AnalysisInputError
 from ...results import Accounting, ScalarResult, result
 
@@ -38,8 +39,6 @@ COUNT_NAMES: tuple[str, ...] = (
     "unexposed_cases",
     "unexposed_noncases",
 )
-#: Largest count accepted: every whole number up to 2**53 is exact as a float.
-MAX_COUNT = 2**53
 #: Expected cell count below which large-sample methods get a caveat.
 SMALL_EXPECTED = 5.0
 
