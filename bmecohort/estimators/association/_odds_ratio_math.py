@@ -39,6 +39,7 @@ __all__ = [
     "EXACT_MAX_SD",
     "conditional_odds_ratio",
     "cornfield_limits",
+    "fisher_p_value",
     "midp_odds_ratio",
     "midp_p_value",
     "solve_decreasing",
@@ -298,6 +299,47 @@ def midp_p_value(a: int, b: int, c: int, d: int) -> float:
     below = stats.hypergeom.cdf(a - 1, total, m1, n1) + 0.5 * point
     above = stats.hypergeom.sf(a, total, m1, n1) + 0.5 * point
     return float(min(1.0, 2.0 * min(below, above)))
+
+
+#: Largest total for scipy's ``fisher_exact``: it multiplies margins in int64.
+_FISHER_SCIPY_MAX_TOTAL = 2**31
+
+
+def fisher_p_value(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided Fisher exact p-value (R ``fisher.test``), also beyond int64 margins.
+
+    scipy's ``fisher_exact`` is used up to a total of 2**31; above it, its int64 products of
+    margins overflow (a RuntimeWarning and a wrong mode), so the same rule is applied here
+    in floating point: the tables no more probable than the observed one (relative
+    tolerance 1e-7), found by bisection on the far side of the mode.
+    """
+    total, m1, n1 = a + b + c + d, a + c, a + b
+    if total <= _FISHER_SCIPY_MAX_TOTAL:
+        return float(stats.fisher_exact(np.array([[a, b], [c, d]], dtype=np.int64)).pvalue)
+    dist = stats.hypergeom(total, m1, n1)
+    lo, hi = max(0, m1 - (c + d)), min(n1, m1)
+    mode = int((n1 + 1.0) * (m1 + 1.0) / (total + 2.0))
+    limit = dist.logpmf(a) + np.log1p(1e-7)
+    if a == mode:
+        return 1.0
+
+    def beyond(first: int, last: int, step: int) -> int:
+        """First x from ``first`` towards ``last`` (pmf decreasing) with logpmf <= limit."""
+        if dist.logpmf(first) <= limit:  # the mode is no more probable (a tie across it)
+            return first
+        if dist.logpmf(last) > limit:
+            return last + step
+        left, right = first, last  # invariant: logpmf(left) > limit >= logpmf(right)
+        while abs(right - left) > 1:
+            middle = (left + right) // 2
+            left, right = (middle, right) if dist.logpmf(middle) > limit else (left, middle)
+        return right
+
+    if a < mode:
+        x = beyond(mode, hi, 1)
+        return float(min(1.0, dist.cdf(a) + (dist.sf(x - 1) if x <= hi else 0.0)))
+    x = beyond(mode, lo, -1)
+    return float(min(1.0, dist.sf(a - 1) + (dist.cdf(x) if x >= lo else 0.0)))
 
 
 def woolf_limits(

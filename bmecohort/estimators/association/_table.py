@@ -94,8 +94,9 @@ class TwoByTwoCounts:
 
     def expected(self) -> np.ndarray:
         """Expected cells under independence, ``row total * column total / total``."""
-        return np.outer([self.n_exposed, self.n_unexposed],
-                        [self.cases, self.noncases]) / self.total
+        # floats: products of margins overflow int64 beyond counts of about 3e9
+        rows = np.array([self.n_exposed, self.n_unexposed], dtype=float)
+        return np.outer(rows, np.array([self.cases, self.noncases], dtype=float)) / self.total
 
     def to_dict(self) -> dict[str, float]:
         """``{cell name: count}`` in table order."""

@@ -32,6 +32,7 @@ from ...results import Accounting
 from ._odds_ratio_math import (
     conditional_odds_ratio,
     cornfield_limits,
+    fisher_p_value,
     midp_odds_ratio,
     midp_p_value,
     needs_normal_approximation,
@@ -70,11 +71,10 @@ _P_VALUE_OF = {"woolf": "chi_square", "cornfield": "chi_square", "exact": "fishe
 
 
 def _p_values(counts: TwoByTwoCounts) -> dict[str, float]:
-    table = np.asarray(counts.to_array(), dtype=np.int64)
     a, b, c, d = (int(x) for x in counts.cells())
     return {
-        "chi_square": float(stats.chi2_contingency(table, correction=False).pvalue),
-        "fisher": float(stats.fisher_exact(table).pvalue),
+        "chi_square": float(stats.chi2_contingency(counts.to_array(), correction=False).pvalue),
+        "fisher": fisher_p_value(a, b, c, d),  # scipy's, or the same rule past int64 margins
         "midp": midp_p_value(a, b, c, d),
     }
 
