@@ -531,3 +531,82 @@ def test_odds_ratio_intervals_never_exclude_their_estimate(method: str, alpha: f
                                             method=method, alpha=alpha)
         if not np.isnan(out.ci_lower):
             assert out.ci_lower <= out.estimate <= out.ci_upper, (cells, out)
+
+
+# --- arguments shared by every estimator ----------------------------------------------------
+
+ALPHA_CALLS: dict[str, Callable[[Any], Any]] = {
+    "odds_ratio_from_counts": lambda a: bc.odds_ratio_from_counts(**COUNTS, alpha=a),
+    "risk_ratio_from_counts": lambda a: bc.risk_ratio_from_counts(**COUNTS, alpha=a),
+    "risk_difference_from_counts": lambda a: bc.risk_difference_from_counts(**COUNTS, alpha=a),
+    "rate_ratio_from_counts": lambda a: bc.rate_ratio_from_counts(**RATES, alpha=a),
+    "poisson_rate": lambda a: bc.poisson_rate(5, 20.0, alpha=a),
+    "proportion": lambda a: bc.proportion(5, 20, alpha=a),
+    "reconstruct_2x2": lambda a: bc.reconstruct_2x2(2.5, 1.2, 5.1, n_exposed=100,
+                                                    n_unexposed=120, alpha=a),
+}
+
+
+@pytest.mark.parametrize("alpha", [0, 1, -0.1, 1.5, "0.05", None, float("nan"), True],
+                         ids=repr)
+@pytest.mark.parametrize("name", sorted(ALPHA_CALLS))
+def test_bad_alpha_in_count_level_estimators(name: str, alpha: Any) -> None:
+    with pytest.raises(AnalysisInputError, match="alpha"):
+        ALPHA_CALLS[name](alpha)
+
+
+ALPHA_DATA_CALLS: dict[str, Callable[[Any], Any]] = {
+    "odds_ratio": lambda a: bc.odds_ratio(UNITS, exposure="bml", outcome="prog", alpha=a,
+                                          cluster=None),
+    "mantel_haenszel": lambda a: bc.mantel_haenszel(UNITS, exposure="bml", outcome="prog",
+                                                    strata="site", alpha=a),
+    "logistic": lambda a: bc.logistic(UNITS, outcome="prog", exposures="bml", alpha=a,
+                                      cluster=None),
+    "conditional_logistic": lambda a: bc.conditional_logistic(
+        UNITS, outcome="prog", exposure="bml", group="site", alpha=a),
+    "incidence_rate": lambda a: bc.incidence_rate(UNITS, event="events", person_time="years",
+                                                  alpha=a),
+    "kaplan_meier": lambda a: bc.kaplan_meier(UNITS, duration="months", event="event",
+                                              alpha=a),
+    "cox": lambda a: bc.cox(UNITS, duration="months", event="event", covariates=["age"],
+                            alpha=a),
+    "aalen_johansen": lambda a: bc.aalen_johansen(UNITS, duration="months", event="cause",
+                                                  event_of_interest=1, alpha=a),
+    "interval_censored": lambda a: bc.interval_censored(UNITS, lower="lower", upper="upper",
+                                                        alpha=a),
+    "incidence": lambda a: bc.incidence(TRANSITIONS, alpha=a),
+    "mantel_haenszel_from_counts": lambda a: bc.mantel_haenszel_from_counts(TABLES, alpha=a),
+}
+
+
+@pytest.mark.parametrize("alpha", [0, 1, -0.1, "0.05", None, float("nan"), True], ids=repr)
+@pytest.mark.parametrize("name", sorted(ALPHA_DATA_CALLS))
+def test_bad_alpha_in_data_level_estimators(name: str, alpha: Any) -> None:
+    with pytest.raises(AnalysisInputError, match="alpha"):
+        ALPHA_DATA_CALLS[name](alpha)
+
+
+# --- estimator-specific rules ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("estimate", "lower", "upper"), [(2.5, 5.1, 1.2), (9.0, 1.2, 5.1),
+                                                          (0.5, 1.2, 5.1)])
+def test_reconstruct_refuses_an_interval_without_its_estimate(
+    estimate: float, lower: float, upper: float
+) -> None:
+    with pytest.raises(AnalysisInputError, match="does not contain the estimate"):
+        bc.reconstruct_2x2(estimate, lower, upper, n_exposed=100, n_unexposed=120)
+
+
+def test_events_without_person_time_are_named() -> None:
+    frame = UNITS.assign(events=1, years=UNITS["years"].where(UNITS.index >= 2, 0.0))
+    with pytest.raises(AnalysisInputError, match="no person-time") as caught:
+        bc.incidence_rate(frame, event="events", person_time="years")
+    assert "0, 1" in str(caught.value)
+
+
+def test_months_that_go_back_in_time_are_named() -> None:
+    status = STATUS.copy()
+    status.loc[1, "months_from_baseline"] = -2.0  # unit 0's 12-month visit dated before 0
+    with pytest.raises(AnalysisInputError, match="does not increase") as caught:
+        bc.time_to_event(status)
+    assert "0, 1" in str(caught.value)

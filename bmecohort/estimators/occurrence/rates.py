@@ -292,6 +292,13 @@ def incidence_rate(
                 f"data: column {column!r} must be {rule}; rows {describe_rows(values.index[bad])}"
                 f" hold {sorted({repr(v) for v in frame.loc[bad, column].tolist()})[:10]}."
             )
+    impossible = (counts > 0) & (time == 0)
+    if impossible.any():
+        raise AnalysisInputError(
+            f"data: rows {describe_rows(counts.index[impossible])} have events in "
+            f"{event!r} but no person-time in {person_time!r}; an event needs time at risk. "
+            "Fix the follow-up times (or the event counts) of those rows."
+        )
     groups = (
         pd.Series("all", index=frame.index)
         if exposure is None
