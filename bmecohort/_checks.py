@@ -98,21 +98,21 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str], *, table: str = 
             f"first, e.g. `data.columns = ['_'.join(map(str, c)) for c in data.columns]`."
         )
     wanted = list(dict.fromkeys(columns))
+    problems = []
     missing = [c for c in wanted if c not in data.columns]
     if missing:
-        raise AnalysisInputError(
-            f"{table}: column(s) {missing} not found; available columns are "
-            f"{list(map(str, data.columns))}. Pass the right names as keyword arguments."
-        )
-    repeated = data.columns[data.columns.duplicated()]
-    clashes = [c for c in wanted if c in set(repeated)]
+        problems.append(
+            f"column(s) {missing} not found; available columns are "
+            f"{list(map(str, data.columns))}. Pass the right names as keyword arguments.")
+    repeated = set(data.columns[data.columns.duplicated()])
+    clashes = {c: int((data.columns == c).sum()) for c in wanted if c in repeated}
     if clashes:
-        counts = {c: int((data.columns == c).sum()) for c in clashes}
-        raise AnalysisInputError(
-            f"{table}: column name(s) {', '.join(f'{c!r} ({k} times)' for c, k in counts.items())}"
+        problems.append(
+            f"column name(s) {', '.join(f'{c!r} ({k} times)' for c, k in clashes.items())}"
             f" occur more than once, so it is ambiguous which to use. Rename or drop the "
-            f"duplicates, e.g. `data = data.loc[:, ~data.columns.duplicated()]`."
-        )
+            f"duplicates, e.g. `data = data.loc[:, ~data.columns.duplicated()]`.")
+    if problems:
+        raise AnalysisInputError(f"{table}: " + "\n".join(problems))
 
 
 def require_binary(data: pd.DataFrame, column: str, *, table: str = "data") -> pd.Series:
@@ -203,6 +203,12 @@ def prepare(
             f" Check that the right columns were named and that they were read correctly."
         )
     frame = frame.loc[remaining].copy()
-    for column in dict.fromkeys(binary):
-        frame[column] = require_binary(frame, column, table=table)
+    problems = []
+    for column in dict.fromkeys(binary):  # every non-binary column at once, not the first
+        try:
+            frame[column] = require_binary(frame, column, table=table)
+        except AnalysisInputError as error:
+            problems.append(str(error).removeprefix(f"{table}: "))
+    if problems:
+        raise AnalysisInputError(f"{table}: " + "\n".join(problems))
     return frame, tuple(excluded)

@@ -610,3 +610,29 @@ def test_months_that_go_back_in_time_are_named() -> None:
     with pytest.raises(AnalysisInputError, match="does not increase") as caught:
         bc.time_to_event(status)
     assert "0, 1" in str(caught.value)
+
+
+# --- every problem at once ------------------------------------------------------------------
+
+def test_every_non_binary_column_is_named_at_once() -> None:
+    frame = UNITS.assign(bml=UNITS["bml"].astype(object), prog=UNITS["prog"] * 2)
+    frame.loc[0, "bml"] = "yes"
+    with pytest.raises(AnalysisInputError) as caught:
+        bc.odds_ratio(frame, exposure="bml", outcome="prog", cluster=None)
+    assert "'bml'" in str(caught.value) and "'prog'" in str(caught.value)
+
+
+def test_missing_and_duplicated_columns_are_named_at_once() -> None:
+    frame = pd.concat([UNITS, UNITS[["prog"]]], axis=1)
+    with pytest.raises(AnalysisInputError) as caught:
+        bc.odds_ratio(frame, exposure="bml_size", outcome="prog", cluster=None)
+    assert "'bml_size'" in str(caught.value) and "'prog' (2 times)" in str(caught.value)
+
+
+def test_every_bad_cox_covariate_is_named_at_once() -> None:
+    frame = UNITS.assign(kl=UNITS["age"].astype(str), flat=1.0, big=UNITS["age"])
+    frame.loc[3, "big"] = np.inf
+    with pytest.raises(AnalysisInputError) as caught:
+        bc.cox(frame, duration="months", event="event", covariates=["kl", "flat", "big"])
+    message = str(caught.value)
+    assert all(name in message for name in ("'kl'", "'flat'", "'big'"))
