@@ -48,7 +48,7 @@ __all__ = [
 
 #: brentq tolerance on log(odds ratio): limits to ~1e-13 relative precision.
 _XTOL = 1e-13
-#: Largest |log odds ratio| searched; beyond it BiasedUrn's probabilities underflow.
+#: Largest |log odds ratio| searched (odds ratios of e^200 are beyond any data).
 _LOG_LIMIT = 200.0
 #: Bisection for Cornfield: stop when every bracket is below double precision of A.
 _BISECTION_STEPS = 200
