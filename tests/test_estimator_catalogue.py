@@ -636,3 +636,11 @@ def test_every_bad_cox_covariate_is_named_at_once() -> None:
         bc.cox(frame, duration="months", event="event", covariates=["kl", "flat", "big"])
     message = str(caught.value)
     assert all(name in message for name in ("'kl'", "'flat'", "'big'"))
+
+
+@pytest.mark.parametrize("value", [-5, "x", 2.5, float("nan"), True, 10**30], ids=repr)
+@pytest.mark.parametrize("margin", ["n_exposed", "n_unexposed"])
+def test_reconstruct_refuses_bad_margins(margin: str, value: Any) -> None:
+    margins = {"n_exposed": 100, "n_unexposed": 120, margin: value}
+    with pytest.raises(AnalysisInputError):
+        bc.reconstruct_2x2(2.5, 1.2, 5.1, **margins)
