@@ -13,7 +13,16 @@ import pandas as pd
 
 from .exceptions import AnalysisInputError
 
-__all__ = ["check_alpha", "describe_rows", "prepare", "require_binary", "require_columns"]
+__all__ = [
+    "MAX_COUNT",
+    "check_alpha",
+    "check_count",
+    "check_positive",
+    "describe_rows",
+    "prepare",
+    "require_binary",
+    "require_columns",
+]
 
 _MAX_SHOWN = 10
 
@@ -37,18 +46,73 @@ def check_alpha(alpha: float) -> float:
     return float(alpha)
 
 
+#: Largest count accepted: every whole number up to 2**53 is exact as a float.
+MAX_COUNT = 2**53
+
+
+def _is_real(value: object) -> bool:
+    return not isinstance(value, bool | np.bool_) and isinstance(
+        value, int | float | np.integer | np.floating)
+
+
+def check_count(value: object, name: str) -> int:
+    """``value`` as an int, or raise unless it is a whole number from 0 to 2**53.
+
+    Rejects booleans, strings, ``None``, ``pd.NA``, arrays, nan and infinities with a
+    message naming the argument (never a TypeError from ``float()``).
+    """
+    if not _is_real(value) or not np.isfinite(float(value)) or not float(value).is_integer() \
+            or not 0 <= float(value) <= MAX_COUNT:
+        raise AnalysisInputError(
+            f"{name} must be a whole number from 0 to 2**53, got {value!r}"
+            f"{f' ({type(value).__name__})' if not _is_real(value) else ''}."
+        )
+    return int(value)
+
+
+def check_positive(value: object, name: str) -> float:
+    """``value`` as a float, or raise unless it is a finite number > 0 (not a bool)."""
+    if not _is_real(value) or not np.isfinite(float(value)) or not float(value) > 0:
+        raise AnalysisInputError(
+            f"{name} must be a finite number > 0, got {value!r}"
+            f"{f' ({type(value).__name__})' if not _is_real(value) else ''}."
+        )
+    return float(value)
+
+
 def require_columns(data: pd.DataFrame, columns: Iterable[str], *, table: str = "data") -> None:
-    """Raise :class:`AnalysisInputError` naming every column of ``columns`` not in ``data``."""
+    """Raise :class:`AnalysisInputError` unless every column of ``columns`` is in ``data`` once.
+
+    Also rejects what would otherwise fail deep inside pandas or a model library: a
+    non-DataFrame, hierarchical (MultiIndex) column labels, and a used column whose name
+    occurs more than once in ``data`` (``data[name]`` would then be a DataFrame).
+    """
     if not isinstance(data, pd.DataFrame):
         raise AnalysisInputError(
             f"{table}: expected a pandas DataFrame, got {type(data).__name__}."
         )
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
+    if isinstance(data.columns, pd.MultiIndex):
         raise AnalysisInputError(
-            f"{table}: column(s) {missing} not found; available columns are "
-            f"{list(map(str, data.columns))}. Pass the right names as keyword arguments."
+            f"{table}: the columns have {data.columns.nlevels} levels (a MultiIndex, e.g. "
+            f"{data.columns[0]!r}); analyses need one plain name per column. Flatten them "
+            f"first, e.g. `data.columns = ['_'.join(map(str, c)) for c in data.columns]`."
         )
+    wanted = list(dict.fromkeys(columns))
+    problems = []
+    missing = [c for c in wanted if c not in data.columns]
+    if missing:
+        problems.append(
+            f"column(s) {missing} not found; available columns are "
+            f"{list(map(str, data.columns))}. Pass the right names as keyword arguments.")
+    repeated = set(data.columns[data.columns.duplicated()])
+    clashes = {c: int((data.columns == c).sum()) for c in wanted if c in repeated}
+    if clashes:
+        problems.append(
+            f"column name(s) {', '.join(f'{c!r} ({k} times)' for c, k in clashes.items())}"
+            f" occur more than once, so it is ambiguous which to use. Rename or drop the "
+            f"duplicates, e.g. `data = data.loc[:, ~data.columns.duplicated()]`.")
+    if problems:
+        raise AnalysisInputError(f"{table}: " + "\n".join(problems))
 
 
 def require_binary(data: pd.DataFrame, column: str, *, table: str = "data") -> pd.Series:
@@ -86,7 +150,8 @@ def prepare(
     data : pandas.DataFrame
         The analysis frame; never modified.
     columns : sequence of str
-        Every column the analysis uses (duplicates and ``None`` are ignored).
+        Every column the analysis uses, one per argument (``None`` is ignored); a column
+        given twice (for two arguments) is an error.
     binary : iterable of str, default=()
         Columns that must be 0/1 or boolean; returned as int8.
     table : str, default="data"
@@ -102,9 +167,24 @@ def prepare(
     excluded : tuple of (str, int)
         ``("missing <column>", count)`` for each column, each dropped row counted once, at
         the first listed column it is missing.
+
+    Raises
+    ------
+    AnalysisInputError
+        A column is absent, duplicated in ``data`` or given twice; the columns are a
+        MultiIndex; ``data`` has no rows or no complete row; a binary column holds other
+        values.
     """
-    used = [c for c in dict.fromkeys(columns) if c is not None]
+    given = [c for c in columns if c is not None]
+    used = list(dict.fromkeys(given))
     require_columns(data, used, table=table)
+    twice = [c for c in used if given.count(c) > 1]
+    if twice:
+        raise AnalysisInputError(
+            f"{table}: column(s) {twice} are passed for more than one argument (e.g. as both "
+            f"exposure and outcome, or as a covariate and the cluster); each argument needs "
+            f"its own column."
+        )
     extra = [c for c in dict.fromkeys(carry) if c not in used and c in data.columns]
     frame = data.loc[:, used + extra]
     remaining = np.ones(len(frame), dtype=bool)
@@ -115,7 +195,25 @@ def prepare(
         if count:
             excluded.append((f"missing {column}", count))
             remaining &= ~missing
+    if len(data) == 0:
+        raise AnalysisInputError(
+            f"{table}: the table has no rows (columns {list(map(str, data.columns))}); an "
+            f"analysis needs data. Check the filter or join that produced it."
+        )
+    if not remaining.any():
+        # every row lacks something: say which columns, before a model library fails on 0 rows
+        raise AnalysisInputError(
+            f"{table}: no complete rows in columns {used}: each of the {len(data)} rows is "
+            f"missing at least one of them ({', '.join(f'{r}: {n} rows' for r, n in excluded)})."
+            f" Check that the right columns were named and that they were read correctly."
+        )
     frame = frame.loc[remaining].copy()
-    for column in dict.fromkeys(binary):
-        frame[column] = require_binary(frame, column, table=table)
+    problems = []
+    for column in dict.fromkeys(binary):  # every non-binary column at once, not the first
+        try:
+            frame[column] = require_binary(frame, column, table=table)
+        except AnalysisInputError as error:
+            problems.append(str(error).removeprefix(f"{table}: "))
+    if problems:
+        raise AnalysisInputError(f"{table}: " + "\n".join(problems))
     return frame, tuple(excluded)

@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import MAX_COUNT
 from ...exceptions import AnalysisInputError
 from ...results import Accounting, ScalarResult, result
 
 __all__ = [
     "COUNT_NAMES",
+    "MAX_COUNT",
     "OddsRatioResult",
     "RiskDifferenceResult",
     "RiskRatioResult",
@@ -92,8 +94,9 @@ class TwoByTwoCounts:
 
     def expected(self) -> np.ndarray:
         """Expected cells under independence, ``row total * column total / total``."""
-        return np.outer([self.n_exposed, self.n_unexposed],
-                        [self.cases, self.noncases]) / self.total
+        # floats: products of margins overflow int64 beyond counts of about 3e9
+        rows = np.array([self.n_exposed, self.n_unexposed], dtype=float)
+        return np.outer(rows, np.array([self.cases, self.noncases], dtype=float)) / self.total
 
     def to_dict(self) -> dict[str, float]:
         """``{cell name: count}`` in table order."""
@@ -135,8 +138,8 @@ class TwoByTwoResult(ScalarResult):
     warnings : tuple of str
         Statistical caveats (zero cells, small expected counts, ...).
     raw : object
-        The library object: statsmodels ``Table2x2``, scipy's ``OddsRatioResult`` (exact)
-        or the statsmodels GLM results (cluster-robust).
+        The library object: statsmodels ``Table2x2`` (also for ``exact`` and ``midp``, which
+        are computed here) or the statsmodels GLM results (cluster-robust).
     """
 
     term: str
@@ -186,18 +189,22 @@ class RiskDifferenceResult(TwoByTwoResult):
 # --- validation and caveats ------------------------------------------------------------------
 
 
+def _is_count(value: Any) -> bool:
+    """A whole number in ``[0, MAX_COUNT]`` (not a bool, a string or nan)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating):
+        return False
+    number = float(value)  # python ints of any size convert (to inf beyond 1e308)
+    return bool(np.isfinite(number) and 0 <= number <= MAX_COUNT and number.is_integer())
+
+
 def make_counts(values: Mapping[str, Any], *, table: str = "counts") -> TwoByTwoCounts:
     """Validate four named counts (non-negative integers, no empty margin)."""
-    bad = {}
-    for name in COUNT_NAMES:
-        value = values[name]
-        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-            value, bool)
-        if not ok or not np.isfinite(value) or value < 0 or float(value) != int(value):
-            bad[name] = value
+    bad = {name: values[name] for name in COUNT_NAMES if not _is_count(values[name])}
     if bad:
         raise AnalysisInputError(
-            f"{table}: counts must be non-negative whole numbers; got "
+            f"{table}: counts must be whole numbers from 0 to 2**53 (beyond it floating "
+            f"point cannot hold them exactly); got "
             f"{', '.join(f'{k}={v!r}' for k, v in bad.items())}. Pass the observed counts "
             f"(use zero_correction='haldane' rather than adding 0.5 yourself)."
         )

@@ -22,7 +22,7 @@ from ..._columns import EVENTS, N
 from ...exceptions import AnalysisInputError, SmallCellWarning
 from ...results import Accounting, ScalarResult, result
 from ._odds_ratio_math import solve_decreasing
-from ._table import emit
+from ._table import MAX_COUNT, emit
 
 __all__ = ["RateRatioResult", "rate_ratio_from_counts"]
 
@@ -95,16 +95,20 @@ class RateRatioResult(ScalarResult):
         return frame
 
 
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool | np.bool_) and isinstance(value, int | float | np.number)
+
+
 def _check_inputs(events: dict[str, Any], person_time: dict[str, Any]) -> None:
+    # float() first: python ints beyond int64 would make numpy's isfinite raise TypeError
     bad_events = {k: v for k, v in events.items()
-                  if isinstance(v, bool) or not isinstance(v, int | float | np.number)
-                  or not np.isfinite(v) or v < 0 or float(v) != int(v)}
+                  if not _is_number(v) or not np.isfinite(float(v)) or not 0 <= v <= MAX_COUNT
+                  or not float(v).is_integer()}
     bad_time = {k: v for k, v in person_time.items()
-                if isinstance(v, bool) or not isinstance(v, int | float | np.number)
-                or not np.isfinite(v) or v <= 0}
+                if not _is_number(v) or not np.isfinite(float(v)) or v <= 0}
     problems = []
     if bad_events:
-        problems.append("event counts must be non-negative whole numbers: " + ", ".join(
+        problems.append("event counts must be whole numbers from 0 to 2**53: " + ", ".join(
             f"{k}={v!r}" for k, v in bad_events.items()))
     if bad_time:
         problems.append("person-time must be positive and finite: " + ", ".join(

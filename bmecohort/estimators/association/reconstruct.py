@@ -255,8 +255,9 @@ def reconstruct_2x2(
     Raises
     ------
     AnalysisInputError
-        No complete pair of margins, inconsistent margins, an unknown method, or a search
-        larger than 20 million tables.
+        No complete pair of margins, inconsistent margins, an unknown method, a published
+        interval that does not contain the estimate, or a search larger than 20 million
+        tables.
 
     Notes
     -----
@@ -286,6 +287,14 @@ def reconstruct_2x2(
         strict=True)
     digits = _decimals(decimals, inferred)  # type: ignore[arg-type]
     half = 0.5 * 10.0 ** -np.asarray(digits, dtype=float) * (1 + _SLACK)
+    low_pub, point_pub, high_pub = published[1] - half[1], published[0], published[2] + half[2]
+    if low_pub > point_pub + half[0] or point_pub - half[0] > high_pub:
+        raise AnalysisInputError(
+            f"reconstruct_2x2: the published interval ({published[1]:g}, {published[2]:g}) "
+            f"does not contain the estimate {published[0]:g}, which no table can give (every "
+            "method's interval holds its estimate). Check the order of the arguments: "
+            "estimate, ci_lower, ci_upper."
+        )
     margins = _margins(n_exposed=n_exposed, n_unexposed=n_unexposed, n_cases=n_cases,
                        n_noncases=n_noncases)
     a, b, c, d = _enumerate(margins)

@@ -41,7 +41,7 @@ from ...exceptions import (
 )
 from ...results import Accounting, Result, result, summary_frame
 from ._odds_ratio_math import woolf_limits
-from ._table import COUNT_NAMES, emit
+from ._table import COUNT_NAMES, MAX_COUNT, emit
 
 __all__ = ["MantelHaenszelResult", "mantel_haenszel", "mantel_haenszel_from_counts",
            "stratified_cluster_fit"]
@@ -539,14 +539,14 @@ def mantel_haenszel_from_counts(
     require_columns(tables, COUNT_NAMES, table="tables")
     values = tables.loc[:, list(COUNT_NAMES)].apply(pd.to_numeric, errors="coerce")
     array = values.to_numpy(float)
-    bad = ~np.isfinite(array) | (array < 0) | (np.floor(array) != array)
+    bad = ~np.isfinite(array) | (array < 0) | (np.floor(array) != array) | (array > MAX_COUNT)
     if bad.any():
         rows, cols = np.nonzero(bad)
         original = tables.loc[:, list(COUNT_NAMES)]
         shown = ", ".join(f"{tables.index[r]!r}/{COUNT_NAMES[c]}={original.iat[r, c]}"
                           for r, c in list(zip(rows, cols, strict=True))[:10])
         raise AnalysisInputError(
-            f"tables: counts must be non-negative whole numbers, not missing; offending "
+            f"tables: counts must be whole numbers from 0 to 2**53, not missing; offending "
             f"cells (stratum/column=value): {shown}. Fix or drop those strata.")
     cells = array.astype(np.int64)
     return _pool(pd.Index(tables.index), cells, alpha=alpha, stratum_name=STRATUM,

@@ -8,10 +8,11 @@ and epiR (epitools uses the reverse)::
     unexposed     unexposed_cases   unexposed_noncases     (c, d)
 
 Odds-ratio intervals: ``"woolf"`` (sample odds ratio, log/Wald interval; statsmodels
-``Table2x2``), ``"exact"`` (conditional MLE with Fisher's exact interval; scipy
-``contingency.odds_ratio(kind="conditional")``, as R ``fisher.test``), ``"midp"``
-(median-unbiased estimate with mid-p exact interval, as epitools ``oddsratio.midp``) and
-``"cornfield"`` (sample odds ratio with Cornfield's interval, as Stata ``cc, cornfield``).
+``Table2x2``), ``"exact"`` (conditional MLE with Fisher's exact interval, as R
+``fisher.test``), ``"midp"`` (median-unbiased estimate with mid-p exact interval, as epitools
+``oddsratio.midp``) and ``"cornfield"`` (sample odds ratio with Cornfield's interval, as Stata
+``cc, cornfield``). Exact and mid-p are computed in log space on a certified window of the
+support (``_odds_ratio_math``), in well under a second up to counts of 1e9.
 Risk ratio: Katz log interval (Stata ``cs``); risk difference: Wald (Stata ``cs``).
 """
 
@@ -22,14 +23,20 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
-from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ..._checks import check_alpha
 from ...exceptions import AnalysisInputError, SmallCellWarning
 from ...results import Accounting
-from ._odds_ratio_math import cornfield_limits, midp_odds_ratio, midp_p_value
+from ._odds_ratio_math import (
+    conditional_odds_ratio,
+    cornfield_limits,
+    fisher_p_value,
+    midp_odds_ratio,
+    midp_p_value,
+    needs_normal_approximation,
+)
 from ._table import (
     COUNT_NAMES,
     OddsRatioResult,
@@ -64,11 +71,10 @@ _P_VALUE_OF = {"woolf": "chi_square", "cornfield": "chi_square", "exact": "fishe
 
 
 def _p_values(counts: TwoByTwoCounts) -> dict[str, float]:
-    table = np.asarray(counts.to_array(), dtype=np.int64)
     a, b, c, d = (int(x) for x in counts.cells())
     return {
-        "chi_square": float(stats.chi2_contingency(table, correction=False).pvalue),
-        "fisher": float(stats.fisher_exact(table).pvalue),
+        "chi_square": float(stats.chi2_contingency(counts.to_array(), correction=False).pvalue),
+        "fisher": fisher_p_value(a, b, c, d),  # scipy's, or the same rule past int64 margins
         "midp": midp_p_value(a, b, c, d),
     }
 
@@ -124,14 +130,13 @@ def compute_odds_ratio(
     used = counts.shifted(0.5) if zeros and correction == "haldane" else counts
     a, b, c, d = used.cells()
     raw: Any = Table2x2(used.to_array(), shift_zeros=False)
-    if method == "exact":
-        raw = scipy_odds_ratio(np.asarray(counts.to_array(), dtype=np.int64),
-                               kind="conditional")
-        estimate = float(raw.statistic)
-        interval = raw.confidence_interval(confidence_level=1 - alpha)
-        lower, upper = float(interval.low), float(interval.high)
-    elif method == "midp":
-        estimate, lower, upper = midp_odds_ratio(*(int(x) for x in counts.cells()), alpha)
+    label = method
+    if method in ("exact", "midp"):
+        whole = tuple(int(x) for x in counts.cells())
+        solver = conditional_odds_ratio if method == "exact" else midp_odds_ratio
+        estimate, lower, upper = solver(*whole, alpha)
+        if needs_normal_approximation(*whole):
+            label = f"{method}-normal-approximation"
     else:
         estimate = _ratio_at_zero(a * d, b * c)
         if method == "cornfield":
@@ -165,7 +170,7 @@ def compute_odds_ratio(
     p_values = _p_values(counts)
     return OddsRatioResult(
         term=term, estimate=float(estimate), ci_lower=float(lower), ci_upper=float(upper),
-        p_value=p_values[_P_VALUE_OF[method]], method=method, alpha=alpha,
+        p_value=p_values[_P_VALUE_OF[method]], method=label, alpha=alpha,
         zero_correction=correction, counts=counts, counts_used=used,
         p_values=MappingProxyType(p_values), accounting=accounting,
         warnings=tuple(m for _, m in caveats), raw=raw,
@@ -314,8 +319,15 @@ def odds_ratio_from_counts(
     estimate solves :math:`P_\psi(X < a) + \tfrac12 P_\psi(X = a) = \tfrac12`
     (Rothman & Greenland, *Modern Epidemiology*, 2nd ed., 1998, p. 251). Cornfield's
     limits (Cornfield 1956) solve :math:`(a - A)^2(1/A + 1/B + 1/C + 1/D) = z^2` for the
-    fitted cells with fixed margins. With a zero cell the sample and conditional estimates
-    are 0 or infinite; exact, mid-p and Cornfield intervals remain defined (one-sided),
+    fitted cells with fixed margins.
+
+    Exact and mid-p results are exact (to a certified 1e-16 of the probability mass) as long
+    as the conditional standard deviation of ``a`` is at most 2e4, which holds for every
+    table whose cells are all at most 1e9 (computed in well under a second). Beyond that,
+    ``method`` reads ``"exact-normal-approximation"`` or ``"midp-normal-approximation"``:
+    the estimate is the sample odds ratio and the interval Cornfield's, with continuity
+    correction 1/2 (exact) or none (mid-p), the normal limits of the exact ones. With a
+    zero cell the sample and conditional estimates are 0 or infinite; exact, mid-p and Cornfield intervals remain defined (one-sided),
     the Woolf interval does not (``nan``).
 
     Examples

@@ -296,7 +296,9 @@ def mixed_model(
     if clash:
         raise AnalysisInputError(
             f"mixed_model: grouping column(s) {clash} are also model terms or the outcome.")
-    frame, excluded = prepare(data, [outcome, *needed, groups, nested, random_slope])
+    # the random slope is usually also a fixed term (years): read each column once
+    frame, excluded = prepare(data, list(dict.fromkeys(
+        [outcome, *needed, groups, nested, random_slope])))
     if not pd.api.types.is_numeric_dtype(frame[outcome]) or pd.api.types.is_bool_dtype(
             frame[outcome]):
         raise AnalysisInputError(

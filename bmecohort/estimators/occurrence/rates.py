@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.rates import confint_poisson
 
-from ..._checks import check_alpha, describe_rows, prepare
+from ..._checks import check_alpha, check_count, check_positive, describe_rows, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError, SmallCellWarning
 from ...results import Accounting, Result, ScalarResult, result, summary_frame
@@ -194,12 +194,9 @@ def poisson_rate(
     >>> round(poisson_rate(33, 412.7, per=100).estimate, 3)
     7.996
     """
-    if isinstance(events, bool) or not float(events).is_integer() or events < 0:
-        raise AnalysisInputError(f"events must be a whole number >= 0, got {events!r}.")
-    if not (math.isfinite(person_time) and person_time > 0):
-        raise AnalysisInputError(f"person_time must be finite and > 0, got {person_time!r}.")
-    if not (math.isfinite(per) and per > 0):
-        raise AnalysisInputError(f"per must be finite and > 0, got {per!r}.")
+    events = check_count(events, "events")
+    person_time = check_positive(person_time, "person_time")
+    per = check_positive(per, "per")
     alpha = check_alpha(alpha)
     low, high = _rate_ci(int(events), float(person_time), method, alpha)
     return PoissonRateResult(
@@ -295,6 +292,13 @@ def incidence_rate(
                 f"data: column {column!r} must be {rule}; rows {describe_rows(values.index[bad])}"
                 f" hold {sorted({repr(v) for v in frame.loc[bad, column].tolist()})[:10]}."
             )
+    impossible = (counts > 0) & (time == 0)
+    if impossible.any():
+        raise AnalysisInputError(
+            f"data: rows {describe_rows(counts.index[impossible])} have events in "
+            f"{event!r} but no person-time in {person_time!r}; an event needs time at risk. "
+            "Fix the follow-up times (or the event counts) of those rows."
+        )
     groups = (
         pd.Series("all", index=frame.index)
         if exposure is None

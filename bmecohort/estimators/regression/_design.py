@@ -145,6 +145,12 @@ def build_design(
             f"categorical: {unknown} are not among the model's columns {list(columns)}. "
             "List only exposures or covariates there."
         )
+    if intercept and INTERCEPT in columns:
+        raise AnalysisInputError(
+            f"{table}: a column named {INTERCEPT!r} would be confused with the model's "
+            f"intercept term of that name; rename it, e.g. "
+            f"`data.rename(columns={{{INTERCEPT!r}: 'intercept_value'}})`."
+        )
     parts: dict[str, pd.Series] = {}
     if intercept:
         parts[INTERCEPT] = pd.Series(1.0, index=frame.index)
@@ -164,10 +170,16 @@ def build_design(
             groups[column] = tuple(names)
             levels_of[column] = ordered
             continue
-        if pd.api.types.is_bool_dtype(series):
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
             parts[column] = series.astype(float)
-        elif pd.api.types.is_numeric_dtype(series):
-            parts[column] = series.astype(float)
+        elif isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+                series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
+            # every value is "non-numeric" here, so name the dtype rather than list them
+            raise AnalysisInputError(
+                f"{table}: column {column!r} has dtype {series.dtype}, not numbers. Pass it in "
+                f"categorical=({column!r},) to expand it into indicator terms, or convert it, "
+                f"e.g. `data[{column!r}] = pd.to_numeric(data[{column!r}].astype(str))`."
+            )
         else:
             bad = series[pd.to_numeric(series, errors="coerce").isna()]
             values = sorted({repr(v) for v in bad.tolist()}, key=str)[:5]
@@ -175,6 +187,13 @@ def build_design(
                 f"{table}: column {column!r} holds non-numeric values ({', '.join(values)}) "
                 f"in rows {describe_rows(bad.index)}. Pass it in categorical=({column!r},) to "
                 "expand it into indicator terms, or recode it as numbers."
+            )
+        infinite = ~np.isfinite(parts[column].to_numpy())
+        if infinite.any():
+            raise AnalysisInputError(
+                f"{table}: column {column!r} is infinite on rows "
+                f"{describe_rows(series.index[infinite])}; replace those values or set them "
+                "to missing (they are then excluded and counted)."
             )
         groups[column] = (column,)
     exog = pd.DataFrame(parts, index=frame.index)

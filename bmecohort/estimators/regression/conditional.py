@@ -184,7 +184,7 @@ def conditional_logistic(
     """
     covariate_names = as_names(covariates, argument="covariates")
     categorical_names = as_names(categorical, argument="categorical")
-    if not 0.0 < alpha < 1.0:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise AnalysisInputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
     if trend and exposure not in categorical_names:
         raise AnalysisInputError(

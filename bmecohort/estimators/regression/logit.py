@@ -378,7 +378,7 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
         raise AnalysisInputError(
             "cov_type='bias_reduced' (Mancl-DeRouen) is computed by statsmodels' GEE; use "
             "engine='auto' or engine='statsmodels'.")
-    if not 0.0 < alpha < 1.0:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise AnalysisInputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
     if cov_struct not in ("exchangeable", "independence"):
         raise AnalysisInputError(

@@ -38,14 +38,51 @@ def check_times(
 
 
 def check_numeric(frame: pd.DataFrame, columns: Iterable[str], *, table: str = "data") -> None:
-    """Raise unless every column of ``columns`` is numeric or boolean."""
+    """Raise unless every column of ``columns`` is numeric or boolean, finite and varies.
+
+    All offending columns are reported at once: non-numeric ones, those holding +-inf (with
+    their rows) and those with a single value in the rows used (no contrast to estimate;
+    lifelines would stop with a ConvergenceError or return a meaningless coefficient).
+    """
+    columns = list(columns)
     bad = [c for c in columns if not (pd.api.types.is_numeric_dtype(frame[c])
                                       or pd.api.types.is_bool_dtype(frame[c]))]
+    problems = []
     if bad:
+        problems.append(
+            f"covariate column(s) {bad} are not numeric (dtypes "
+            f"{[str(frame[c].dtype) for c in bad]}); dummy-code categorical covariates first, "
+            "e.g. pd.get_dummies(data, columns=[...], drop_first=True, dtype=float)")
+    numeric = [c for c in columns if c not in bad]
+    values = frame[numeric].astype(float)
+    for column in numeric:
+        infinite = ~np.isfinite(values[column].to_numpy())
+        if infinite.any():
+            problems.append(
+                f"covariate {column!r} is infinite on rows "
+                f"{describe_rows(frame.index[infinite])}; replace those values or set them "
+                "to missing")
+    constant = [c for c in numeric if len(frame) and values[c].nunique() == 1]
+    if constant:
+        shown = ", ".join(f"{c!r} = {values[c].iloc[0]:g}" for c in constant)
+        problems.append(
+            f"covariate(s) take a single value in all {len(frame)} rows used ({shown}), so "
+            "their effect cannot be estimated; drop them")
+    if problems:
+        raise AnalysisInputError(f"{table}: " + "; ".join(problems) + ".")
+
+
+def check_rank(frame: pd.DataFrame, columns: list[str], *, table: str = "data") -> None:
+    """Raise when the (centred) covariates are collinear, naming the columns involved."""
+    if len(columns) < 2:
+        return
+    values = frame[columns].to_numpy(dtype=float)
+    centred = values - values.mean(axis=0)
+    if np.linalg.matrix_rank(centred) < len(columns):
         raise AnalysisInputError(
-            f"{table}: covariate column(s) {bad} are not numeric; dummy-code categorical "
-            "covariates first, e.g. pd.get_dummies(data, columns=[...], drop_first=True, "
-            "dtype=float)."
+            f"{table}: covariates {columns} are collinear in the {len(frame)} rows used (one "
+            "is a linear combination of the others), so their effects cannot be told apart. "
+            "Drop one of them."
         )
 
 

@@ -29,6 +29,7 @@ from ._lifelines import (
     CENSORED,
     TIME,
     check_numeric,
+    check_rank,
     check_times,
     run_lifelines,
     step_lookup,
@@ -330,6 +331,20 @@ def cox(
     check_times(frame, duration)
     check_numeric(frame, covariates)
     frame[covariates] = frame[covariates].astype(float)
+    check_rank(frame, covariates)
+    n_events = int(frame[event].sum())
+    if n_events == 0:
+        raise AnalysisInputError(
+            f"data: no events ({event!r} is 0 on all {len(frame)} rows used), so the partial "
+            "likelihood is flat and no hazard ratio exists. Check the event coding (1 = "
+            "event, 0 = censored)."
+        )
+    if cluster is not None and frame[cluster].nunique() < 2:
+        raise AnalysisInputError(
+            f"data: column {cluster!r} has one cluster among the {len(frame)} rows used; a "
+            "cluster-robust variance needs at least 2 (and is reliable only with many). Drop "
+            "cluster= or check the column."
+        )
     fitter = CoxPHFitter(alpha=alpha)
     # lifelines' default precision (1e-7 on the Newton decrement) leaves ~1e-6 in the estimates
     fitter, caveats = run_lifelines(lambda: fitter.fit(

@@ -54,6 +54,51 @@ def _status_table(
     return table, keys, unit
 
 
+def _check_increasing(frame: pd.DataFrame, unit_id: np.ndarray, visit: np.ndarray,
+                      months: np.ndarray, seen: np.ndarray) -> None:
+    """Raise when a unit's ``months_from_baseline`` does not increase with its ``visit``.
+
+    Checked on every read visit, not only around events: a follow-up dated at or before
+    an earlier visit would otherwise give a zero or negative time at risk without notice.
+    """
+    rows = np.flatnonzero(seen)
+    order = rows[np.lexsort((visit[rows], unit_id[rows]))]
+    same_unit = unit_id[order][1:] == unit_id[order][:-1]
+    back = same_unit & ~(np.diff(months[order]) > 0)
+    if back.any():
+        offending = np.union1d(order[1:][back], order[:-1][back])
+        raise AnalysisInputError(
+            f"status: {MONTHS!r} does not increase with {VISIT!r} for "
+            f"{len(np.unique(unit_id[offending]))} unit(s); e.g. rows "
+            f"{describe_rows(frame.index[offending])}. Fix the visit dates."
+        )
+
+
+def _numeric_times(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``visit`` and ``months_from_baseline`` as floats, or raise naming every bad value.
+
+    A missing ``months_from_baseline`` marks an unread visit; a missing ``visit``, text or
+    an infinite value in either is an error (not silently an unread visit).
+    """
+    out, problems = {}, []
+    for column in (VISIT, MONTHS):
+        raw = frame[column]
+        plain = raw.astype(object) if isinstance(raw.dtype, pd.CategoricalDtype) else raw
+        values = pd.to_numeric(plain, errors="coerce").astype(float)
+        bad = (raw.notna() & ~np.isfinite(values)).to_numpy()
+        if column == VISIT:
+            bad |= raw.isna().to_numpy()
+        if bad.any():
+            shown = sorted({repr(v) for v in raw[bad].tolist()})[:10]
+            problems.append(f"column {column!r} must hold finite numbers"
+                            f"{'' if column == VISIT else ' (missing for an unread visit)'}; "
+                            f"rows {describe_rows(frame.index[bad])} hold {', '.join(shown)}")
+        out[column] = values
+    if problems:
+        raise AnalysisInputError("status: " + "; ".join(problems) + ".")
+    return out
+
+
 def time_to_event(
     status: Any,
     *,
@@ -121,6 +166,7 @@ def time_to_event(
     table, keys, unit = _status_table(status, keys)
     require_columns(table, [*keys, VISIT, MONTHS, PRESENT], table="status")
     frame = table.loc[:, [*keys, VISIT, MONTHS, PRESENT]]
+    frame = frame.assign(**_numeric_times(frame))
     duplicated = frame.duplicated([*keys, VISIT], keep=False)
     if duplicated.any():
         raise AnalysisInputError(
@@ -142,6 +188,7 @@ def time_to_event(
     visit = pd.to_numeric(frame[VISIT], errors="coerce").to_numpy(dtype=float)
     seen = present.notna().to_numpy() & np.isfinite(months) & np.isfinite(visit)
     status_now = present.to_numpy(dtype=bool, na_value=False)
+    _check_increasing(frame, unit_id, visit, months, seen)
 
     # baseline status and time origin per unit (NaN when the baseline visit is missing)
     base = seen & (visit == first_visit)

@@ -20,7 +20,14 @@ from ..._checks import check_alpha, describe_rows, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
 from ...exceptions import AnalysisInputError
 from ...results import Accounting, CurveResult, result, summary_frame
-from ._lifelines import TIME, check_numeric, check_times, run_lifelines, unit_of
+from ._lifelines import (
+    TIME,
+    check_numeric,
+    check_rank,
+    check_times,
+    run_lifelines,
+    unit_of,
+)
 
 __all__ = ["ESTIMATE_MAX", "ESTIMATE_MIN", "IntervalCensoredResult", "interval_censored"]
 
@@ -215,7 +222,14 @@ def interval_censored(
     if len(frame) == 0:
         raise AnalysisInputError(f"data: no complete rows in {lower!r} and {upper!r}.")
     check_numeric(frame, covariates)
+    check_rank(frame, list(covariates))
     events = int(np.isfinite(high).sum())
+    if model == "weibull" and (events == 0 or len(frame) < 2):
+        raise AnalysisInputError(
+            f"data: a Weibull model needs at least 2 rows and one event (a finite {upper!r});"
+            f" the {len(frame)} rows used have {events} events. Use more data, or "
+            "model='turnbull' to describe the data as they are."
+        )
     accounting = Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
                             events=events, excluded=excluded)
     if model == "turnbull":
@@ -269,7 +283,8 @@ def _weibull(
     accounting: Accounting,
     censored: int,
 ) -> IntervalCensoredResult:
-    fit_frame = frame[[lower, upper, *covariates]].astype(float)
+    # a fresh index: lifelines reindexes internally and fails on repeated labels
+    fit_frame = frame[[lower, upper, *covariates]].astype(float).reset_index(drop=True)
     fitter = WeibullAFTFitter(alpha=alpha)
     fitter, caveats = run_lifelines(lambda: fitter.fit_interval_censoring(
         fit_frame, lower_bound_col=lower, upper_bound_col=upper,

@@ -31,6 +31,17 @@ TABLES = {
     "sparse": (4, 1, 2, 6),
 }
 
+#: Large tables for the windowed exact and mid-p computations (make_large.R): counts of 1e5
+#: to 1e6, which R's full-support fisher.test code still handles in seconds.
+LARGE_TABLES = {
+    "scale_1e5": (30_000, 100_000, 20_000, 100_000),
+    "scale_1e6": (300_000, 1_000_000, 200_000, 1_000_000),
+    "near_null_1e5": (100_000, 100_000, 100_210, 99_790),
+    "rare_exposed_cases": (5, 1_000_000, 50, 1_000_000),
+    "uneven": (12_345, 987_654, 23_456, 876_543),
+    "zero_cell_large": (0, 1_000_000, 40, 500_000),
+}
+
 RATES = {
     # dataset: exposed_events, exposed_person_time, unexposed_events, unexposed_person_time
     "moderate": (33, 420.0, 17, 512.5),
@@ -83,6 +94,9 @@ def main() -> None:
     INPUTS.mkdir(parents=True, exist_ok=True)
     pd.DataFrame([(k, *v) for k, v in TABLES.items()], columns=["dataset", *COUNTS]).to_csv(
         INPUTS / "tables_2x2.csv", index=False)
+    pd.DataFrame([(k, *v) for k, v in LARGE_TABLES.items()],
+                 columns=["dataset", *COUNTS]).to_csv(INPUTS / "tables_2x2_large.csv",
+                                                      index=False)
     pd.DataFrame(
         [(k, *v) for k, v in RATES.items()],
         columns=["dataset", "exposed_events", "exposed_person_time", "unexposed_events",
