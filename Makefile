@@ -63,6 +63,17 @@ reproduce: reports/reproductions.csv
 reports/reproductions.csv: $(STAMP) $(ANALYSES) $(PACKAGE_SRC)
 	$(BIN)/python -m bmecohort.cli reproduce --out reports --jobs 2
 
+# --- documentation -----------------------------------------------------------------------
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	@touch $@
+
+## docs: build the documentation site offline into docs/_build/html (warnings are errors)
+docs: $(DOCS_STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
+
 # --- benchmarks --------------------------------------------------------------------------
 ## bench: run every benchmark and write benchmarks/results/README.md (BENCH_OPTS=--quick)
 bench: $(STAMP)
@@ -76,6 +87,7 @@ FORCE:
 
 ## clean: remove built artefacts (keeps the virtual environment)
 clean:
-	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache
+	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache \
+	  docs/_build docs/generated docs/gallery
 
-.PHONY: help test clean report reproduce bench
+.PHONY: help test clean report reproduce bench docs
