@@ -56,6 +56,10 @@ class FastGEEFit:
         Whether the largest change in coefficients and correlation fell below ``tol``.
     fittedvalues : numpy.ndarray
         Fitted probabilities, in the order of the rows given.
+    stop_reason : str or None
+        Why the solver stopped unconverged (``None`` when it converged): the exchangeable
+        correlation left its admissible range, the information matrix was singular, the
+        estimates diverged, or the iteration limit was reached.
     """
 
     params: np.ndarray
@@ -70,11 +74,13 @@ class FastGEEFit:
     n_iter: int
     converged: bool
     fittedvalues: np.ndarray
+    stop_reason: str | None = None
 
     @property
     def bse(self) -> np.ndarray:
-        """Robust standard errors."""
-        return np.sqrt(np.diag(self.cov_robust))
+        """Robust standard errors (NaN where a diverged fit left a negative variance)."""
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(np.diag(self.cov_robust))
 
     def __repr__(self) -> str:
         return (f"FastGEEFit(cov_struct={self.cov_struct!r}, n_obs={self.n_obs}, "
@@ -219,6 +225,7 @@ def fit_logit_gee(
 
     beta = np.zeros(x.shape[1])
     rho, converged, n_iter = 0.0, False, 0
+    stop_reason: str | None = f"iteration limit ({maxiter}) reached"
     warm = True  # first fit the independence (GLM) solution, then free the correlation
     while n_iter < maxiter:
         n_iter += 1
@@ -226,15 +233,22 @@ def fit_logit_gee(
         use_rho = exchangeable and not warm
         _, new_rho, resid_sum = _moments(resid, starts, n_pairs, use_rho)
         if use_rho and not (-1.0 / (max_size - 1.0) < new_rho < 1.0):
-            break  # the working correlation left its valid range: not converged
+            # the working correlation matrix of the largest clusters is no longer positive
+            # definite; geepack and statsmodels carry on, this solver stops unconverged
+            stop_reason = (f"exchangeable correlation {new_rho:.4g} outside its admissible "
+                           f"range (-1/(m_max - 1), 1) = ({-1.0 / (max_size - 1.0):.4g}, 1) "
+                           f"for clusters of up to {max_size:.0f} units")
+            break
         info, scores = _score_terms(xt, resid, resid_sum, starts, sizes, new_rho)
         try:
             step = np.linalg.solve(info, scores.sum(axis=0))
         except np.linalg.LinAlgError:  # singular information (e.g. separation)
+            stop_reason = "singular information matrix"
             break
         # a linear predictor beyond +-100 (probabilities within e^-100 of 0 or 1) only
         # arises when the estimates diverge (separation): keep the last iterate, unconverged
         if not np.all(np.isfinite(step)) or np.max(np.abs(x @ (beta + step))) > 100.0:
+            stop_reason = "diverging estimates (linear predictor beyond +-100)"
             break
         beta = beta + step
         change = max(float(np.max(np.abs(step))), abs(new_rho - rho))
@@ -243,7 +257,7 @@ def fit_logit_gee(
             if warm and exchangeable:
                 warm = False
                 continue
-            converged = True
+            converged, stop_reason = True, None
             break
         if warm and change < 1e-6 and exchangeable:
             warm = False
@@ -262,4 +276,5 @@ def fit_logit_gee(
     return FastGEEFit(params=beta, cov_robust=cov_robust, cov_naive=scale * bread,
                       dep_param=float(rho), scale=scale, cov_struct=cov_struct,
                       exog_names=tuple(names), n_obs=len(y), n_clusters=len(starts),
-                      n_iter=n_iter, converged=converged, fittedvalues=fitted)
+                      n_iter=n_iter, converged=converged, fittedvalues=fitted,
+                      stop_reason=stop_reason)

@@ -32,7 +32,7 @@ from ._design import (
     trend_design,
     wald,
 )
-from .fastgee import fit_logit_gee
+from .geefit import fit_gee
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
 
@@ -92,12 +92,14 @@ class RegressionResult(Result):
     exposures : tuple of str
         Exposure columns.
     method : str
-        ``"logistic-glm"``, ``"gee-<cov_struct>-robust-fastgee"``,
-        ``"gee-<cov_struct>-robust-statsmodels"``, ``"firth-logistic-profile"`` (profile
-        penalised-likelihood intervals) or
-        ``"conditional-logistic"``.
+        The estimator, never the engine: ``"logistic-glm"``, ``"gee-<cov_struct>-robust"``,
+        ``"gee-<cov_struct>-mancl-derouen"``, ``"firth-logistic-profile"`` (profile
+        penalised-likelihood intervals) or ``"conditional-logistic"``.
     engine : str
         Library that fitted the model: ``"statsmodels"``, ``"fastgee"`` or ``"firthmodels"``.
+    fallback : str or None
+        Why ``engine="auto"`` left the vectorised GEE solver for statsmodels (e.g. the
+        exchangeable correlation fell below :math:`-1/(m_{max} - 1)`); ``None`` otherwise.
     interval : str
         ``"wald"`` (log-odds scale) or ``"profile-likelihood"`` (Firth).
     alpha : float
@@ -136,11 +138,20 @@ class RegressionResult(Result):
     trend: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     raw: Any = None
+    fallback: str | None = None
 
     @property
     def title(self) -> str:
         """Display title."""
         return f"RegressionResult: {self.outcome} ~ {' + '.join(self.exposures)}"
+
+    def header(self) -> dict[str, object]:
+        """The shared header plus the engine, and why it was chosen when it fell back."""
+        out = super().header()
+        out["engine"] = self.engine
+        if self.fallback is not None:
+            out["engine fallback"] = self.fallback
+        return out
 
     @property
     def p_trend(self) -> float | None:
@@ -190,6 +201,7 @@ class _Fit:
     dep_param: float | None = None
     notes: list[tuple[type[Warning], str]] = field(default_factory=list)
     perfect_separation: bool = False
+    fallback: str | None = None
 
     def rows(self, names: Sequence[str], alpha: float) -> dict[str, dict[str, float]]:
         out = wald(self.coef, self.se, alpha)
@@ -233,33 +245,13 @@ def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
 
 def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
              engine: str, cov_type: str = "robust") -> _Fit:
-    if engine == "fast":
-        fit = fit_logit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct,
-                            exog_names=design.terms)
-        return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fittedvalues,
-                    converged=fit.converged, raw=fit,
-                    method=f"gee-{cov_struct}-robust-fastgee", engine="fastgee",
-                    dep_param=fit.dep_param if cov_struct == "exchangeable" else None)
-    import statsmodels.api as sm
-
-    structure = (sm.cov_struct.Exchangeable() if cov_struct == "exchangeable"
-                 else sm.cov_struct.Independence())
-    model = sm.GEE(y, design.exog, groups=groups, family=sm.families.Binomial(),
-                   cov_struct=structure)
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        # ddof_scale=0: geepack's moment estimators of the scale and correlation
-        # cov_type "bias_reduced": Mancl and DeRouen's small-sample sandwich
-        res = model.fit(maxiter=100, ctol=1e-10, ddof_scale=0, cov_type=cov_type)
-        coef, se = np.asarray(res.params), np.asarray(res.bse)
-        fitted = np.asarray(res.fittedvalues)
-    flagged, separation = _record(caught)
-    dep = float(np.asarray(model.cov_struct.dep_params)) if cov_struct == "exchangeable" \
-        else None
-    return _Fit(coef=coef, se=se, fitted=fitted,
-                converged=bool(getattr(res, "converged", True)) and not flagged, raw=res,
-                method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}-statsmodels",
-                engine="statsmodels", dep_param=dep, perfect_separation=separation)
+    fit = fit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct, engine=engine,
+                  cov_type=cov_type, exog_names=design.terms)
+    # the label names the estimator; which engine computed it is recorded apart
+    return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
+                raw=fit.raw, method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}",
+                engine=fit.engine, dep_param=fit.dep_param, fallback=fit.fallback,
+                perfect_separation=fit.flagged_separation)
 
 
 def _fit_firth(design: Design, y: np.ndarray, alpha: float) -> _Fit:
@@ -390,12 +382,8 @@ def _fit_model(design: Design, y: np.ndarray, groups: np.ndarray | None, *, cov_
         return _fit_firth(design, y, alpha)
     if groups is None:
         return _fit_glm(design, y)
-    # the fast path covers every design logistic() builds (binary outcome, logit link,
-    # independence or exchangeable) with the plain sandwich; "auto" therefore chooses it
-    # unless the small-sample (bias-reduced) sandwich is asked for
-    slow = engine == "statsmodels" or cov_type != "robust"
-    return _fit_gee(design, y, groups, cov_struct, "statsmodels" if slow else "fast",
-                    cov_type)
+    # "auto": the vectorised solver, refitted by statsmodels when it stops unconverged
+    return _fit_gee(design, y, groups, cov_struct, engine, cov_type)
 
 
 def logistic(
@@ -451,8 +439,11 @@ def logistic(
         One minus the confidence level.
     engine : {"auto", "statsmodels", "fast"}, default="auto"
         GEE solver: bmecohort's vectorised :func:`~bmecohort.estimators.regression.fastgee.
-        fit_logit_gee` (``"fast"``, chosen by ``"auto"``) or statsmodels' GEE.
-        Both give the same estimates (geepack's estimators).
+        fit_logit_gee` (``"fast"``) or statsmodels' GEE. ``"auto"`` runs the vectorised
+        solver and refits with statsmodels whenever it stops unconverged (e.g. the
+        exchangeable correlation leaves :math:`(-1/(m_{max} - 1), 1)`), recording the engine
+        used in ``engine`` and the reason in ``fallback``. Both solve geepack's estimating
+        equations and agree to solver precision.
     cov_type : {"robust", "bias_reduced"}, default="robust"
         GEE standard errors: the plain sandwich (as geepack's ``san.se``), or Mancl and
         DeRouen's bias-reduced sandwich (statsmodels ``cov_type="bias_reduced"``), which
@@ -502,8 +493,8 @@ def logistic(
     ...                       "bml": rng.integers(0, 2, 400)})
     >>> knees["pain"] = rng.binomial(1, 0.3 + 0.2 * knees["bml"])
     >>> fit = logistic(knees, outcome="pain", exposures="bml", cluster="person")
-    >>> fit.method
-    'gee-exchangeable-robust-fastgee'
+    >>> fit.method, fit.engine
+    ('gee-exchangeable-robust', 'fastgee')
     >>> round(fit.odds_ratio("bml").estimate, 2)
     2.54
     """
@@ -589,5 +580,5 @@ def logistic(
         cov_struct=cov_struct if cluster is not None else None,
         cov_type=cov_type if cluster is not None else "model-based",
         dep_param=fit.dep_param, converged=fit.converged, trend=p_trend,
-        warnings=tuple(message for _, message in notes), raw=fit.raw,
+        warnings=tuple(message for _, message in notes), raw=fit.raw, fallback=fit.fallback,
     )
