@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from bmecohort.estimators.regression import geefit
-from bmecohort.estimators.regression.fastgee import fit_logit_gee
+from bmecohort.estimators.regression.fastgee import fit_fast_gee
 from bmecohort.estimators.regression.logit import RegressionResult, logistic
 from bmecohort.exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 
@@ -168,7 +168,7 @@ def test_auto_engine_chooses_fast_path(knees):
 
 
 def test_convergence_warning_is_issued_and_recorded(knees, monkeypatch):
-    monkeypatch.setattr(geefit, "fit_logit_gee", functools.partial(fit_logit_gee, maxiter=2))
+    monkeypatch.setattr(geefit, "fit_fast_gee", functools.partial(fit_fast_gee, maxiter=2))
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         result = logistic(knees, outcome="pain", exposures="bml", cluster="person_id",
                           engine="fast")
@@ -177,7 +177,7 @@ def test_convergence_warning_is_issued_and_recorded(knees, monkeypatch):
 
 
 def test_auto_engine_falls_back_when_the_fast_solver_stops(knees, monkeypatch):
-    monkeypatch.setattr(geefit, "fit_logit_gee", functools.partial(fit_logit_gee, maxiter=2))
+    monkeypatch.setattr(geefit, "fit_fast_gee", functools.partial(fit_fast_gee, maxiter=2))
     kwargs = dict(outcome="pain", exposures="bml", cluster="person_id")
     auto = logistic(knees, **kwargs)
     general = logistic(knees, engine="statsmodels", **kwargs)

@@ -1,11 +1,15 @@
 """A GEE fitted on arrays by the vectorised solver or by statsmodels: one engine-neutral fit.
 
 ``engine="auto"`` runs the vectorised solver (:mod:`~bmecohort.estimators.regression.fastgee`)
-where it applies and refits with statsmodels' GEE whenever that solver stops without
-converging (the working correlation left its admissible range, the iteration limit, a
-singular information matrix), recording which engine produced the numbers and why. Both
-engines solve the same estimating equations with geepack's moment estimators, so the result
-never depends on which one ran; only non-convergence differs, and then statsmodels decides.
+where it applies (independence or exchangeable working correlation, plain sandwich) and
+refits with statsmodels' GEE whenever that solver stops without converging (the working
+correlation left its admissible range, the iteration limit, a singular information matrix),
+recording which engine produced the numbers and why. AR-1 and unstructured correlations, and
+the exchangeable one with the scale fixed at 1, go to statsmodels with geepack's estimators
+of the correlation (:class:`~bmecohort.estimators.regression.geecorr.GeepackCorrelation`).
+Both engines solve the same estimating equations with geepack's moment estimators, so the
+result never depends on which one ran; only non-convergence differs, and then statsmodels
+decides.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .fastgee import fit_logit_gee
+from .fastgee import fit_fast_gee
+from .geecorr import GeepackCorrelation
 
 __all__ = ["GEEFit", "fit_gee"]
 
@@ -33,8 +38,12 @@ class GEEFit:
         Their covariance.
     fitted : numpy.ndarray
         Fitted means in the order of the rows given.
-    dep_param : float or None
-        Exchangeable working correlation (``None`` for independence).
+    dep_param : float, numpy.ndarray or None
+        Working correlation parameter: exchangeable or AR-1 correlation, the unstructured
+        correlations of every visit pair (upper triangle read row by row), ``None`` for
+        independence.
+    scale : float
+        Scale: the mean squared Pearson residual, or 1 when fixed.
     converged : bool
         Whether the engine that produced the numbers converged.
     engine : str
@@ -52,7 +61,8 @@ class GEEFit:
     bse: np.ndarray
     cov_params: np.ndarray
     fitted: np.ndarray
-    dep_param: float | None
+    dep_param: float | np.ndarray | None
+    scale: float
     converged: bool
     engine: str
     fallback: str | None
@@ -72,13 +82,26 @@ def library_flags(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
     return convergence, separation
 
 
-def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struct: str,
-                     cov_type: str, fallback: str | None) -> GEEFit:
+def _sm_family(family: str) -> Any:
     import statsmodels.api as sm
 
-    structure = (sm.cov_struct.Exchangeable() if cov_struct == "exchangeable"
-                 else sm.cov_struct.Independence())
-    model = sm.GEE(y, x, groups=groups, family=sm.families.Binomial(), cov_struct=structure)
+    return {"binomial": sm.families.Binomial, "poisson": sm.families.Poisson,
+            "gaussian": sm.families.Gaussian}[family]()
+
+
+def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struct: str,
+                     cov_type: str, fallback: str | None, *, family: str = "binomial",
+                     time: np.ndarray | None = None, scale_fixed: bool = False) -> GEEFit:
+    import statsmodels.api as sm
+
+    if cov_struct == "independence":
+        structure = sm.cov_struct.Independence()
+    elif cov_struct == "exchangeable" and not scale_fixed:
+        structure = sm.cov_struct.Exchangeable()  # geepack's estimator with ddof_scale=0
+    else:  # statsmodels has no such estimator: geepack's, plugged in
+        waves = np.zeros(len(y)) if time is None else time
+        structure = GeepackCorrelation(cov_struct, waves, scale_fixed=scale_fixed)
+    model = sm.GEE(y, x, groups=groups, family=_sm_family(family), cov_struct=structure)
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         # ddof_scale=0: geepack's moment estimators of the scale and correlation (statsmodels'
@@ -89,25 +112,34 @@ def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struc
         cov = np.asarray(res.cov_params())
         fitted = np.asarray(res.fittedvalues)
     flagged, separation = library_flags(caught)
-    dep = (float(np.asarray(model.cov_struct.dep_params)) if cov_struct == "exchangeable"
-           else None)
+    dep: float | np.ndarray | None = None
+    if cov_struct == "unstructured":
+        dep = np.asarray(model.cov_struct.dep_params, dtype=float)
+    elif cov_struct != "independence":
+        dep = float(np.asarray(model.cov_struct.dep_params))
+    resid = (y - fitted) / np.sqrt(model.family.variance(fitted))
+    scale = 1.0 if scale_fixed else float(np.mean(resid * resid))
     return GEEFit(params=params, bse=np.sqrt(np.diag(cov)), cov_params=cov,
-                  fitted=fitted, dep_param=dep,
+                  fitted=fitted, dep_param=dep, scale=scale,
                   converged=bool(getattr(res, "converged", True)) and not flagged,
                   engine="statsmodels", fallback=fallback, flagged_separation=separation,
                   raw=res)
 
 
 def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
-            cov_struct: str = "exchangeable", engine: str = "auto", cov_type: str = "robust",
-            exog_names: tuple[str, ...] | None = None) -> GEEFit:
-    """Fit a logit GEE with the engine asked for, falling back from the fast one if needed.
+            family: str = "binomial", cov_struct: str = "exchangeable", engine: str = "auto",
+            cov_type: str = "robust", time: np.ndarray | None = None,
+            scale_fixed: bool = False, exog_names: tuple[str, ...] | None = None) -> GEEFit:
+    """Fit a GEE with the engine asked for, falling back from the fast one if needed.
 
     Parameters
     ----------
     endog, exog, groups : numpy.ndarray
-        0/1 outcome, model matrix with the intercept, cluster labels.
-    cov_struct : {"exchangeable", "independence"}, default="exchangeable"
+        Outcome, model matrix with the intercept, cluster labels. For ``"ar1"`` and
+        ``"unstructured"`` the rows must be sorted by cluster, then by ``time``.
+    family : {"binomial", "poisson", "gaussian"}, default="binomial"
+        Family with its canonical link.
+    cov_struct : {"exchangeable", "independence", "ar1", "unstructured"}, default="exchangeable"
         Working correlation.
     engine : {"auto", "fast", "statsmodels"}, default="auto"
         ``"fast"`` runs only the vectorised solver (its non-convergence is reported as it is);
@@ -116,6 +148,11 @@ def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
         (``cov_type="bias_reduced"``) is always statsmodels'.
     cov_type : {"robust", "bias_reduced"}, default="robust"
         Plain or Mancl-DeRouen sandwich.
+    time : numpy.ndarray or None, default=None
+        Integer visit numbers (geepack's ``waves``); needed by ``"ar1"`` and
+        ``"unstructured"``.
+    scale_fixed : bool, default=False
+        Hold the scale at 1 instead of estimating it.
     exog_names : tuple of str or None, default=None
         Term names for the fast solver's native fit.
 
@@ -123,15 +160,18 @@ def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
     -------
     GEEFit
     """
-    if engine == "statsmodels" or cov_type != "robust":
-        return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, None)
+    general = dict(family=family, time=time, scale_fixed=scale_fixed)
+    vectorised = cov_struct in ("independence", "exchangeable")
+    if engine == "statsmodels" or cov_type != "robust" or (engine == "auto" and not vectorised):
+        return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, None, **general)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        fast = fit_logit_gee(endog, exog, groups, cov_struct=cov_struct, exog_names=exog_names)
+        fast = fit_fast_gee(endog, exog, groups, family=family, cov_struct=cov_struct,
+                            scale_fixed=scale_fixed, exog_names=exog_names)
     if fast.converged or engine == "fast":
         return GEEFit(params=fast.params, bse=fast.bse, cov_params=fast.cov_robust,
                       fitted=fast.fittedvalues,
                       dep_param=fast.dep_param if cov_struct == "exchangeable" else None,
-                      converged=fast.converged, engine="fastgee", fallback=None,
-                      flagged_separation=False, raw=fast)
+                      scale=fast.scale, converged=fast.converged, engine="fastgee",
+                      fallback=None, flagged_separation=False, raw=fast)
     why = f"the vectorised solver stopped ({fast.stop_reason}); refitted with statsmodels' GEE"
-    return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, why)
+    return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, why, **general)
