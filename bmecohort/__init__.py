@@ -54,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "logistic": "bmecohort.estimators.regression.logit",
     "conditional_logistic": "bmecohort.estimators.regression.conditional",
     "RegressionResult": "bmecohort.estimators.regression.logit",
+    "gee": "bmecohort.estimators.regression.gee",
+    "GEEResult": "bmecohort.estimators.regression.gee",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

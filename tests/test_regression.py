@@ -296,7 +296,8 @@ def test_input_frame_is_not_modified(knees):
     (dict(exposures="bml_size", categorical="bml_size", reference=7), "does not occur"),
     (dict(exposures="bml", trend=True), "categorical"),
     (dict(exposures="bml", engine="turbo"), "engine"),
-    (dict(exposures="bml", cov_struct="ar1"), "cov_struct"),
+    (dict(exposures="bml", cov_struct="toeplitz"), "cov_struct"),
+    (dict(exposures="bml", cov_struct="ar1", cluster="person_id"), "needs the visit order"),
     (dict(exposures="bml", alpha=1.5), "alpha"),
     (dict(exposures="bml", categorical="age"), "categorical"),
 ])

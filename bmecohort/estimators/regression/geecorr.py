@@ -114,7 +114,7 @@ class GeepackCorrelation(CovStruct):
             seen = np.bincount(self._pair_code, minlength=t * (t - 1) // 2)
             if np.any(seen == 0):
                 upper = np.triu_indices(t, 1)
-                never = [(self.levels[upper[0][i]], self.levels[upper[1][i]])
+                never = [(self.levels[upper[0][i]].item(), self.levels[upper[1][i]].item())
                          for i in np.flatnonzero(seen == 0)]
                 raise AnalysisInputError(
                     f"unstructured working correlation: no cluster is observed at both visits "

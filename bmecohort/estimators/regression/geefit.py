@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from ..._checks import describe_rows
+from ...exceptions import AnalysisInputError
 from .fastgee import fit_fast_gee
 from .geecorr import GeepackCorrelation
 
-__all__ = ["GEEFit", "fit_gee"]
+__all__ = ["NEEDS_TIME", "GEEFit", "fit_gee", "order_rows", "visit_correlation"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -175,3 +178,63 @@ def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
                       fallback=None, flagged_separation=False, raw=fast)
     why = f"the vectorised solver stopped ({fast.stop_reason}); refitted with statsmodels' GEE"
     return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, why, **general)
+
+
+#: Working correlations that need the visit order.
+NEEDS_TIME = ("ar1", "unstructured")
+
+
+def order_rows(frame: pd.DataFrame, *, cluster: str, time: str | None, cov_struct: str,
+               table: str = "data") -> pd.DataFrame:
+    """Rows sorted by cluster (then visit), with the visit column checked for AR-1/unstructured.
+
+    Visit numbers must be integers (geepack's ``waves``: AR-1 lags are their differences) and
+    appear at most once per cluster; every problem is reported at once.
+    """
+    if cov_struct in NEEDS_TIME and time is None:
+        raise AnalysisInputError(
+            f"cov_struct={cov_struct!r} needs the visit order: pass time='<visit column>' "
+            "(integer visit numbers; missing visits are allowed and keep their gaps).")
+    if time is None:
+        return frame.sort_values(cluster, kind="stable")  # statsmodels #7379, geepack
+    problems = []
+    values = pd.to_numeric(frame[time], errors="coerce")
+    not_integer = frame.index[values.isna() | (values != np.round(values))]
+    if len(not_integer):
+        shown = frame.loc[not_integer, time].head(5).tolist()
+        problems.append(f"rows {describe_rows(not_integer)} of column {time!r} are not integer "
+                        f"visit numbers (e.g. {shown})")
+    else:
+        repeated = frame.index[frame.duplicated([cluster, time], keep=False)]
+        if len(repeated):
+            problems.append(f"rows {describe_rows(repeated)} repeat a visit ({time!r}) within "
+                            f"a cluster ({cluster!r}); each cluster must have each visit once")
+    if problems:
+        raise AnalysisInputError(
+            f"{table}: " + "; ".join(problems) + ". Number visits 1, 2, 3, ... (one row per "
+            "cluster and visit), e.g. by aggregating or choosing one row per visit.")
+    return frame.sort_values([cluster, time], kind="stable")
+
+
+def visit_correlation(fit: GEEFit, cov_struct: str, waves: np.ndarray | None,
+                      time: str | None) -> pd.DataFrame | None:
+    """The working correlation between the visits seen (geepack's ``R``), or ``None``.
+
+    Rows and columns are the visit numbers; ``None`` without visits or for independence.
+    """
+    if waves is None or cov_struct == "independence" or fit.dep_param is None:
+        return None
+    levels = np.unique(waves)
+    t = len(levels)
+    full = np.eye(t)
+    upper = np.triu_indices(t, 1)
+    if cov_struct == "unstructured":
+        full[upper] = fit.dep_param
+    elif cov_struct == "ar1":
+        full[upper] = float(fit.dep_param) ** np.abs(levels[upper[1]] - levels[upper[0]])
+    else:
+        full[upper] = float(fit.dep_param)
+    full.T[upper] = full[upper]
+    matrix = pd.DataFrame(full, index=levels, columns=levels)
+    matrix.index.name = matrix.columns.name = time
+    return matrix

@@ -32,7 +32,7 @@ from ._design import (
     trend_design,
     wald,
 )
-from .geefit import fit_gee
+from .geefit import NEEDS_TIME, fit_gee, order_rows, visit_correlation
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
 
@@ -108,10 +108,16 @@ class RegressionResult(Result):
         Rows in, units used, events, clusters and every exclusion with its reason.
     cov_struct : str or None
         GEE working correlation (``None`` without clustering).
+    time : str or None
+        Visit column ordering the rows within clusters (AR-1, unstructured).
+    scale_fixed : bool
+        Whether the GEE scale was held at 1.
+    working_correlation : pandas.DataFrame or None
+        Working correlation between the visits (when ``time`` is given).
     cov_type : str
         ``"robust"`` (GEE sandwich) or ``"model-based"``.
     dep_param : float or None
-        Estimated exchangeable working correlation.
+        Estimated exchangeable or AR-1 working correlation.
     converged : bool
         Whether the fit converged.
     trend : mapping of str to float
@@ -139,6 +145,9 @@ class RegressionResult(Result):
     warnings: tuple[str, ...] = ()
     raw: Any = None
     fallback: str | None = None
+    time: str | None = None
+    scale_fixed: bool = False
+    working_correlation: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -202,6 +211,7 @@ class _Fit:
     notes: list[tuple[type[Warning], str]] = field(default_factory=list)
     perfect_separation: bool = False
     fallback: str | None = None
+    gee: Any = None  # the engine-neutral GEE fit, when clustered
 
     def rows(self, names: Sequence[str], alpha: float) -> dict[str, dict[str, float]]:
         out = wald(self.coef, self.se, alpha)
@@ -244,13 +254,16 @@ def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
 
 
 def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
-             engine: str, cov_type: str = "robust") -> _Fit:
+             engine: str, cov_type: str = "robust", waves: np.ndarray | None = None,
+             scale_fixed: bool = False) -> _Fit:
     fit = fit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct, engine=engine,
-                  cov_type=cov_type, exog_names=design.terms)
+                  cov_type=cov_type, time=waves, scale_fixed=scale_fixed,
+                  exog_names=design.terms)
     # the label names the estimator; which engine computed it is recorded apart
     return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
                 raw=fit.raw, method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}",
-                engine=fit.engine, dep_param=fit.dep_param, fallback=fit.fallback,
+                engine=fit.engine, fallback=fit.fallback, gee=fit,
+                dep_param=None if cov_struct == "unstructured" else fit.dep_param,
                 perfect_separation=fit.flagged_separation)
 
 
@@ -366,10 +379,15 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
             "engine='auto' or engine='statsmodels'.")
     if not 0.0 < alpha < 1.0:
         raise AnalysisInputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
-    if cov_struct not in ("exchangeable", "independence"):
+    if cov_struct not in ("exchangeable", "independence", *NEEDS_TIME):
         raise AnalysisInputError(
-            f"cov_struct must be 'exchangeable' or 'independence', got {cov_struct!r}."
+            "cov_struct must be 'exchangeable', 'independence', 'ar1' or 'unstructured', got "
+            f"{cov_struct!r}."
         )
+    if engine == "fast" and cov_struct in NEEDS_TIME:
+        raise AnalysisInputError(
+            f"engine='fast' covers independence and exchangeable; {cov_struct!r} is fitted "
+            "by statsmodels (engine='auto').")
     if engine not in ("auto", "statsmodels", "fast"):
         raise AnalysisInputError(
             f"engine must be 'auto', 'statsmodels' or 'fast', got {engine!r}."
@@ -377,13 +395,14 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
 
 
 def _fit_model(design: Design, y: np.ndarray, groups: np.ndarray | None, *, cov_struct: str,
-               engine: str, firth: bool, alpha: float, cov_type: str = "robust") -> _Fit:
+               engine: str, firth: bool, alpha: float, cov_type: str = "robust",
+               waves: np.ndarray | None = None, scale_fixed: bool = False) -> _Fit:
     if firth:
         return _fit_firth(design, y, alpha)
     if groups is None:
         return _fit_glm(design, y)
     # "auto": the vectorised solver, refitted by statsmodels when it stops unconverged
-    return _fit_gee(design, y, groups, cov_struct, engine, cov_type)
+    return _fit_gee(design, y, groups, cov_struct, engine, cov_type, waves, scale_fixed)
 
 
 def logistic(
@@ -393,7 +412,9 @@ def logistic(
     exposures: str | Sequence[str],
     covariates: str | Sequence[str] = (),
     cluster: str | None = None,
-    cov_struct: Literal["exchangeable", "independence"] = "exchangeable",
+    cov_struct: Literal["exchangeable", "independence", "ar1", "unstructured"] = "exchangeable",
+    time: str | None = None,
+    scale_fixed: bool = False,
     categorical: str | Sequence[str] = (),
     reference: Any = None,
     trend: bool = False,
@@ -418,8 +439,16 @@ def logistic(
     cluster : str or None, default=None
         Column identifying the cluster (e.g. ``"participant_id"``). When given, a GEE with
         robust (sandwich) standard errors is fitted; rows are sorted by cluster first.
-    cov_struct : {"exchangeable", "independence"}, default="exchangeable"
-        GEE working correlation (ignored without ``cluster``).
+    cov_struct : {"exchangeable", "independence", "ar1", "unstructured"}, default="exchangeable"
+        GEE working correlation (ignored without ``cluster``); ``"ar1"`` and
+        ``"unstructured"`` need ``time``. This is :func:`bmecohort.gee` with
+        ``family="binomial"``.
+    time : str or None, default=None
+        Integer visit-number column ordering each cluster's rows (geepack's ``waves``;
+        missing visits leave gaps). Used only with ``cluster``.
+    scale_fixed : bool, default=False
+        Hold the GEE scale at 1 instead of estimating it (geepack's ``geese(...,
+        scale.fix = TRUE, gm = 1)``); it changes the correlation estimate.
     categorical : str or sequence of str, default=()
         Columns expanded into indicators of their non-reference levels, named
         ``"column[level]"`` (e.g. ``"bml_size[2]"``).
@@ -520,10 +549,11 @@ def logistic(
         raise AnalysisInputError(
             "outcome, exposures, covariates and cluster must be different columns."
         )
-    frame, excluded = prepare(data, [outcome, *exposure_names, *covariate_names, cluster],
-                              binary=[outcome])
-    if cluster is not None:
-        frame = frame.sort_values(cluster, kind="stable")  # statsmodels #7379, geepack
+    visit = time if cluster is not None else None
+    frame, excluded = prepare(data, [outcome, *exposure_names, *covariate_names, cluster,
+                                     visit], binary=[outcome])
+    if cluster is not None:  # statsmodels #7379, geepack: rows by cluster (then visit)
+        frame = order_rows(frame, cluster=cluster, time=visit, cov_struct=cov_struct)
     y = frame[outcome].to_numpy(dtype=float)
     events = int(y.sum())
     if len(y) == 0 or events in (0, len(y)):
@@ -534,8 +564,9 @@ def logistic(
     design = build_design(frame, [*exposure_names, *covariate_names],
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy() if cluster is not None else None
+    waves = frame[visit].to_numpy(dtype=np.int64) if visit is not None else None
     fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
-                     alpha=alpha, cov_type=cov_type)
+                     alpha=alpha, cov_type=cov_type, waves=waves, scale_fixed=scale_fixed)
     notes = list(fit.notes)
     separated = {} if firth else _separation(design, y, fit, outcome)
     if separated:
@@ -560,7 +591,8 @@ def logistic(
         for column in trend_columns:
             scored = trend_design(design, frame, column)
             trend_fit = _fit_model(scored, y, groups, cov_struct=cov_struct, engine=engine,
-                                   firth=firth, alpha=alpha, cov_type=cov_type)
+                                   firth=firth, alpha=alpha, cov_type=cov_type, waves=waves,
+                                   scale_fixed=scale_fixed)
             name = scored.groups[column][0]
             rows[name] = trend_fit.rows(scored.terms, alpha)[name]
             p_trend[column] = rows[name][P_VALUE]
@@ -581,4 +613,7 @@ def logistic(
         cov_type=cov_type if cluster is not None else "model-based",
         dep_param=fit.dep_param, converged=fit.converged, trend=p_trend,
         warnings=tuple(message for _, message in notes), raw=fit.raw, fallback=fit.fallback,
+        time=visit, scale_fixed=scale_fixed and cluster is not None,
+        working_correlation=(visit_correlation(fit.gee, cov_struct, waves, visit)
+                             if fit.gee is not None else None),
     )
