@@ -96,14 +96,16 @@ class GeepackCorrelation(CovStruct):
                 "GeepackCorrelation: rows must be sorted by cluster (and visit within cluster).")
         sizes = np.bincount(codes)
         self._first, self._second = pair_rows(sizes)
+        # statsmodels numbers clusters by their sorted labels, as the codes here
+        self._waves_li = np.split(self.waves, np.cumsum(sizes)[:-1])
+        if self.kind == "exchangeable":
+            return  # the visits play no part
         wave_first, wave_second = self.waves[self._first], self.waves[self._second]
         if np.any(wave_second <= wave_first):
             raise AnalysisInputError(
                 "GeepackCorrelation: within a cluster the visits must be increasing and "
                 "distinct.")
         self._lag = (wave_second - wave_first).astype(float)
-        # statsmodels numbers clusters by their sorted labels, as the codes here
-        self._waves_li = np.split(self.waves, np.cumsum(sizes)[:-1])
         rank = np.searchsorted(self.levels, self.waves)
         self._rank_li = np.split(rank, np.cumsum(sizes)[:-1])
         t = len(self.levels)

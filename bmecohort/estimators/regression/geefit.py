@@ -114,15 +114,17 @@ def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struc
         params = np.asarray(res.params)
         cov = np.asarray(res.cov_params())
         fitted = np.asarray(res.fittedvalues)
+        bse = np.sqrt(np.diag(cov))  # NaN where a diverged fit left a negative variance
     flagged, separation = library_flags(caught)
     dep: float | np.ndarray | None = None
     if cov_struct == "unstructured":
         dep = np.asarray(model.cov_struct.dep_params, dtype=float)
     elif cov_struct != "independence":
         dep = float(np.asarray(model.cov_struct.dep_params))
-    resid = (y - fitted) / np.sqrt(model.family.variance(fitted))
-    scale = 1.0 if scale_fixed else float(np.mean(resid * resid))
-    return GEEFit(params=params, bse=np.sqrt(np.diag(cov)), cov_params=cov,
+    with np.errstate(all="ignore"):
+        resid = (y - fitted) / np.sqrt(model.family.variance(fitted))
+        scale = 1.0 if scale_fixed else float(np.mean(resid * resid))
+    return GEEFit(params=params, bse=bse, cov_params=cov,
                   fitted=fitted, dep_param=dep, scale=scale,
                   converged=bool(getattr(res, "converged", True)) and not flagged,
                   engine="statsmodels", fallback=fallback, flagged_separation=separation,
