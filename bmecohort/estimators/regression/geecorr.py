@@ -19,7 +19,7 @@ from statsmodels.genmod.cov_struct import CovStruct
 
 from ...exceptions import AnalysisInputError
 
-__all__ = ["GeepackCorrelation", "pair_rows"]
+__all__ = ["GeepackCorrelation", "VisitPairs", "pair_rows"]
 
 KINDS = ("exchangeable", "ar1", "unstructured")
 
@@ -40,6 +40,94 @@ def pair_rows(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
+class VisitPairs:
+    """Every within-cluster pair of rows and its visits: geepack's correlation estimators.
+
+    Parameters
+    ----------
+    sizes : numpy.ndarray
+        Rows per cluster; the rows are contiguous by cluster, in visit order.
+    waves : numpy.ndarray or None
+        Integer visit number of every row (``None`` for the exchangeable structure).
+    kind : {"exchangeable", "ar1", "unstructured"}
+        Working correlation.
+    """
+
+    def __init__(self, sizes: np.ndarray, waves: np.ndarray | None, kind: str) -> None:
+        if kind not in KINDS:
+            raise AnalysisInputError(f"kind must be one of {KINDS}, got {kind!r}.")
+        self.kind = kind
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+        self.first, self.second = pair_rows(self.sizes)
+        self.levels = np.unique(waves) if waves is not None else np.arange(1)
+        if kind == "exchangeable":
+            return  # the visits play no part
+        waves = np.asarray(waves)
+        if np.any(waves[self.second] <= waves[self.first]):
+            raise AnalysisInputError(
+                "within a cluster the visits must be increasing and distinct.")
+        self.lag = (waves[self.second] - waves[self.first]).astype(float)
+        self.rank = np.searchsorted(self.levels, waves)
+        t = len(self.levels)
+        a, b = self.rank[self.first], self.rank[self.second]
+        # index of the visit pair (a, b), a < b, in the upper triangle read row by row
+        self.pair_code = a * t - a * (a + 1) // 2 + (b - a - 1)
+        if kind == "unstructured":
+            self.seen = np.bincount(self.pair_code, minlength=t * (t - 1) // 2)
+            if np.any(self.seen == 0):
+                upper = np.triu_indices(t, 1)
+                never = [(self.levels[upper[0][i]].item(), self.levels[upper[1][i]].item())
+                         for i in np.flatnonzero(self.seen == 0)]
+                raise AnalysisInputError(
+                    f"unstructured working correlation: no cluster is observed at both visits "
+                    f"of {never}, so their correlation cannot be estimated. Use 'ar1' or "
+                    "'exchangeable', or merge visits.")
+
+    def initial(self) -> float | np.ndarray:
+        """geepack's starting value: no correlation."""
+        t = len(self.levels)
+        return np.zeros(t * (t - 1) // 2) if self.kind == "unstructured" else 0.0
+
+    def estimate(self, resid: np.ndarray, scale: float, alpha: float | np.ndarray
+                 ) -> float | np.ndarray:
+        """The correlation parameters from Pearson residuals (rows in pair order's frame)."""
+        z = resid[self.first] * resid[self.second] / scale
+        if len(z) == 0:
+            return alpha
+        if self.kind == "exchangeable":
+            return float(np.mean(z))
+        if self.kind == "unstructured":
+            return np.bincount(self.pair_code, weights=z, minlength=len(self.seen)) / self.seen
+        return self._solve_ar1(z, float(alpha))
+
+    def _solve_ar1(self, z: np.ndarray, alpha: float) -> float:
+        """Gauss-Newton on sum d alpha^(d-1) (z - alpha^d) = 0 (geepack's ``cor_rho_ar1``)."""
+        lag = self.lag
+        if not np.any(lag == 1.0) and alpha == 0.0:
+            alpha = 0.1  # the slope vanishes at 0 when no two visits are adjacent
+        for _ in range(200):
+            rho = alpha ** lag
+            slope = np.where(lag == 1.0, 1.0, lag * alpha ** (lag - 1.0))
+            step = float(np.sum(slope * (z - rho)) / np.sum(slope * slope))
+            alpha += step
+            if abs(step) < 1e-14 or not np.isfinite(alpha):
+                break
+        return alpha
+
+    def full_matrix(self, alpha: float | np.ndarray) -> np.ndarray:
+        """The working correlation over all visits, ``levels`` by ``levels``."""
+        t = len(self.levels)
+        full = np.eye(t)
+        upper = np.triu_indices(t, 1)
+        if self.kind == "ar1":
+            lag = np.abs(self.levels[upper[1]] - self.levels[upper[0]]).astype(float)
+            full[upper] = float(alpha) ** lag
+        else:
+            full[upper] = alpha
+        full.T[upper] = full[upper]
+        return full
+
+
 class GeepackCorrelation(CovStruct):
     """geepack's exchangeable, AR-1 or unstructured working correlation for statsmodels' GEE.
 
@@ -47,9 +135,10 @@ class GeepackCorrelation(CovStruct):
     ----------
     kind : {"exchangeable", "ar1", "unstructured"}
         Working correlation.
-    waves : numpy.ndarray
+    waves : numpy.ndarray or None
         Integer visit number of every row, in the row order given to ``GEE`` (which must hold
-        each cluster's rows together, ordered by visit, each visit at most once).
+        each cluster's rows together, ordered by visit, each visit at most once); not needed
+        for the exchangeable structure.
     scale_fixed : bool, default=False
         Hold the scale at 1 instead of the mean squared Pearson residual.
 
@@ -76,17 +165,17 @@ class GeepackCorrelation(CovStruct):
     859-880.
     """
 
-    def __init__(self, kind: str, waves: np.ndarray, *, scale_fixed: bool = False) -> None:
+    def __init__(self, kind: str, waves: np.ndarray | None, *, scale_fixed: bool = False
+                 ) -> None:
         super().__init__()
         if kind not in KINDS:
             raise AnalysisInputError(f"kind must be one of {KINDS}, got {kind!r}.")
         self.kind = kind
-        self.waves = np.asarray(waves)
+        self.waves = None if waves is None else np.asarray(waves)
         self.scale_fixed = scale_fixed
-        self.levels = np.unique(self.waves)
-        n_levels = len(self.levels)
-        self.dep_params = (np.zeros(n_levels * (n_levels - 1) // 2) if kind == "unstructured"
-                           else 0.0)
+        levels = np.unique(self.waves) if self.waves is not None else np.arange(1)
+        t = len(levels)
+        self.dep_params = np.zeros(t * (t - 1) // 2) if kind == "unstructured" else 0.0
 
     def initialize(self, model: Any) -> None:
         super().initialize(model)
@@ -95,96 +184,30 @@ class GeepackCorrelation(CovStruct):
             raise AnalysisInputError(
                 "GeepackCorrelation: rows must be sorted by cluster (and visit within cluster).")
         sizes = np.bincount(codes)
-        self._first, self._second = pair_rows(sizes)
+        self.pairs = VisitPairs(sizes, self.waves, self.kind)
         # statsmodels numbers clusters by their sorted labels, as the codes here
-        self._waves_li = np.split(self.waves, np.cumsum(sizes)[:-1])
-        if self.kind == "exchangeable":
-            return  # the visits play no part
-        wave_first, wave_second = self.waves[self._first], self.waves[self._second]
-        if np.any(wave_second <= wave_first):
-            raise AnalysisInputError(
-                "GeepackCorrelation: within a cluster the visits must be increasing and "
-                "distinct.")
-        self._lag = (wave_second - wave_first).astype(float)
-        rank = np.searchsorted(self.levels, self.waves)
-        self._rank_li = np.split(rank, np.cumsum(sizes)[:-1])
-        t = len(self.levels)
-        a, b = rank[self._first], rank[self._second]
-        # index of the visit pair (a, b), a < b, in the upper triangle read row by row
-        self._pair_code = a * t - a * (a + 1) // 2 + (b - a - 1)
-        if self.kind == "unstructured":
-            seen = np.bincount(self._pair_code, minlength=t * (t - 1) // 2)
-            if np.any(seen == 0):
-                upper = np.triu_indices(t, 1)
-                never = [(self.levels[upper[0][i]].item(), self.levels[upper[1][i]].item())
-                         for i in np.flatnonzero(seen == 0)]
-                raise AnalysisInputError(
-                    f"unstructured working correlation: no cluster is observed at both visits "
-                    f"of {never}, so their correlation cannot be estimated. Use 'ar1' or "
-                    "'exchangeable', or merge visits.")
-            self._seen = seen
+        bounds = np.cumsum(sizes)[:-1]
+        self._sizes = sizes
+        if self.kind != "exchangeable":
+            self._rank_li = np.split(self.pairs.rank, bounds)
 
-    def _residuals(self, params: np.ndarray) -> np.ndarray:
+    def update(self, params: np.ndarray) -> None:
         model = self.model
-        linear = model.exog @ params
+        linear = model.exog @ np.asarray(params)
         if model.offset is not None:
             linear = linear + model.offset
         mu = model.family.fitted(linear)
-        return (model.endog - mu) / np.sqrt(model.family.variance(mu))
-
-    def update(self, params: np.ndarray) -> None:
-        resid = self._residuals(np.asarray(params))
+        resid = (model.endog - mu) / np.sqrt(model.family.variance(mu))
         scale = 1.0 if self.scale_fixed else float(np.mean(resid * resid))
-        z = resid[self._first] * resid[self._second] / scale
-        if len(z) == 0:
-            return
-        if self.kind == "exchangeable":
-            self.dep_params = float(np.mean(z))
-        elif self.kind == "unstructured":
-            t = len(self.levels)
-            self.dep_params = np.bincount(self._pair_code, weights=z,
-                                          minlength=t * (t - 1) // 2) / self._seen
-        else:
-            self.dep_params = self._solve_ar1(z, float(self.dep_params))
-
-    def _solve_ar1(self, z: np.ndarray, alpha: float) -> float:
-        """Gauss-Newton on sum d alpha^(d-1) (z - alpha^d) = 0 (geepack's ``cor_rho_ar1``)."""
-        lag = self._lag
-        for _ in range(200):
-            rho = alpha ** lag
-            slope = np.where(lag == 1.0, 1.0, lag * alpha ** (lag - 1.0))
-            step = float(np.sum(slope * (z - rho)) / np.sum(slope * slope))
-            alpha += step
-            if abs(step) < 1e-14 or not np.isfinite(alpha):
-                break
-        return alpha
+        self.dep_params = self.pairs.estimate(resid, scale, self.dep_params)
 
     def correlation(self, index: int) -> np.ndarray:
         """The working correlation matrix of cluster ``index``."""
         if self.kind == "exchangeable":
-            m = len(self._waves_li[index])
+            m = int(self._sizes[index])
             return (1.0 - self.dep_params) * np.eye(m) + self.dep_params
-        if self.kind == "ar1":
-            w = self._waves_li[index].astype(float)
-            return float(self.dep_params) ** np.abs(w[:, None] - w[None, :])
-        full = self.full_matrix()
         rank = self._rank_li[index]
-        return full[np.ix_(rank, rank)]
-
-    def full_matrix(self) -> np.ndarray:
-        """The working correlation over all visits (unstructured), ``levels`` by ``levels``."""
-        t = len(self.levels)
-        full = np.eye(t)
-        upper = np.triu_indices(t, 1)
-        if self.kind == "unstructured":
-            full[upper] = self.dep_params
-        elif self.kind == "exchangeable":
-            full[upper] = self.dep_params
-        else:
-            lag = np.abs(self.levels[upper[0]] - self.levels[upper[1]]).astype(float)
-            full[upper] = float(self.dep_params) ** lag
-        full.T[upper] = full[upper]
-        return full
+        return self.pairs.full_matrix(self.dep_params)[np.ix_(rank, rank)]
 
     def covariance_matrix(self, endog_expval: np.ndarray, index: int
                           ) -> tuple[np.ndarray, bool]:
@@ -196,9 +219,8 @@ class GeepackCorrelation(CovStruct):
         corr = self.correlation(index)
         out = []
         for x in rhs:  # the few right-hand sides statsmodels passes (design, residuals)
-            scaled = x / (stdev if x.ndim == 1 else stdev[:, None])
-            solved = np.linalg.solve(corr, scaled)
-            out.append(solved / (stdev if x.ndim == 1 else stdev[:, None]))
+            root = stdev if x.ndim == 1 else stdev[:, None]
+            out.append(np.linalg.solve(corr, x / root) / root)
         return out
 
     def summary(self) -> str:

@@ -102,8 +102,7 @@ def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struc
     elif cov_struct == "exchangeable" and not scale_fixed:
         structure = sm.cov_struct.Exchangeable()  # geepack's estimator with ddof_scale=0
     else:  # statsmodels has no such estimator: geepack's, plugged in
-        waves = np.zeros(len(y)) if time is None else time
-        structure = GeepackCorrelation(cov_struct, waves, scale_fixed=scale_fixed)
+        structure = GeepackCorrelation(cov_struct, time, scale_fixed=scale_fixed)
     model = sm.GEE(y, x, groups=groups, family=_sm_family(family), cov_struct=structure)
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
@@ -165,6 +164,8 @@ def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
     -------
     GEEFit
     """
+    if cov_struct in NEEDS_TIME and time is None:
+        raise AnalysisInputError(f"cov_struct={cov_struct!r} needs the visit numbers (time).")
     general = dict(family=family, time=time, scale_fixed=scale_fixed)
     vectorised = cov_struct in ("independence", "exchangeable")
     if engine == "statsmodels" or cov_type != "robust" or (engine == "auto" and not vectorised):
