@@ -65,8 +65,7 @@ def test_references_cover_every_family_structure_and_scale():
 @pytest.mark.parametrize(("dataset", "model"), CASES)
 def test_matches_geepack(dataset, model):
     params = CONVERGED.set_index(["dataset", "model"]).loc[(dataset, model)]
-    fast_structure = params["corstr"] in ("independence", "exchangeable")
-    engines = ["auto", "statsmodels"] if fast_structure else ["auto"]
+    engines = ["auto", "statsmodels"]
     ref = COEFFICIENTS[(COEFFICIENTS["dataset"] == dataset) & (COEFFICIENTS["model"] == model)]
     alphas = CORRELATION[(CORRELATION["dataset"] == dataset)
                          & (CORRELATION["model"] == model)]["value"].to_numpy()
@@ -75,7 +74,7 @@ def test_matches_geepack(dataset, model):
         assert fit.converged and fit.warnings == ()
         assert fit.accounting.n_used == params["n"]
         assert fit.accounting.n_clusters == params["n_clusters"]
-        expected_engine = "fastgee" if fast_structure and engine == "auto" else "statsmodels"
+        expected_engine = "fastgee" if engine == "auto" else "statsmodels"
         if dataset != "fallback":
             assert fit.engine == expected_engine and fit.fallback is None
         else:  # the exchangeable correlation is below -1/(m_max - 1): statsmodels, as geepack
@@ -162,7 +161,7 @@ def test_exported_and_displayed():
     assert bmecohort.gee is gee and bmecohort.GEEResult is GEEResult
     fit = _fit("visits", "poisson_ar1_estimated")
     text = repr(fit)
-    assert "rate ratio" in text and "gee-poisson-ar1-robust" in text and "statsmodels" in text
+    assert "rate ratio" in text and "gee-poisson-ar1-robust" in text and "fastgee" in text
     assert list(fit.summary().columns[:5]) == ["term", "estimate", "ci_lower", "ci_upper",
                                               "p_value"]
     assert fit.accounting.events == int(pd.read_csv(REF / "inputs" / "visits.csv")["lesions"].sum())
@@ -190,8 +189,6 @@ def test_bad_input_is_reported_at_once():
     with pytest.raises(AnalysisInputError, match="family must be.*cov_struct must be"):
         gee(data, outcome="volume", exposures="bml", cluster="person_id", family="gamma",
             cov_struct="toeplitz")
-    with pytest.raises(AnalysisInputError, match="engine='fast' covers"):
-        gee(data, cov_struct="ar1", time="visit", engine="fast", **kwargs)
 
 
 def test_unstructured_needs_every_pair_of_visits_seen():
@@ -203,37 +200,55 @@ def test_unstructured_needs_every_pair_of_visits_seen():
             cov_struct="unstructured", time="visit")
 
 
-@pytest.mark.parametrize("family", ["poisson", "gaussian"])
-def test_fast_and_general_engines_agree_on_random_designs(family):
-    """As the binomial check in test_fastgee.py: 40 small designs (3-12 clusters of 1-30
-    rows, a cluster-level covariate, shared effects of either sign), scale estimated or
-    fixed. Where the vectorised solver converges it meets statsmodels (with geepack's
-    estimators) to 1e-7; where it stops, engine="auto" is statsmodels' fit."""
-    fell_back = 0
-    for seed in range(40):
+@pytest.mark.parametrize(("family", "cov_struct"), [
+    ("poisson", "exchangeable"), ("gaussian", "exchangeable"), ("binomial", "ar1"),
+    ("poisson", "ar1"), ("gaussian", "unstructured"), ("binomial", "unstructured")])
+def test_fast_and_general_engines_agree_on_random_designs(family, cov_struct):
+    """As the binomial exchangeable check in test_fastgee.py: 30 small designs (3-12
+    clusters, up to 30 rows, 8 or 5 visits with gaps, a cluster-level covariate, shared effects
+    of either sign), scale estimated or fixed. Where the vectorised solver converges it meets
+    statsmodels (with geepack's estimators) to 1e-7; where it stops, engine="auto" is
+    statsmodels' fit."""
+    fell_back = compared = 0
+    visits = cov_struct != "exchangeable"
+    for seed in range(30):
         rng = np.random.default_rng(seed)
-        n_cl, m_max = int(rng.integers(3, 13)), int(rng.integers(2, 31))
+        n_cl = int(rng.integers(3, 13))
+        m_max = int(rng.integers(2, {"exchangeable": 31, "ar1": 9, "unstructured": 6}[cov_struct]))
         sizes = rng.integers(1, m_max + 1, n_cl)
-        sizes[0] = m_max
+        sizes[0] = m_max  # one cluster seen at every visit
         cl = np.repeat(np.arange(n_cl), sizes)
+        # each cluster's visits: a sorted random subset of 1..m_max (gaps where missed)
+        keys = rng.random((n_cl, m_max)).argsort(axis=1)
+        waves = np.concatenate([np.sort(keys[i, :k]) + 1 for i, k in enumerate(sizes)])
         x = rng.normal(size=len(cl))
         z = rng.normal(size=n_cl)[cl]
         shared = rng.normal(scale=rng.uniform(0, 1.5), size=n_cl)[cl]
+        linear = 0.4 * x + 0.3 * z + shared
         if family == "poisson":
-            y = rng.poisson(np.exp(0.3 + 0.4 * x + 0.3 * z + shared)).astype(float)
+            y = rng.poisson(np.exp(0.3 + linear)).astype(float)
+        elif family == "binomial":
+            y = (rng.random(len(cl)) < 1 / (1 + np.exp(-linear))).astype(float)
+            if np.ptp(y) == 0:
+                y[0] = 1 - y[0]
         else:
-            y = 1 + 0.5 * x + 0.3 * z + shared + rng.normal(size=len(cl))
+            y = 1 + linear + rng.normal(size=len(cl))
         exog = np.column_stack([np.ones(len(cl)), x, z])
-        scale_fixed = bool(seed % 2)
-        auto = fit_gee(y, exog, cl, family=family, scale_fixed=scale_fixed)
-        general = fit_gee(y, exog, cl, family=family, scale_fixed=scale_fixed,
-                          engine="statsmodels")
+        kwargs = dict(family=family, cov_struct=cov_struct, scale_fixed=bool(seed % 2),
+                      time=waves if visits else None)
+        auto = fit_gee(y, exog, cl, **kwargs)
+        general = fit_gee(y, exog, cl, engine="statsmodels", **kwargs)
         assert auto.converged == general.converged, seed
         if auto.engine == "statsmodels":
             fell_back += 1
             assert "vectorised solver stopped" in auto.fallback
+        if not general.converged:
+            continue
         np.testing.assert_allclose(auto.params, general.params, rtol=1e-7, atol=1e-7)
         np.testing.assert_allclose(auto.bse, general.bse, rtol=1e-6)
         np.testing.assert_allclose(auto.dep_param, general.dep_param, rtol=0, atol=1e-7)
         np.testing.assert_allclose(auto.scale, general.scale, rtol=1e-7)
-    assert fell_back < 40
+        compared += 1
+    # unstructured correlations from a few clusters are often not positive definite over all
+    # visits: the vectorised solver then stops and statsmodels (as geepack) carries on
+    assert compared >= 10 and fell_back < 25

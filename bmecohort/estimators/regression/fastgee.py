@@ -51,8 +51,10 @@ class FastGEEFit:
         Robust (sandwich) covariance of ``params``; geepack's ``std.err = "san.se"``.
     cov_naive : numpy.ndarray
         Model-based covariance, ``scale`` times the inverse of the GEE information.
-    dep_param : float
-        Estimated exchangeable correlation (0 for independence).
+    dep_param : float or numpy.ndarray
+        Estimated exchangeable (or AR-1) correlation, 0 for independence; the unstructured
+        correlations of every visit pair from
+        :func:`~bmecohort.estimators.regression.fastgee_visits.fit_fast_gee_visits`.
     scale : float
         Estimated scale, the mean squared Pearson residual (1 when ``scale_fixed``).
     family : str
@@ -60,7 +62,7 @@ class FastGEEFit:
     scale_fixed : bool
         Whether the scale was fixed at 1 rather than estimated.
     cov_struct : str
-        ``"exchangeable"`` or ``"independence"``.
+        ``"exchangeable"``, ``"independence"``, ``"ar1"`` or ``"unstructured"``.
     exog_names : tuple of str
         Term names.
     n_obs, n_clusters : int
@@ -80,7 +82,7 @@ class FastGEEFit:
     params: np.ndarray
     cov_robust: np.ndarray
     cov_naive: np.ndarray
-    dep_param: float
+    dep_param: float | np.ndarray
     scale: float
     cov_struct: str
     exog_names: tuple[str, ...]
@@ -101,7 +103,7 @@ class FastGEEFit:
 
     def __repr__(self) -> str:
         return (f"FastGEEFit(cov_struct={self.cov_struct!r}, n_obs={self.n_obs}, "
-                f"n_clusters={self.n_clusters}, dep_param={self.dep_param:.6g}, "
+                f"n_clusters={self.n_clusters}, dep_param={np.round(self.dep_param, 6)}, "
                 f"converged={self.converged})")
 
 

@@ -177,9 +177,6 @@ def _check(family: str, cov_struct: str, engine: str, cov_type: str, alpha: floa
         problems.append(f"cov_struct must be one of {list(COV_STRUCTS)}, got {cov_struct!r}")
     if engine not in ("auto", "fast", "statsmodels"):
         problems.append(f"engine must be 'auto', 'fast' or 'statsmodels', got {engine!r}")
-    if engine == "fast" and cov_struct not in ("independence", "exchangeable"):
-        problems.append(f"engine='fast' covers independence and exchangeable; {cov_struct!r} "
-                        "is fitted by statsmodels (engine='auto')")
     if cov_type not in _COV_LABEL:
         problems.append(f"cov_type must be 'robust' or 'bias_reduced', got {cov_type!r}")
     elif cov_type == "bias_reduced" and engine == "fast":
@@ -258,9 +255,9 @@ def gee(
     alpha : float, default=0.05
         One minus the confidence level.
     engine : {"auto", "fast", "statsmodels"}, default="auto"
-        ``"auto"``: the vectorised solver for independence and exchangeable correlations,
-        statsmodels for AR-1 and unstructured and whenever the vectorised solver stops
-        unconverged (recorded in ``engine`` and ``fallback``). Results do not depend on it.
+        ``"auto"``: the vectorised solver (every family and structure), refitted by
+        statsmodels whenever it stops unconverged (recorded in ``engine`` and ``fallback``);
+        ``"fast"`` or ``"statsmodels"`` force one. Results do not depend on it.
     cov_type : {"robust", "bias_reduced"}, default="robust"
         Plain sandwich (geepack's ``san.se``) or Mancl-DeRouen's bias-reduced one (few
         clusters).
@@ -310,7 +307,7 @@ def gee(
     >>> fit = gee(visits, outcome="lesions", exposures="bml", family="poisson",
     ...           cov_struct="ar1", time="visit")
     >>> fit.method, fit.measure, fit.engine
-    ('gee-poisson-ar1-robust', 'rate ratio', 'statsmodels')
+    ('gee-poisson-ar1-robust', 'rate ratio', 'fastgee')
     >>> round(float(fit.summary().loc[0, "estimate"]), 2)
     1.44
     """

@@ -214,13 +214,16 @@ class GeepackCorrelation(CovStruct):
         return self.correlation(index), True
 
     def covariance_matrix_solve(self, expval: np.ndarray, index: int, stdev: np.ndarray,
-                                rhs: list[np.ndarray]) -> list[np.ndarray]:
+                                rhs: list[np.ndarray]) -> list[np.ndarray] | None:
         # V = S R S with S = diag(stdev); solved as it is, like geepack
         corr = self.correlation(index)
         out = []
         for x in rhs:  # the few right-hand sides statsmodels passes (design, residuals)
             root = stdev if x.ndim == 1 else stdev[:, None]
-            out.append(np.linalg.solve(corr, x / root) / root)
+            try:
+                out.append(np.linalg.solve(corr, x / root) / root)
+            except np.linalg.LinAlgError:
+                return None  # statsmodels then stops, unconverged ("singular matrix")
         return out
 
     def summary(self) -> str:

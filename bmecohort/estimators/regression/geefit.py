@@ -1,12 +1,12 @@
 """A GEE fitted on arrays by the vectorised solver or by statsmodels: one engine-neutral fit.
 
-``engine="auto"`` runs the vectorised solver (:mod:`~bmecohort.estimators.regression.fastgee`)
-where it applies (independence or exchangeable working correlation, plain sandwich) and
-refits with statsmodels' GEE whenever that solver stops without converging (the working
+``engine="auto"`` runs the vectorised solvers (:mod:`~bmecohort.estimators.regression.fastgee`
+for independence and exchangeable, :mod:`~bmecohort.estimators.regression.fastgee_visits`
+for AR-1 and unstructured correlations; plain sandwich) and refits with statsmodels' GEE whenever that solver stops without converging (the working
 correlation left its admissible range, the iteration limit, a singular information matrix),
-recording which engine produced the numbers and why. AR-1 and unstructured correlations, and
-the exchangeable one with the scale fixed at 1, go to statsmodels with geepack's estimators
-of the correlation (:class:`~bmecohort.estimators.regression.geecorr.GeepackCorrelation`).
+recording which engine produced the numbers and why. statsmodels runs with geepack's
+estimators of the correlation where its own differ (AR-1, unstructured, the scale fixed at 1:
+:class:`~bmecohort.estimators.regression.geecorr.GeepackCorrelation`).
 Both engines solve the same estimating equations with geepack's moment estimators, so the
 result never depends on which one ran; only non-convergence differs, and then statsmodels
 decides.
@@ -24,6 +24,7 @@ import pandas as pd
 from ..._checks import describe_rows
 from ...exceptions import AnalysisInputError
 from .fastgee import fit_fast_gee
+from .fastgee_visits import fit_fast_gee_visits
 from .geecorr import GeepackCorrelation
 
 __all__ = ["NEEDS_TIME", "GEEFit", "fit_gee", "order_rows", "visit_correlation"]
@@ -109,7 +110,17 @@ def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struc
         # ddof_scale=0: geepack's moment estimators of the scale and correlation (statsmodels'
         # default divides by N - p and M - p, which moves the correlation and coefficients)
         # cov_type "bias_reduced": Mancl and DeRouen's small-sample sandwich
-        res = model.fit(maxiter=100, ctol=1e-10, ddof_scale=0, cov_type=cov_type)
+        try:
+            res = model.fit(maxiter=100, ctol=1e-10, ddof_scale=0, cov_type=cov_type)
+        except (ValueError, np.linalg.LinAlgError):
+            # a singular working correlation: statsmodels' covariance step then fails
+            res = None
+        if res is None:  # statsmodels could not estimate the parameters at all
+            p = x.shape[1]
+            return GEEFit(params=np.full(p, np.nan), bse=np.full(p, np.nan),
+                          cov_params=np.full((p, p), np.nan), fitted=np.full(len(y), np.nan),
+                          dep_param=None, scale=np.nan, converged=False, engine="statsmodels",
+                          fallback=fallback, flagged_separation=False, raw=None)
         params = np.asarray(res.params)
         cov = np.asarray(res.cov_params())
         fitted = np.asarray(res.fittedvalues)
@@ -167,16 +178,20 @@ def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
     if cov_struct in NEEDS_TIME and time is None:
         raise AnalysisInputError(f"cov_struct={cov_struct!r} needs the visit numbers (time).")
     general = dict(family=family, time=time, scale_fixed=scale_fixed)
-    vectorised = cov_struct in ("independence", "exchangeable")
-    if engine == "statsmodels" or cov_type != "robust" or (engine == "auto" and not vectorised):
+    if engine == "statsmodels" or cov_type != "robust":
         return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, None, **general)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        fast = fit_fast_gee(endog, exog, groups, family=family, cov_struct=cov_struct,
-                            scale_fixed=scale_fixed, exog_names=exog_names)
+        if cov_struct in NEEDS_TIME:
+            fast = fit_fast_gee_visits(endog, exog, groups, time, family=family,
+                                       cov_struct=cov_struct, scale_fixed=scale_fixed,
+                                       exog_names=exog_names)
+        else:
+            fast = fit_fast_gee(endog, exog, groups, family=family, cov_struct=cov_struct,
+                                scale_fixed=scale_fixed, exog_names=exog_names)
     if fast.converged or engine == "fast":
         return GEEFit(params=fast.params, bse=fast.bse, cov_params=fast.cov_robust,
                       fitted=fast.fittedvalues,
-                      dep_param=fast.dep_param if cov_struct == "exchangeable" else None,
+                      dep_param=fast.dep_param if cov_struct != "independence" else None,
                       scale=fast.scale, converged=fast.converged, engine="fastgee",
                       fallback=None, flagged_separation=False, raw=fast)
     why = f"the vectorised solver stopped ({fast.stop_reason}); refitted with statsmodels' GEE"

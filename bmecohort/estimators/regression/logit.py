@@ -384,10 +384,6 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
             "cov_struct must be 'exchangeable', 'independence', 'ar1' or 'unstructured', got "
             f"{cov_struct!r}."
         )
-    if engine == "fast" and cov_struct in NEEDS_TIME:
-        raise AnalysisInputError(
-            f"engine='fast' covers independence and exchangeable; {cov_struct!r} is fitted "
-            "by statsmodels (engine='auto').")
     if engine not in ("auto", "statsmodels", "fast"):
         raise AnalysisInputError(
             f"engine must be 'auto', 'statsmodels' or 'fast', got {engine!r}."
