@@ -285,6 +285,10 @@ def gee(
     within-cluster pairs (see :class:`~bmecohort.estimators.regression.geecorr.
     GeepackCorrelation`). statsmodels' own AR-1 estimator differs from geepack's and ignores
     gaps between visits, so statsmodels' GEE is run with geepack's estimator plugged in.
+    geepack's own ``geese(corstr = "unstructured")`` indexes each cluster's matrix by the
+    visit numbers and so reads outside it when a visit is missing (wrong values or a crash
+    in geepack 1.3.9); the references pass ``corp`` = the position within the cluster, which
+    gives the intended estimator (``tests/reference/gee/make_gee.R``).
     Intervals are Wald intervals on the link scale from the robust covariance. Complete
     cases are used: GEE assumes missingness independent of the outcome given the covariates
     (missing completely at random within the covariate strata).
