@@ -27,7 +27,8 @@ from .fastgee import fit_fast_gee
 from .fastgee_visits import fit_fast_gee_visits
 from .geecorr import GeepackCorrelation
 
-__all__ = ["NEEDS_TIME", "GEEFit", "fit_gee", "order_rows", "visit_correlation"]
+__all__ = ["NEEDS_TIME", "GEEFit", "fit_gee", "library_flags", "order_rows",
+           "visit_correlation"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)

@@ -32,7 +32,7 @@ from ._design import (
     trend_design,
     wald,
 )
-from .geefit import NEEDS_TIME, fit_gee, order_rows, visit_correlation
+from .geefit import NEEDS_TIME, fit_gee, library_flags, order_rows, visit_correlation
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
 
@@ -226,14 +226,6 @@ class _Fit:
                 for i, name in enumerate(names)}
 
 
-def _record(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
-    """Did a library warn about non-convergence, or about perfect separation?"""
-    text = [f"{type(w.message).__name__}: {w.message}" for w in caught]
-    convergence = any("Convergence" in t or "converge" in t for t in text)
-    separation = any("PerfectSeparation" in t or "separation" in t.lower() for t in text)
-    return convergence, separation
-
-
 def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
     import statsmodels.api as sm
 
@@ -247,7 +239,7 @@ def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
         x = design.exog.to_numpy()
         info = x.T @ (x * (fitted * (1.0 - fitted))[:, None])
         se = np.sqrt(np.diag(np.linalg.pinv(info)))
-    flagged, separation = _record(caught)
+    flagged, separation = library_flags(caught)
     return _Fit(coef=coef, se=se, fitted=fitted,
                 converged=bool(res.converged) and not flagged, raw=res,
                 method="logistic-glm", engine="statsmodels", perfect_separation=separation)
@@ -463,9 +455,9 @@ def logistic(
     alpha : float, default=0.05
         One minus the confidence level.
     engine : {"auto", "statsmodels", "fast"}, default="auto"
-        GEE solver: bmecohort's vectorised :func:`~bmecohort.estimators.regression.fastgee.
-        fit_logit_gee` (``"fast"``) or statsmodels' GEE. ``"auto"`` runs the vectorised
-        solver and refits with statsmodels whenever it stops unconverged (e.g. the
+        GEE solver: bmecohort's vectorised solvers (``"fast"``;
+        :mod:`~bmecohort.estimators.regression.fastgee`) or statsmodels' GEE. ``"auto"`` runs
+        the vectorised solver and refits with statsmodels whenever it stops unconverged (e.g. the
         exchangeable correlation leaves :math:`(-1/(m_{max} - 1), 1)`), recording the engine
         used in ``engine`` and the reason in ``fallback``. Both solve geepack's estimating
         equations and agree to solver precision.
