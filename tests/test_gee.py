@@ -252,3 +252,13 @@ def test_fast_and_general_engines_agree_on_random_designs(family, cov_struct):
     # unstructured correlations from a few clusters are often not positive definite over all
     # visits: the vectorised solver then stops and statsmodels (as geepack) carries on
     assert compared >= 10 and fell_back < 25
+
+
+def test_time_only_orders_the_rows_for_exchangeable():
+    """Repeated or fractional visits are fine where the visits only order the rows."""
+    data = _frame("visits")
+    kwargs = dict(outcome="volume", exposures="bml", cluster="person_id", family="gaussian")
+    plain = gee(data, **kwargs)
+    repeated = gee(data.assign(visit=(data["visit"] > 2) + 0.5), time="visit", **kwargs)
+    np.testing.assert_allclose(repeated.summary()["coef"], plain.summary()["coef"], rtol=1e-9)
+    assert repeated.working_correlation.shape == (2, 2)

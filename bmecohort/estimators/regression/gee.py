@@ -32,7 +32,7 @@ from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarn
 from ...results import Accounting, Result, result, summary_frame
 from ._design import as_names, build_design, term_rows
 from .fastgee import FAMILIES
-from .geefit import fit_gee, order_rows, visit_correlation
+from .geefit import fit_gee, order_rows, visit_correlation, visit_numbers
 from .logit import _COV_LABEL, _Fit, _separation
 
 __all__ = ["GEEResult", "gee"]
@@ -241,9 +241,10 @@ def gee(
         Working correlation. ``"ar1"``: :math:`\\alpha^{|t_j - t_k|}` over the visit numbers;
         ``"unstructured"``: one correlation per pair of visits. Both need ``time``.
     time : str or None, default=None
-        Integer visit-number column (geepack's ``waves``); rows are ordered by it within each
-        cluster. Missing visits are allowed: they leave gaps (an AR-1 lag of 2 across a
-        missed visit; the unstructured pair of the visits actually seen).
+        Visit column; rows are ordered by it within each cluster. AR-1 and unstructured
+        need integer visit numbers (geepack's ``waves``), each at most once per cluster;
+        missing visits are allowed and leave gaps (an AR-1 lag of 2 across a missed visit;
+        the unstructured pair of the visits actually seen).
     scale_fixed : bool, default=False
         Hold the scale at 1 instead of estimating it (geepack's ``geese(..., scale.fix = TRUE,
         gm = 1)``). The scale divides the residual products that estimate the correlation, so
@@ -340,7 +341,7 @@ def gee(
     design = build_design(frame, [*exposure_names, *covariate_names],
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy()
-    waves = frame[time].to_numpy(dtype=np.int64) if time is not None else None
+    waves = visit_numbers(frame, time, cov_struct)
     fit = fit_gee(y, design.exog.to_numpy(), groups, family=family, cov_struct=cov_struct,
                   engine=engine, cov_type=cov_type, time=waves, scale_fixed=scale_fixed,
                   exog_names=design.terms)

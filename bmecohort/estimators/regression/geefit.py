@@ -28,7 +28,7 @@ from .fastgee_visits import fit_fast_gee_visits
 from .geecorr import GeepackCorrelation
 
 __all__ = ["NEEDS_TIME", "GEEFit", "fit_gee", "library_flags", "order_rows",
-           "visit_correlation"]
+           "visit_correlation", "visit_numbers"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -207,8 +207,9 @@ def order_rows(frame: pd.DataFrame, *, cluster: str, time: str | None, cov_struc
                table: str = "data") -> pd.DataFrame:
     """Rows sorted by cluster (then visit), with the visit column checked for AR-1/unstructured.
 
-    Visit numbers must be integers (geepack's ``waves``: AR-1 lags are their differences) and
-    appear at most once per cluster; every problem is reported at once.
+    For those, visit numbers must be integers (geepack's ``waves``: AR-1 lags are their
+    differences) and appear at most once per cluster; every problem is reported at once.
+    Other structures only use the visits to order the rows.
     """
     if cov_struct in NEEDS_TIME and time is None:
         raise AnalysisInputError(
@@ -216,6 +217,8 @@ def order_rows(frame: pd.DataFrame, *, cluster: str, time: str | None, cov_struc
             "(integer visit numbers; missing visits are allowed and keep their gaps).")
     if time is None:
         return frame.sort_values(cluster, kind="stable")  # statsmodels #7379, geepack
+    if cov_struct not in NEEDS_TIME:
+        return frame.sort_values([cluster, time], kind="stable")
     problems = []
     values = pd.to_numeric(frame[time], errors="coerce")
     not_integer = frame.index[values.isna() | (values != np.round(values))]
@@ -233,6 +236,15 @@ def order_rows(frame: pd.DataFrame, *, cluster: str, time: str | None, cov_struc
             f"{table}: " + "; ".join(problems) + ". Number visits 1, 2, 3, ... (one row per "
             "cluster and visit), e.g. by aggregating or choosing one row per visit.")
     return frame.sort_values([cluster, time], kind="stable")
+
+
+def visit_numbers(frame: pd.DataFrame, time: str | None, cov_struct: str
+                  ) -> np.ndarray | None:
+    """The visit column as geepack's integer ``waves`` (AR-1, unstructured) or as it is."""
+    if time is None:
+        return None
+    values = frame[time].to_numpy()
+    return values.astype(np.int64) if cov_struct in NEEDS_TIME else values
 
 
 def visit_correlation(fit: GEEFit, cov_struct: str, waves: np.ndarray | None,

@@ -32,7 +32,14 @@ from ._design import (
     trend_design,
     wald,
 )
-from .geefit import NEEDS_TIME, fit_gee, library_flags, order_rows, visit_correlation
+from .geefit import (
+    NEEDS_TIME,
+    fit_gee,
+    library_flags,
+    order_rows,
+    visit_correlation,
+    visit_numbers,
+)
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
 
@@ -552,7 +559,7 @@ def logistic(
     design = build_design(frame, [*exposure_names, *covariate_names],
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy() if cluster is not None else None
-    waves = frame[visit].to_numpy(dtype=np.int64) if visit is not None else None
+    waves = visit_numbers(frame, visit, cov_struct)
     fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
                      alpha=alpha, cov_type=cov_type, waves=waves, scale_fixed=scale_fixed)
     notes = list(fit.notes)
