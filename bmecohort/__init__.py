@@ -70,6 +70,8 @@ _EXPORTS: dict[str, str] = {
     "impute": "bmecohort.estimators.missing_data",
     "attrition": "bmecohort.designs",
     "attrition_bounds": "bmecohort.designs",
+    "gee": "bmecohort.estimators.regression.gee",
+    "GEEResult": "bmecohort.estimators.regression.gee",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bmecohort.estimators.regression import logit as regression
-from bmecohort.estimators.regression.fastgee import fit_logit_gee
+from bmecohort.estimators.regression import geefit
+from bmecohort.estimators.regression.fastgee import fit_fast_gee
 from bmecohort.estimators.regression.logit import RegressionResult, logistic
 from bmecohort.exceptions import (
     AnalysisInputError,
@@ -127,7 +127,8 @@ def test_gee_matches_geepack(knees, vertebrae, coefficients, gee_parameters, eng
         result = logistic(vertebrae, outcome="syndesmophyte", exposures="bme", covariates="age",
                           cluster="patient_id", cov_struct=cov_struct, engine=engine)
         model = f"gee_{cov_struct}"
-    assert result.method == f"gee-{cov_struct}-robust-{'fastgee' if engine == 'fast' else engine}"
+    assert result.method == f"gee-{cov_struct}-robust"
+    assert result.engine == ("fastgee" if engine == "fast" else engine)
     assert result.cov_type == "robust" and result.converged
     # the fast path must meet geepack to 1e-6 / 1e-4; statsmodels (ddof_scale=0) too
     assert_matches(result, reference(coefficients, dataset, model))
@@ -167,16 +168,29 @@ def test_gee_is_invariant_to_row_order(knees):
 def test_auto_engine_chooses_fast_path(knees):
     result = logistic(knees, outcome="pain", exposures="bml", cluster="person_id",
                       cov_struct="independence")
-    assert result.engine == "fastgee" and result.method.endswith("fastgee")
-    assert result.raw.n_clusters == 250
+    assert result.engine == "fastgee" and result.method == "gee-independence-robust"
+    assert result.raw.n_clusters == 250 and result.fallback is None
 
 
 def test_convergence_warning_is_issued_and_recorded(knees, monkeypatch):
-    monkeypatch.setattr(regression, "fit_logit_gee", functools.partial(fit_logit_gee, maxiter=2))
+    monkeypatch.setattr(geefit, "fit_fast_gee", functools.partial(fit_fast_gee, maxiter=2))
     with pytest.warns(ConvergenceWarning, match="did not converge"):
-        result = logistic(knees, outcome="pain", exposures="bml", cluster="person_id")
-    assert not result.converged
+        result = logistic(knees, outcome="pain", exposures="bml", cluster="person_id",
+                          engine="fast")
+    assert not result.converged and result.engine == "fastgee" and result.fallback is None
     assert any("did not converge" in w for w in result.warnings)
+
+
+def test_auto_engine_falls_back_when_the_fast_solver_stops(knees, monkeypatch):
+    monkeypatch.setattr(geefit, "fit_fast_gee", functools.partial(fit_fast_gee, maxiter=2))
+    kwargs = dict(outcome="pain", exposures="bml", cluster="person_id")
+    auto = logistic(knees, **kwargs)
+    general = logistic(knees, engine="statsmodels", **kwargs)
+    assert auto.converged and auto.engine == "statsmodels" and auto.warnings == ()
+    assert "iteration limit (2) reached" in auto.fallback and "engine fallback" in repr(auto)
+    assert auto.method == general.method == "gee-exchangeable-robust"
+    np.testing.assert_allclose(auto.summary()[["coef", "se"]].to_numpy(),
+                               general.summary()[["coef", "se"]].to_numpy(), rtol=1e-12)
 
 
 # --- categorical expansion and trend on a hand-checkable table ------------------------------
@@ -287,7 +301,8 @@ def test_input_frame_is_not_modified(knees):
     (dict(exposures="bml_size", categorical="bml_size", reference=7), "does not occur"),
     (dict(exposures="bml", trend=True), "categorical"),
     (dict(exposures="bml", engine="turbo"), "engine"),
-    (dict(exposures="bml", cov_struct="ar1"), "cov_struct"),
+    (dict(exposures="bml", cov_struct="toeplitz"), "cov_struct"),
+    (dict(exposures="bml", cov_struct="ar1", cluster="person_id"), "needs the visit order"),
     (dict(exposures="bml", alpha=1.5), "alpha"),
     (dict(exposures="bml", categorical="age"), "categorical"),
 ])
@@ -317,7 +332,8 @@ def test_unknown_term_raises(knees):
 def test_display_and_scalar_row(knees):
     result = logistic(knees, outcome="pain", exposures="bml", cluster="person_id")
     text = repr(result)
-    assert "gee-exchangeable-robust-fastgee" in text and "clusters (person_id)" in text
+    assert "gee-exchangeable-robust" in text and "clusters (person_id)" in text
+    assert "fastgee" in text  # the engine is shown apart from the method
     row = result.odds_ratio("bml")
     one = row.summary()
     assert one.loc[0, "term"] == "bml" and one.loc[0, "n"] == 447
@@ -338,7 +354,7 @@ def test_bias_reduced_sandwich_matches_statsmodels_and_is_wider():
     plain = logistic(data, outcome="y", exposures="x", cluster="person")
     reduced = logistic(data, outcome="y", exposures="x", cluster="person",
                        cov_type="bias_reduced")
-    assert reduced.method == "gee-exchangeable-mancl-derouen-statsmodels"
+    assert reduced.method == "gee-exchangeable-mancl-derouen" and reduced.engine == "statsmodels"
     assert reduced.cov_type == "bias_reduced"
     model = sm.GEE(y, sm.add_constant(x.astype(float)), groups=persons,
                    family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable())
@@ -379,7 +395,7 @@ def test_auto_fits_a_gee_when_participants_repeat():
     data = pd.read_csv(ASSOCIATION / "inputs" / "clustered_a.csv")
     auto = logistic(data, outcome="outcome", exposures="exposure")
     named = logistic(data, outcome="outcome", exposures="exposure", cluster="participant_id")
-    assert auto.method == named.method == "gee-exchangeable-robust-fastgee"
+    assert auto.method == named.method == "gee-exchangeable-robust"
     pd.testing.assert_frame_equal(auto.summary(), named.summary())
     acc = auto.accounting
     assert (acc.cluster, acc.n_clusters, acc.clustered) == (

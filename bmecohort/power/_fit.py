@@ -3,7 +3,8 @@
 A power replicate must take milliseconds, so the built-in designs fit the marginal logistic
 model with bmecohort's vectorised GEE solver (:func:`bmecohort.estimators.regression.fastgee.
 fit_logit_gee`, the solver :func:`bmecohort.logistic` uses for clustered data) on a minimal
-design matrix, and turn the caveats :func:`bmecohort.logistic` would warn about (no events,
+design matrix, refitted by statsmodels' GEE when that solver stops unconverged (as
+``logistic(engine="auto")`` does, so a replicate fails only when statsmodels fails too), and turn the caveats :func:`bmecohort.logistic` would warn about (no events,
 a zero cell, non-convergence) into a :class:`FitFailure` whose reason the power analysis
 counts.
 """
@@ -16,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..estimators.regression._design import wald
-from ..estimators.regression.fastgee import fit_logit_gee
+from ..estimators.regression.geefit import fit_gee
 
 __all__ = ["FitFailure", "ReplicateEstimate", "gee_odds_ratio"]
 
@@ -92,12 +93,12 @@ def gee_odds_ratio(outcome: np.ndarray, exposures: np.ndarray, groups: np.ndarra
         if (cells == 0).any():
             raise FitFailure("zero cell (separation)")
     design = np.column_stack([np.ones(len(y)), x])
-    if cov_struct == "exchangeable" and np.unique(groups).size == len(y):
+    n_clusters = np.unique(groups).size
+    if cov_struct == "exchangeable" and n_clusters == len(y):
         # every cluster holds one unit (e.g. one knee per person): no within-cluster pair
         # identifies a correlation, and exchangeable GEE reduces to independence
         cov_struct = "independence"
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        fit = fit_logit_gee(y, design, groups, cov_struct=cov_struct)
+    fit = fit_gee(y, design, groups, cov_struct=cov_struct, engine="auto")
     if not fit.converged:
         raise FitFailure("did not converge")
     coef, se = fit.params[term + 1], fit.bse[term + 1]
@@ -105,5 +106,5 @@ def gee_odds_ratio(outcome: np.ndarray, exposures: np.ndarray, groups: np.ndarra
     values = [float(out[k][0]) for k in ("estimate", "ci_lower", "ci_upper", "p_value")]
     if not np.all(np.isfinite(values)):
         raise FitFailure("non-finite estimate")
-    return ReplicateEstimate(*values, units=float(len(y)), clusters=float(fit.n_clusters),
-                             events=events)
+    return ReplicateEstimate(*values, units=float(len(y)),
+                             clusters=float(n_clusters), events=events)

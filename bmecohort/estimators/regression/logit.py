@@ -38,7 +38,14 @@ from ._design import (
     trend_design,
     wald,
 )
-from .fastgee import fit_logit_gee
+from .geefit import (
+    NEEDS_TIME,
+    fit_gee,
+    library_flags,
+    order_rows,
+    visit_correlation,
+    visit_numbers,
+)
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
 
@@ -98,12 +105,14 @@ class RegressionResult(Result):
     exposures : tuple of str
         Exposure columns.
     method : str
-        ``"logistic-glm"``, ``"gee-<cov_struct>-robust-fastgee"``,
-        ``"gee-<cov_struct>-robust-statsmodels"``, ``"firth-logistic-profile"`` (profile
-        penalised-likelihood intervals) or
-        ``"conditional-logistic"``.
+        The estimator, never the engine: ``"logistic-glm"``, ``"gee-<cov_struct>-robust"``,
+        ``"gee-<cov_struct>-mancl-derouen"``, ``"firth-logistic-profile"`` (profile
+        penalised-likelihood intervals) or ``"conditional-logistic"``.
     engine : str
         Library that fitted the model: ``"statsmodels"``, ``"fastgee"`` or ``"firthmodels"``.
+    fallback : str or None
+        Why ``engine="auto"`` left the vectorised GEE solver for statsmodels (e.g. the
+        exchangeable correlation fell below :math:`-1/(m_{max} - 1)`); ``None`` otherwise.
     interval : str
         ``"wald"`` (log-odds scale) or ``"profile-likelihood"`` (Firth).
     alpha : float
@@ -112,10 +121,16 @@ class RegressionResult(Result):
         Rows in, units used, events, clusters and every exclusion with its reason.
     cov_struct : str or None
         GEE working correlation (``None`` without clustering).
+    time : str or None
+        Visit column ordering the rows within clusters (AR-1, unstructured).
+    scale_fixed : bool
+        Whether the GEE scale was held at 1.
+    working_correlation : pandas.DataFrame or None
+        Working correlation between the visits (when ``time`` is given).
     cov_type : str
         ``"robust"`` (GEE sandwich) or ``"model-based"``.
     dep_param : float or None
-        Estimated exchangeable working correlation.
+        Estimated exchangeable or AR-1 working correlation.
     converged : bool
         Whether the fit converged.
     trend : mapping of str to float
@@ -142,11 +157,23 @@ class RegressionResult(Result):
     trend: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     raw: Any = None
+    fallback: str | None = None
+    time: str | None = None
+    scale_fixed: bool = False
+    working_correlation: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
         """Display title."""
         return f"RegressionResult: {self.outcome} ~ {' + '.join(self.exposures)}"
+
+    def header(self) -> dict[str, object]:
+        """The shared header plus the engine, and why it was chosen when it fell back."""
+        out = super().header()
+        out["engine"] = self.engine
+        if self.fallback is not None:
+            out["engine fallback"] = self.fallback
+        return out
 
     @property
     def p_trend(self) -> float | None:
@@ -196,6 +223,8 @@ class _Fit:
     dep_param: float | None = None
     notes: list[tuple[type[Warning], str]] = field(default_factory=list)
     perfect_separation: bool = False
+    fallback: str | None = None
+    gee: Any = None  # the engine-neutral GEE fit, when clustered
 
     def rows(self, names: Sequence[str], alpha: float) -> dict[str, dict[str, float]]:
         out = wald(self.coef, self.se, alpha)
@@ -208,14 +237,6 @@ class _Fit:
                        CI_UPPER: float(out[CI_UPPER][i]), P_VALUE: float(out[P_VALUE][i]),
                        COEF: float(self.coef[i]), SE: float(self.se[i])}
                 for i, name in enumerate(names)}
-
-
-def _record(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
-    """Did a library warn about non-convergence, or about perfect separation?"""
-    text = [f"{type(w.message).__name__}: {w.message}" for w in caught]
-    convergence = any("Convergence" in t or "converge" in t for t in text)
-    separation = any("PerfectSeparation" in t or "separation" in t.lower() for t in text)
-    return convergence, separation
 
 
 def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
@@ -231,41 +252,24 @@ def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
         x = design.exog.to_numpy()
         info = x.T @ (x * (fitted * (1.0 - fitted))[:, None])
         se = np.sqrt(np.diag(np.linalg.pinv(info)))
-    flagged, separation = _record(caught)
+    flagged, separation = library_flags(caught)
     return _Fit(coef=coef, se=se, fitted=fitted,
                 converged=bool(res.converged) and not flagged, raw=res,
                 method="logistic-glm", engine="statsmodels", perfect_separation=separation)
 
 
 def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
-             engine: str, cov_type: str = "robust") -> _Fit:
-    if engine == "fast":
-        fit = fit_logit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct,
-                            exog_names=design.terms)
-        return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fittedvalues,
-                    converged=fit.converged, raw=fit,
-                    method=f"gee-{cov_struct}-robust-fastgee", engine="fastgee",
-                    dep_param=fit.dep_param if cov_struct == "exchangeable" else None)
-    import statsmodels.api as sm
-
-    structure = (sm.cov_struct.Exchangeable() if cov_struct == "exchangeable"
-                 else sm.cov_struct.Independence())
-    model = sm.GEE(y, design.exog, groups=groups, family=sm.families.Binomial(),
-                   cov_struct=structure)
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        # ddof_scale=0: geepack's moment estimators of the scale and correlation
-        # cov_type "bias_reduced": Mancl and DeRouen's small-sample sandwich
-        res = model.fit(maxiter=100, ctol=1e-10, ddof_scale=0, cov_type=cov_type)
-        coef, se = np.asarray(res.params), np.asarray(res.bse)
-        fitted = np.asarray(res.fittedvalues)
-    flagged, separation = _record(caught)
-    dep = float(np.asarray(model.cov_struct.dep_params)) if cov_struct == "exchangeable" \
-        else None
-    return _Fit(coef=coef, se=se, fitted=fitted,
-                converged=bool(getattr(res, "converged", True)) and not flagged, raw=res,
-                method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}-statsmodels",
-                engine="statsmodels", dep_param=dep, perfect_separation=separation)
+             engine: str, cov_type: str = "robust", waves: np.ndarray | None = None,
+             scale_fixed: bool = False) -> _Fit:
+    fit = fit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct, engine=engine,
+                  cov_type=cov_type, time=waves, scale_fixed=scale_fixed,
+                  exog_names=design.terms)
+    # the label names the estimator; which engine computed it is recorded apart
+    return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
+                raw=fit.raw, method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}",
+                engine=fit.engine, fallback=fit.fallback, gee=fit,
+                dep_param=None if cov_struct == "unstructured" else fit.dep_param,
+                perfect_separation=fit.flagged_separation)
 
 
 def _fit_firth(design: Design, y: np.ndarray, alpha: float) -> _Fit:
@@ -380,9 +384,10 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
             "engine='auto' or engine='statsmodels'.")
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise AnalysisInputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
-    if cov_struct not in ("exchangeable", "independence"):
+    if cov_struct not in ("exchangeable", "independence", *NEEDS_TIME):
         raise AnalysisInputError(
-            f"cov_struct must be 'exchangeable' or 'independence', got {cov_struct!r}."
+            "cov_struct must be 'exchangeable', 'independence', 'ar1' or 'unstructured', got "
+            f"{cov_struct!r}."
         )
     if engine not in ("auto", "statsmodels", "fast"):
         raise AnalysisInputError(
@@ -391,17 +396,14 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
 
 
 def _fit_model(design: Design, y: np.ndarray, groups: np.ndarray | None, *, cov_struct: str,
-               engine: str, firth: bool, alpha: float, cov_type: str = "robust") -> _Fit:
+               engine: str, firth: bool, alpha: float, cov_type: str = "robust",
+               waves: np.ndarray | None = None, scale_fixed: bool = False) -> _Fit:
     if firth:
         return _fit_firth(design, y, alpha)
     if groups is None:
         return _fit_glm(design, y)
-    # the fast path covers every design logistic() builds (binary outcome, logit link,
-    # independence or exchangeable) with the plain sandwich; "auto" therefore chooses it
-    # unless the small-sample (bias-reduced) sandwich is asked for
-    slow = engine == "statsmodels" or cov_type != "robust"
-    return _fit_gee(design, y, groups, cov_struct, "statsmodels" if slow else "fast",
-                    cov_type)
+    # "auto": the vectorised solver, refitted by statsmodels when it stops unconverged
+    return _fit_gee(design, y, groups, cov_struct, engine, cov_type, waves, scale_fixed)
 
 
 def logistic(
@@ -411,7 +413,9 @@ def logistic(
     exposures: str | Sequence[str],
     covariates: str | Sequence[str] = (),
     cluster: str | None = AUTO,
-    cov_struct: Literal["exchangeable", "independence"] = "exchangeable",
+    cov_struct: Literal["exchangeable", "independence", "ar1", "unstructured"] = "exchangeable",
+    time: str | None = None,
+    scale_fixed: bool = False,
     categorical: str | Sequence[str] = (),
     reference: Any = None,
     trend: bool = False,
@@ -441,8 +445,16 @@ def logistic(
         also with ``firth=True`` under ``"auto"``). The GEE has robust (sandwich) standard
         errors; rows are sorted by cluster first. ``accounting`` records the cluster
         column, ``n_clusters`` and ``clustered``.
-    cov_struct : {"exchangeable", "independence"}, default="exchangeable"
-        GEE working correlation (ignored without ``cluster``).
+    cov_struct : {"exchangeable", "independence", "ar1", "unstructured"}, default="exchangeable"
+        GEE working correlation (ignored without ``cluster``); ``"ar1"`` and
+        ``"unstructured"`` need ``time``. This is :func:`bmecohort.gee` with
+        ``family="binomial"``.
+    time : str or None, default=None
+        Integer visit-number column ordering each cluster's rows (geepack's ``waves``;
+        missing visits leave gaps). Used only with ``cluster``.
+    scale_fixed : bool, default=False
+        Hold the GEE scale at 1 instead of estimating it (geepack's ``geese(...,
+        scale.fix = TRUE, gm = 1)``); it changes the correlation estimate.
     categorical : str or sequence of str, default=()
         Columns expanded into indicators of their non-reference levels, named
         ``"column[level]"`` (e.g. ``"bml_size[2]"``).
@@ -461,9 +473,12 @@ def logistic(
     alpha : float, default=0.05
         One minus the confidence level.
     engine : {"auto", "statsmodels", "fast"}, default="auto"
-        GEE solver: bmecohort's vectorised :func:`~bmecohort.estimators.regression.fastgee.
-        fit_logit_gee` (``"fast"``, chosen by ``"auto"``) or statsmodels' GEE.
-        Both give the same estimates (geepack's estimators).
+        GEE solver: bmecohort's vectorised solvers (``"fast"``;
+        :mod:`~bmecohort.estimators.regression.fastgee`) or statsmodels' GEE. ``"auto"`` runs
+        the vectorised solver and refits with statsmodels whenever it stops unconverged (e.g. the
+        exchangeable correlation leaves :math:`(-1/(m_{max} - 1), 1)`), recording the engine
+        used in ``engine`` and the reason in ``fallback``. Both solve geepack's estimating
+        equations and agree to solver precision.
     cov_type : {"robust", "bias_reduced"}, default="robust"
         GEE standard errors: the plain sandwich (as geepack's ``san.se``), or Mancl and
         DeRouen's bias-reduced sandwich (statsmodels ``cov_type="bias_reduced"``), which
@@ -519,8 +534,8 @@ def logistic(
     ...                       "bml": rng.integers(0, 2, 400)})
     >>> knees["pain"] = rng.binomial(1, 0.3 + 0.2 * knees["bml"])
     >>> fit = logistic(knees, outcome="pain", exposures="bml")  # two knees: GEE by default
-    >>> fit.method, fit.accounting.n_clusters
-    ('gee-exchangeable-robust-fastgee', 200)
+    >>> fit.method, fit.engine, fit.accounting.n_clusters
+    ('gee-exchangeable-robust', 'fastgee', 200)
     >>> round(fit.odds_ratio("bml").estimate, 2)
     2.54
     """
@@ -550,12 +565,16 @@ def logistic(
         raise AnalysisInputError(
             "outcome, exposures, covariates and cluster must be different columns."
         )
-    frame, excluded = prepare(data, [outcome, *exposure_names, *covariate_names, column],
-                              binary=[outcome], carry=carry(data))
-    if column is not None:
-        frame = frame.sort_values(column, kind="stable")  # statsmodels #7379, geepack
+    visit = time if column is not None else None
+    # time may also be a covariate: read it once
+    frame, excluded = prepare(data, list(dict.fromkeys(
+        [outcome, *exposure_names, *covariate_names, column, visit])), binary=[outcome],
+        carry=carry(data))
+    if column is not None:  # statsmodels #7379, geepack: rows by cluster (then visit)
+        frame = order_rows(frame, cluster=column, time=visit, cov_struct=cov_struct)
     plan = plan_clusters(frame, cluster, opt_out=opt_out, what=f"{unit}s")
     cluster = plan.column if plan.clustered else None
+    visit = visit if cluster is not None else None
     y = frame[outcome].to_numpy(dtype=float)
     events = int(y.sum())
     if len(y) == 0 or events in (0, len(y)):
@@ -566,8 +585,9 @@ def logistic(
     design = build_design(frame, [*exposure_names, *covariate_names],
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy() if cluster is not None else None
+    waves = visit_numbers(frame, visit, cov_struct)
     fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
-                     alpha=alpha, cov_type=cov_type)
+                     alpha=alpha, cov_type=cov_type, waves=waves, scale_fixed=scale_fixed)
     notes = list(fit.notes)
     if plan.warning is not None:
         notes.insert(0, (DataQualityWarning, plan.warning))
@@ -594,7 +614,8 @@ def logistic(
         for column in trend_columns:
             scored = trend_design(design, frame, column)
             trend_fit = _fit_model(scored, y, groups, cov_struct=cov_struct, engine=engine,
-                                   firth=firth, alpha=alpha, cov_type=cov_type)
+                                   firth=firth, alpha=alpha, cov_type=cov_type, waves=waves,
+                                   scale_fixed=scale_fixed)
             name = scored.groups[column][0]
             rows[name] = trend_fit.rows(scored.terms, alpha)[name]
             p_trend[column] = rows[name][P_VALUE]
@@ -614,5 +635,8 @@ def logistic(
         cov_struct=cov_struct if cluster is not None else None,
         cov_type=cov_type if cluster is not None else "model-based",
         dep_param=fit.dep_param, converged=fit.converged, trend=p_trend,
-        warnings=tuple(message for _, message in notes), raw=fit.raw,
+        warnings=tuple(message for _, message in notes), raw=fit.raw, fallback=fit.fallback,
+        time=visit, scale_fixed=scale_fixed and cluster is not None,
+        working_correlation=(visit_correlation(fit.gee, cov_struct, waves, visit)
+                             if fit.gee is not None else None),
     )
