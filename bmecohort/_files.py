@@ -107,7 +107,8 @@ def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-
 def check_not_input(output: str | os.PathLike[str],
                     inputs: Iterable[str | os.PathLike[str] | None], *,
                     what: str = "output") -> None:
-    """Raise :class:`ValueError` when ``output`` is, or is inside, one of ``inputs``.
+    """Raise :class:`~bmecohort.exceptions.OutputPathError` (a ValueError) when ``output``
+    is, or is inside, one of ``inputs``.
 
     ``inputs`` are files or folders (a folder's files are all inputs); missing paths and
     None are ignored. Paths are compared after resolving links, so ``./data/../data/x.csv``
@@ -122,8 +123,10 @@ def check_not_input(output: str | os.PathLike[str],
     ...     check_not_input(data / "visits.csv", [data])
     Traceback (most recent call last):
     ...
-    ValueError: output ... is inside the input folder ...; write it elsewhere
+    bmecohort.exceptions.OutputPathError: output ... is inside the input folder ...; write it elsewhere
     """
+    from .exceptions import OutputPathError
+
     out = Path(output)
     resolved = out.resolve()
     for item in inputs:
@@ -134,8 +137,8 @@ def check_not_input(output: str | os.PathLike[str],
             continue
         real = source.resolve()
         if resolved == real:
-            raise ValueError(f"{what} {out.as_posix()} is the input {source.as_posix()}; "
+            raise OutputPathError(f"{what} {out.as_posix()} is the input {source.as_posix()}; "
                              f"write it elsewhere")
         if real.is_dir() and real in resolved.parents:
-            raise ValueError(f"{what} {out.as_posix()} is inside the input folder "
+            raise OutputPathError(f"{what} {out.as_posix()} is inside the input folder "
                              f"{source.as_posix()}; write it elsewhere")

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._files import write_text
 from .schemas import REQUIRED_TABLES, TABLES, columns_of, schema_of, table_key, table_rules
 from .scoring import KNEE_COMPARTMENTS, KNEE_SUBREGIONS, SYSTEMS, Item, ScoringSystem
 
@@ -298,7 +299,7 @@ def write_data_dictionary(out: str | os.PathLike[str]) -> list[Path]:
     written = []
     for name, text in data_dictionary().items():
         path = folder / name
-        path.write_text(text, encoding="utf-8", newline="\n")
+        write_text(path, text, newline="\n")
         written.append(path)
     return written
 

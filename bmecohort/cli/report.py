@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="cohort folder (participants.csv, visits.csv, ...); default: "
                              "the simulated demo cohort")
     parser.add_argument("--out", metavar="FILE", default="reports/bmecohort_report.pdf",
-                        help="PDF to write (default: reports/bmecohort_report.pdf)")
+                        help="PDF to write; never one of the input files (default: "
+                             "reports/bmecohort_report.pdf)")
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="seed of the demo cohort (default: the simulator's; not used "
                              "with --data)")
@@ -44,7 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="reproduction table to include when it exists (default: "
                              "reports/reproductions.csv)")
     parser.add_argument("--build-dir", metavar="DIR", default=None,
-                        help="keep the Typst sources and SVG figures in DIR (replaced)")
+                        help="keep the Typst sources and SVG figures in DIR: a new or empty "
+                             "folder, or one an earlier report built (its files are "
+                             "replaced); a folder holding anything else is refused "
+                             "(default: a private temporary folder)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
     parser.set_defaults(run=run)
