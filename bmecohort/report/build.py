@@ -25,6 +25,7 @@ from .sections_effects import (
     pain_course_section,
     reproduction_section,
 )
+from .smallcells import active
 from .tables import flow_table
 
 __all__ = [
@@ -202,7 +203,7 @@ def build_report(
     provenance = Provenance(source=source, seed=used_seed, suppress_below=suppress_below,
                             data_warnings=data_warnings)
     sections: list[Section] = []
-    with _progress(len(SECTIONS) + 2, progress) as bar:
+    with _progress(len(SECTIONS) + 2, progress) as bar, active(suppress_below):
         for label, builder in SECTIONS:
             bar.set_postfix_str(label)
             sections.append(builder(ctx))
@@ -236,7 +237,8 @@ def _check_paths(out: str | os.PathLike[str], *, data: str | os.PathLike[str] | 
         check_not_input(build_dir, inputs, what="the build folder")
         folder = Path(build_dir)
         for item in inputs:
-            if item is not None and folder.resolve() in Path(item).resolve().parents:
+            if (item is not None and Path(item).exists()
+                    and folder.resolve() in Path(item).resolve().parents):
                 raise OutputPathError(f"the build folder {folder.as_posix()} holds the input "
                                       f"{Path(item).as_posix()}; give a separate folder")
         _own_build_files(folder)
