@@ -522,3 +522,25 @@ def test_context_redact_helper():
     ctx = Context(cohort=_bare(), suppress_below=5)
     assert ctx.redact("3 knees") == "<5 knees"
     assert Context(cohort=_bare(), suppress_below=None).redact("3 knees") == "3 knees"
+
+
+# --- 7. schemas: a project's own files of the same names are never replaced ---------------
+
+
+@pytest.mark.parametrize("name", ["README.md", "visits.md", "schemas.json",
+                                  "visits.pandera.json"])
+def test_schemas_refuses_to_replace_a_file_it_did_not_generate(capsys, tmp_path, name):
+    (tmp_path / name).write_text("my own file\n")
+    (tmp_path / "other.txt").write_text("x")
+    before = snapshot(tmp_path)
+    code, out, err = run(capsys, "schemas", "--out", str(tmp_path))
+    assert code == 1 and name in err and "did not generate" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_schemas_replaces_its_own_files_and_leaves_no_temporary(capsys, tmp_path):
+    assert run(capsys, "schemas", "--out", str(tmp_path))[0] == 0
+    (tmp_path / "visits.md").write_text((tmp_path / "visits.md").read_text() + "stale\n")
+    assert run(capsys, "schemas", "--out", str(tmp_path))[0] == 0
+    assert run(capsys, "schemas", "--out", str(tmp_path), "--check")[0] == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
