@@ -544,3 +544,32 @@ def test_schemas_replaces_its_own_files_and_leaves_no_temporary(capsys, tmp_path
     assert run(capsys, "schemas", "--out", str(tmp_path))[0] == 0
     assert run(capsys, "schemas", "--out", str(tmp_path), "--check")[0] == 0
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code", "word"), [
+    (signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_a_real_signal_to_a_running_command(tmp_path, signum, code, word):
+    """The console command itself, signalled while it computes (as Ctrl-C or `kill` do)."""
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bmecohort.cli", "power", "--design", "knee_pain", "--effect",
+         "2", "--n", "400", "--replicates", "100000", "--seed", "1", "--progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    try:
+        first = process.stderr.read(1)  # the progress bar: the command is running
+        assert first, "the command ended before it was signalled"
+        time.sleep(0.5)
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == code and stdout == b""
+    assert stderr.decode().rstrip("\n").splitlines()[-1].endswith(f"bmecohort power: {word}")
+    assert list(tmp_path.iterdir()) == []
