@@ -361,7 +361,8 @@ def test_spreadsheet_safe(cell, expected):
 @pytest.mark.parametrize(("text", "expected"), [
     ("2 events among 3 knees", "<5 events among <5 knees"),
     ("{'exposed_cases': 0, 'unexposed_cases': 4}", "{'exposed_cases': 0, 'unexposed_cases': <5}"),
-    ("n=1", "n=1"),  # after '=': a threshold or a setting, kept (counts are never printed so)
+    ("got events=3, n=4", "got events=<5, n=<5"),
+    ("n == 1 or n != 2", "n == 1 or n != 2"),
     ("excluded 12 of 40", "excluded 12 of 40"),
     ("score >= 1 at month 3", "score >= 1 at month 3"),
     ("bml_change[4] diverges", "bml_change[4] diverges"),
@@ -573,3 +574,17 @@ def test_a_real_signal_to_a_running_command(tmp_path, signum, code, word):
     assert process.returncode == code and stdout == b""
     assert stderr.decode().rstrip("\n").splitlines()[-1].endswith(f"bmecohort power: {word}")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- 8. the report's other inputs --------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\xff\xfe binary", b'a,b\n"unterminated\n',
+                                     b"%PDF-1.7\n\x80\x81"])
+def test_unreadable_reproduction_table_is_a_skipped_section(tmp_path, content):
+    table = tmp_path / "reproductions.csv"
+    table.write_bytes(content)
+    build_report(_bare(), out=tmp_path / "r.pdf", progress=False, reproductions=table,
+                 build_dir=tmp_path / "b")
+    assert "could not be read as CSV" in (tmp_path / "b" / "main.typ").read_text()
+    assert table.read_bytes() == content

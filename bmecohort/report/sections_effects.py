@@ -233,7 +233,12 @@ def reproduction_section(ctx: Context) -> Section:
         return Section("reproductions", title, skipped=(
             f"The reproduction table {path.as_posix()} does not exist; run `make reproduce` "
             f"to compute it from analyses/, then rebuild the report."))
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as err:  # empty, binary or malformed CSV
+        return Section("reproductions", title, skipped=(
+            f"The reproduction table {path.as_posix()} could not be read as CSV "
+            f"({type(err).__name__}: {err}); run `make reproduce` to write it again."))
     shown = [c for c in REPRODUCTION_COLUMNS if c in table.columns]
     frame = table[shown] if shown else table
     matched = ""

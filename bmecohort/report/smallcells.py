@@ -34,7 +34,7 @@ _NUMBER = re.compile(r"(?<![\w.\[\-+])\d+(?![\w.%\]])")
 #: Text just before a number that says the number is not a count.
 _NOT_A_COUNT = re.compile(
     r"(?:\b(?:months?|visits?)(?: of)?[\s(]*(?:[\d.]+,\s*)*|\bgrades?|\bscores?|\blevels?"
-    r"|\bcategor(?:y|ies)|\bTable|\(0 and|[<>=]=?|!=)\s*$",
+    r"|\bcategor(?:y|ies)|\bTable|\(0 and|[<>]=?|==|!=)\s*$",
     re.IGNORECASE)
 
 
@@ -70,6 +70,8 @@ def redact(text: str, suppress_below: int | None) -> str:
     --------
     >>> redact("progression: 2 events among 2 complete rows", 5)
     'progression: <5 events among <5 complete rows'
+    >>> redact("got events=3, n=4", 5)
+    'got events=<5, n=<5'
     >>> redact("{'unexposed_cases': 1, 'unexposed_noncases': 12} at month 4", 5)
     "{'unexposed_cases': <5, 'unexposed_noncases': 12} at month 4"
     >>> redact("score >= 1 in bml_size[3]; 0.5; 2x2; 3%; P003", 5)
