@@ -15,9 +15,14 @@ time-to-event curves, Table 2 of effect estimates with forest plots, pain course
 avascular necrosis, and the reproduction table (reports/reproductions.csv) when it exists.
 
 Without --data the report is built from the simulated demo cohort (--seed). With --data,
-counts below 5 are shown as "<5" in tables (small-cell protection, as cohort data
+counts below 5 are shown as "<5" everywhere in the PDF: tables, notes, the provenance,
+reasons an analysis was skipped and model messages (small-cell protection, as cohort data
 agreements require); change the threshold with --suppress-below or turn it off with
---no-suppress. The same inputs give a byte-identical PDF."""
+--no-suppress. The same inputs give a byte-identical PDF.
+
+Nothing is overwritten that the report did not make: --out may not be an input file, and a
+--build-dir holding files of its own is refused. Ctrl-C exits with 130, SIGTERM with 143,
+leaving any earlier PDF as it was."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -140,9 +140,12 @@ def build_report(
     data : str, path-like or None, default=None
         A cohort folder (:func:`bmecohort.io.load_cohort`).
     suppress_below : int, None or "auto", default="auto"
-        Small-cell protection: counts from 1 to ``suppress_below - 1`` in tables and figure
-        labels are shown as ``"<k"``, with a note. None: off. ``"auto"``: 5 for user data
-        (``cohort`` or ``data``), off for the demo cohort.
+        Small-cell protection: counts from 1 to ``suppress_below - 1`` are shown as
+        ``"<k"`` everywhere: table cells and notes, figure labels, the provenance, reasons an
+        analysis was skipped, model messages and data warnings
+        (:mod:`bmecohort.report.smallcells`); Table 1 withholds means of fewer than ``k``
+        persons. None: off. ``"auto"``: 5 for user data (``cohort`` or ``data``), off for
+        the demo cohort.
     reproductions : str, path-like or None, default="reports/reproductions.csv"
         The reproduction table of analyses/; the section says so when the file is absent.
     build_dir : str, path-like or None, default=None
