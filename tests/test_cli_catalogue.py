@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import warnings
@@ -464,7 +465,7 @@ def test_report_of_a_valid_two_person_cohort_builds(capsys, tmp_path, seed):
     assert run(capsys, "simulate", "knee", str(data), "--n", "2", "--seed", str(seed))[0] == 0
     out = tmp_path / "r.pdf"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an analysis failing is reported
+        warnings.simplefilter("error", RuntimeWarning)  # no analysis fails unexpectedly
         code, _, err = run(capsys, "report", "--data", str(data), "--out", str(out),
                            "--reproductions", str(tmp_path / "none.csv"))
     assert code == 0 and out.read_bytes()[:5] == b"%PDF-" and "Traceback" not in err
@@ -588,3 +589,35 @@ def test_unreadable_reproduction_table_is_a_skipped_section(tmp_path, content):
                  build_dir=tmp_path / "b")
     assert "could not be read as CSV" in (tmp_path / "b" / "main.typ").read_text()
     assert table.read_bytes() == content
+
+
+# --- 9. analyses of tiny cohorts raise AnalysisInputError (the report skips them) ---------
+
+
+@pytest.mark.parametrize(("design", "n", "seed", "match"), [
+    ("pain_fluctuation", 2, 4, "only its reference level"),
+    ("cartilage_progression", 3, 4, "only one level occurs"),
+    ("cartilage_progression", 2, 2, "."),
+    ("pain_fluctuation", 2, 3, "."),
+])
+def test_designs_on_tiny_cohorts_raise_analysis_input_errors(design, n, seed, match):
+    from bmecohort import designs
+    from bmecohort.simulate import knee_cohort
+
+    cohort = knee_cohort(n, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            getattr(designs, design)(cohort)
+        except AnalysisInputError as err:
+            assert re.search(match, str(err))
+
+
+def test_an_unexpected_analysis_error_is_reported_not_raised():
+    def broken():
+        raise IndexError("tuple index out of range")
+
+    caveats: list[str] = []
+    with active(5), pytest.warns(RuntimeWarning, match="broken failed unexpectedly"):
+        value, reason = attempt(broken, caveats=caveats)
+    assert value is None and "IndexError" in reason and "please report" in reason
