@@ -101,6 +101,7 @@ _EXPORTS: dict[str, str] = {
     "Accounting": "bmecohort.results",
     "CohortValidationError": "bmecohort.exceptions",
     "AnalysisInputError": "bmecohort.exceptions",
+    "OutputPathError": "bmecohort.exceptions",
     "SmallCellWarning": "bmecohort.exceptions",
     "SeparationWarning": "bmecohort.exceptions",
     "ConvergenceWarning": "bmecohort.exceptions",

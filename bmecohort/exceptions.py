@@ -19,6 +19,7 @@ __all__ = [
     "CohortValidationError",
     "ConvergenceWarning",
     "DataQualityWarning",
+    "OutputPathError",
     "SeparationWarning",
     "SmallCellWarning",
 ]
@@ -46,6 +47,11 @@ class CohortValidationError(BmecohortError, ValueError):
 
 class AnalysisInputError(BmecohortError, ValueError):
     """An analysis was given data it cannot use (missing column, non-binary exposure, ...)."""
+
+
+class OutputPathError(BmecohortError, ValueError):
+    """An output path would overwrite an input, or a folder holds files bmecohort did not
+    make (nothing is written or deleted then)."""
 
 
 class BmecohortWarning(UserWarning):

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._files import atomic_write, write_text
 from .exceptions import AnalysisInputError, BmecohortWarning
 
 __all__ = [
@@ -579,8 +580,9 @@ def write_reports(table: pd.DataFrame, out: str | Path, *, quick: bool = False
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     csv, md = folder / "reproductions.csv", folder / "reproductions.md"
-    table.to_csv(csv, index=False, float_format="%.10g", lineterminator="\n")
-    md.write_text(to_markdown(table, quick=quick), encoding="utf-8")
+    with atomic_write(csv, "w", newline="") as handle:
+        table.to_csv(handle, index=False, float_format="%.10g", lineterminator="\n")
+    write_text(md, to_markdown(table, quick=quick))
     return csv, md
 
 

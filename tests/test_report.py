@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,54 @@ from bmecohort.report import (
 from bmecohort.report.document import Section, render_table
 from bmecohort.results import Accounting
 from bmecohort.simulate import demo_cohort
+
+#: Places in the report's text where a number from 1 to 4 is not a count of persons or units.
+ALLOWED = [re.compile(p) for p in (
+    r"^\d+(?:\.\d+)*\.\s",                      # section numbers
+    r"(?:\s\.)+\s*\d+$",                        # table of contents: page numbers
+    r"^\d+ / \d+$",                             # page footer
+    r"\b(?:Table|Figure) \d+",                  # captions and "(Table 1)"
+    r"[Cc]ounts from 1 to \d+",                 # the suppression rule itself
+    r"small-cell protection; \d+ cell\(s\)",    # cells, not persons
+    r"[<>]=? ?\d+",                             # thresholds
+    r"at least \d+",
+    r"ratios above 1",
+    r"\(0 and 1\)",
+    r"\b(?:months?|visits?)(?: of)?[\s(]*\d+(?:(?:, | and | to )\d+)*",
+    r"\d+ at month \d+",                        # the score matrix's headers
+    r"\d+% \(\d+ to \d+\)",                     # a percentage and its interval
+    r"\d+-\d+",                                 # ranges of scores (mSASSS 0-1)
+)]
+TABLES = ("participants", "visits", "lesion_reads", "knee_outcomes", "spine_corners",
+          "ra_bones", "hip_cases")
+SMALL = re.compile(r"(?<![\w.<\-+\[/])[1-4](?![\w.%\]/])")
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def small_counts(text: str) -> list[str]:
+    """Numbers from 1 to 4 in the PDF's text outside the places where they are no count."""
+    found = []
+    matrix = False
+    for line in text.replace("\xa0", " ").splitlines():
+        if line.startswith("Score at month"):
+            matrix = True
+            continue
+        if line.startswith("Rows: score at the first visit"):
+            matrix = False
+        if matrix:  # the score matrix: each row starts with its score
+            line = re.sub(r"^\d+", " ", line)
+        if line.split(" ")[0] in TABLES:  # the tables table: Columns counts no one
+            line = re.sub(r"\d+$", " ", line)
+        stripped = line
+        for pattern in ALLOWED:
+            stripped = pattern.sub(" ", stripped)
+        found.extend(f"{m.group()} in {line!r}" for m in SMALL.finditer(stripped))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +217,24 @@ def test_report_from_a_data_folder_suppresses_by_default(small, tmp_path):
     assert f'"folder {folder.as_posix()}"' in source
     assert "small-cell protection" in source and '"<5"' in source
     assert "not applicable (user data)" in source
+    assert small_counts(pdf_text(pdf)) == []
+
+
+def test_pdf_of_a_tiny_user_cohort_shows_no_count_below_5(tmp_path):
+    """Skipped-analysis reasons, model messages, provenance, Table 1 means: no count 1-4."""
+    from bmecohort.simulate import knee_cohort
+
+    folder = tmp_path / "two"
+    write_cohort(knee_cohort(2, seed=1), folder)
+    protected = build_report(data=folder, out=tmp_path / "on.pdf", progress=False,
+                             reproductions=None)
+    text = pdf_text(protected)
+    assert "<5 events among <5 complete rows" in text or "not estimable" in text
+    assert small_counts(text) == []
+    # the scan finds them when suppression is off: it is not blind
+    bare = build_report(data=folder, out=tmp_path / "off.pdf", progress=False,
+                        reproductions=None, suppress_below=None)
+    assert len(small_counts(pdf_text(bare))) > 5
 
 
 def test_sections_without_their_tables_are_skipped_with_a_reason(tmp_path, capsys):

@@ -6,17 +6,23 @@ is one line: its module name in :data:`COMMANDS`.
 
 Exit codes: 0 success; 1 the command ran and found problems (e.g. an invalid cohort) or an
 expected error occurred (message on standard error, no traceback); 2 usage errors
-(argparse's convention). Reports go to standard output, errors and warnings to standard
+(argparse's convention); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), each with one
+line on standard error (files being written are left as they were: every writer renames a
+finished temporary file into place). Reports go to standard output, errors and warnings to standard
 error. Modules import the heavy libraries inside ``run`` so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ._common import UsageError
 
@@ -48,6 +54,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM, so that ``finally`` blocks and the atomic
+    writers clean up as they do for Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` inside the block (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it).
 
@@ -56,13 +84,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : sequence of str or None, default=None
         Arguments without the program name; ``sys.argv[1:]`` when ``None``.
     """
+    command = "bmecohort"
+    try:
+        with _sigterm_raises():
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if getattr(args, "run", None) is None:
+                parser.print_help(sys.stderr)
+                return 2
+            command = f"bmecohort {args.command}"
+            return _run(args)
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        print(f"{command}: terminated", file=sys.stderr)
+        return 143
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; expected errors become one line on standard error."""
     from ..exceptions import BmecohortError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "run", None) is None:
-        parser.print_help(sys.stderr)
-        return 2
     try:
         return int(args.run(args))
     except BrokenPipeError:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import sys
 from typing import Any
 
-from ._common import UsageError, warnings_to_stderr
+from ._common import UsageError, print_json, warnings_to_stderr, write_csv
 
 __all__ = ["register", "run"]
 
@@ -35,6 +34,9 @@ def _option(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     key, value = text.split("=", 1)
+    if not key.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY an option name, got "
+                                         f"{text!r}")
     try:
         parsed: Any = ast.literal_eval(value)
     except (ValueError, SyntaxError):
@@ -72,26 +74,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the power analysis and print its table."""
+    from ..exceptions import BmecohortError
     from ..power import power
 
     if args.replicates < 1:
         raise UsageError("--replicates must be at least 1")
     options = dict(args.options)
-    with warnings_to_stderr():
-        result = power(args.design, effect=args.effect, n_grid=args.n,
-                       replicates=args.replicates, seed=args.seed, n_jobs=args.jobs,
-                       alpha=args.alpha, progress=args.progress, **options)
+    try:
+        with warnings_to_stderr():
+            result = power(args.design, effect=args.effect, n_grid=args.n,
+                           replicates=args.replicates, seed=args.seed, n_jobs=args.jobs,
+                           alpha=args.alpha, progress=args.progress, **options)
+    except BmecohortError:
+        raise
+    except (TypeError, ValueError) as err:
+        if not options:
+            raise
+        # the simulators check their options with plain ValueError/TypeError
+        given = " ".join(f"--set {k}={v!r}" for k, v in options.items())
+        raise UsageError(f"a design option was refused ({given}): {err}") from err
     table = result.summary()
     if args.format == "csv":
-        table.to_csv(sys.stdout, index=False)
+        write_csv(table, sys.stdout)
     elif args.format == "json":
-        json.dump({"design": result.design, "effect": result.effect, "alpha": result.alpha,
-                   "seed": result.seed, "method": result.method,
-                   "options": {k: repr(v) if not isinstance(v, (int, float, str, bool))
-                               else v for k, v in (result.options or {}).items()},
-                   "rows": json.loads(table.to_json(orient="records"))}, sys.stdout,
-                  indent=2)
-        print()
+        print_json({"design": result.design, "effect": result.effect, "alpha": result.alpha,
+                    "seed": result.seed, "method": result.method,
+                    "options": {k: repr(v) if not isinstance(v, (int, float, str, bool))
+                                else v for k, v in (result.options or {}).items()},
+                    "rows": table.astype(object).to_dict(orient="records")})
     else:
         print(result.to_text())
         needed = result.required_n(0.8)

@@ -15,9 +15,14 @@ time-to-event curves, Table 2 of effect estimates with forest plots, pain course
 avascular necrosis, and the reproduction table (reports/reproductions.csv) when it exists.
 
 Without --data the report is built from the simulated demo cohort (--seed). With --data,
-counts below 5 are shown as "<5" in tables (small-cell protection, as cohort data
+counts below 5 are shown as "<5" everywhere in the PDF: tables, notes, the provenance,
+reasons an analysis was skipped and model messages (small-cell protection, as cohort data
 agreements require); change the threshold with --suppress-below or turn it off with
---no-suppress. The same inputs give a byte-identical PDF."""
+--no-suppress. The same inputs give a byte-identical PDF.
+
+Nothing is overwritten that the report did not make: --out may not be an input file, and a
+--build-dir holding files of its own is refused. Ctrl-C exits with 130, SIGTERM with 143,
+leaving any earlier PDF as it was."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="cohort folder (participants.csv, visits.csv, ...); default: "
                              "the simulated demo cohort")
     parser.add_argument("--out", metavar="FILE", default="reports/bmecohort_report.pdf",
-                        help="PDF to write (default: reports/bmecohort_report.pdf)")
+                        help="PDF to write; never one of the input files (default: "
+                             "reports/bmecohort_report.pdf)")
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="seed of the demo cohort (default: the simulator's; not used "
                              "with --data)")
@@ -44,7 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="reproduction table to include when it exists (default: "
                              "reports/reproductions.csv)")
     parser.add_argument("--build-dir", metavar="DIR", default=None,
-                        help="keep the Typst sources and SVG figures in DIR (replaced)")
+                        help="keep the Typst sources and SVG figures in DIR: a new or empty "
+                             "folder, or one an earlier report built (its files are "
+                             "replaced); a folder holding anything else is refused "
+                             "(default: a private temporary folder)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
     parser.set_defaults(run=run)

@@ -66,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .. import simulate
+    from .._files import atomic_write
     from ..io import write_cohort
+    from ..io.folder import FORMATS
+    from ..schemas import TABLES
 
     for name in ("kind", "out"):
         given, option = getattr(args, name), getattr(args, f"{name}_option")
@@ -78,6 +81,24 @@ def run(args: argparse.Namespace) -> int:
     generator, truth_kind, default_n = KINDS[args.kind]
     if args.seed < 0:
         raise UsageError("--seed must be a non-negative integer")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"OUT {out} is a file; give a folder")
+    # everything is checked before anything is simulated or written
+    names = ["hand_oa_joints"] if args.kind == "hand" else list(TABLES)
+    existing = [out / f"{t}{s}" for t in names for s in FORMATS.values()
+                if (out / f"{t}{s}").exists()]
+    if existing and not args.overwrite:
+        raise FileExistsError(f"{out} already holds table files "
+                              f"({', '.join(p.name for p in existing)}); pass --overwrite "
+                              f"to replace them")
+    if args.truth:
+        truth_path = Path(args.truth).resolve()
+        if out.resolve() == truth_path or out.resolve() in truth_path.parents:
+            raise UsageError(f"--truth {args.truth} is inside OUT {out}; keep it outside "
+                             f"(the folder is read as tables)")
+        if Path(args.truth).exists() and not args.overwrite:
+            raise FileExistsError(f"{args.truth} exists; pass --overwrite to replace it")
     if args.kind == "demo":
         if args.n is not None:
             raise UsageError("--n does not apply to demo; use --size small|default")
@@ -87,16 +108,18 @@ def run(args: argparse.Namespace) -> int:
         if n < 1:
             raise UsageError("--n must be at least 1")
         data = getattr(simulate, generator)(n, seed=args.seed)
-    out = Path(args.out)
     if isinstance(data, pd.DataFrame):
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"hand_oa_joints.{args.format}"
-        if target.exists() and not args.overwrite:
-            raise FileExistsError(f"{target} exists; pass --overwrite to replace it")
+        for stale in existing:
+            if stale != target:
+                stale.unlink()
         if args.format == "csv":
-            data.to_csv(target, index=False)
+            with atomic_write(target, "w", newline="") as handle:
+                data.to_csv(handle, index=False)
         else:
-            data.to_parquet(target, index=False)
+            with atomic_write(target) as handle:
+                data.to_parquet(handle, index=False)
         written = [target]
         summary = f"{data['participant_id'].nunique()} patients, {len(data)} joints"
     else:
@@ -107,9 +130,8 @@ def run(args: argparse.Namespace) -> int:
         kinds = _DEMO_PARTS if truth_kind is None else (truth_kind,)
         truth = pd.concat({k: simulate.true_effects(k) for k in kinds}, names=["kind"])
         target = Path(args.truth)
-        if target.exists() and not args.overwrite:
-            raise FileExistsError(f"{target} exists; pass --overwrite to replace it")
-        truth.reset_index().to_csv(target, index=False)
+        with atomic_write(target, "w", newline="") as handle:
+            truth.reset_index().to_csv(handle, index=False)
         written.append(target)
     print(f"wrote {len(written)} files to {out} ({args.kind}, seed {args.seed}: {summary})")
     return 0

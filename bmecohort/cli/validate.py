@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from typing import Any
 
-from ._common import UsageError, existing_folder, warnings_to_stderr
+from ._common import UsageError, existing_folder, print_json, warnings_to_stderr, write_csv
 
 __all__ = ["register", "run"]
 
@@ -18,6 +16,9 @@ Parquet) and check every table and every rule between tables.
 
 Exit status: 0 when the cohort is valid, 1 when anything fails, 2 on usage errors. The
 report goes to standard output; warnings (e.g. files that are not tables) to standard error.
+With --format csv, a cell that a spreadsheet would run as a formula (text starting with =, +,
+-, @) is written with a leading ' ; --format json writes NaN as null and infinities as
+"inf"/"-inf" (valid JSON).
 In the report, 'row' is the 0-based data row of a file; in a CSV file the line to edit is
 row + 2 (line 1 is the header), shown as 'line'."""
 
@@ -40,19 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _json_value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):  # numpy and pandas scalars
-        return _json_value(value.item())
-    if isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
 def _records(frame: Any) -> list[dict[str, Any]]:
-    return [{k: _json_value(v) for k, v in row.items()}
-            for row in frame.astype(object).to_dict(orient="records")]
+    return frame.astype(object).to_dict(orient="records")
 
 
 def _text_failures(cases: Any, max_rows: int) -> str:
@@ -90,13 +80,13 @@ def run(args: argparse.Namespace) -> int:
     cases = cases.reindex(columns=columns)
     valid = cohort is not None
     if args.format == "csv":
-        cases.to_csv(sys.stdout, index=False)
+        write_csv(cases, sys.stdout)
     elif args.format == "json":
         report = {"path": str(folder), "valid": valid,
                   "allow_within_grade": bool(args.allow_within_grade),
                   "tables": _records(cohort.summary()) if valid else [],
                   "failures": _records(cases)}
-        print(json.dumps(report, indent=2))
+        print_json(report)
     elif valid:
         summary = cohort.summary()
         print(f"valid: {folder} ({len(cohort.participants)} participants, "

@@ -34,7 +34,8 @@ HIP_FEATURES: dict[str, tuple[str, object, str]] = {
 def _feature_rows(frame: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
     """Proportion of each feature by diagnosis, Wilson intervals, Fisher p for the contrast."""
     from scipy.stats import fisher_exact
-    from statsmodels.stats.proportion import proportion_confint
+
+    from ..estimators.occurrence.proportions import proportion
 
     rows = []
     for feature, (column, yes, level) in HIP_FEATURES.items():
@@ -48,8 +49,11 @@ def _feature_rows(frame: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         p = float(fisher_exact(counts.to_numpy())[1]) if counts.to_numpy().sum() else np.nan
         for diagnosis in ("bmes", "avn"):
             events, n = int(counts.loc[diagnosis, True]), int(counts.loc[diagnosis].sum())
-            low, high = proportion_confint(events, n, method="wilson") if n else (np.nan,
-                                                                                   np.nan)
+            if n:  # the estimator's interval: within [0, 1] and holding events / n
+                share = proportion(events, n, method="wilson")
+                low, high = share.ci_lower, share.ci_upper
+            else:
+                low, high = np.nan, np.nan
             rows.append({"analysis": diagnosis, "term": feature,
                          "estimate": events / n if n else np.nan, "ci_lower": low,
                          "ci_upper": high, "p_value": p, "n": n, "events": events,

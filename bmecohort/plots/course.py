@@ -54,6 +54,12 @@ def _summary(result: Any, required: tuple[str, ...], what: str) -> pd.DataFrame:
 
 
 @styled
+def _arms(estimate: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Error-bar lengths below and above each estimate; never negative (matplotlib refuses
+    them), even for an interval given by another estimator a rounding error off."""
+    return np.clip(np.vstack([estimate - low, high - estimate]), 0.0, None)
+
+
 def transition_plot(
     transitions: Any,
     *,
@@ -169,7 +175,7 @@ def course_plot(
     ax.bar(x, estimate, width=0.6, color=[COURSE_COLORS[t] for t in terms], zorder=2)
     has_ci = np.isfinite(low) & np.isfinite(high)
     ax.errorbar(x[has_ci], estimate[has_ci],
-                yerr=np.vstack([estimate - low, high - estimate])[:, has_ci],
+                yerr=_arms(estimate, low, high)[:, has_ci],
                 fmt="none", ecolor="#333333", elinewidth=1.0, zorder=3)
     tops = np.where(has_ci, high, estimate)
     for xi, ev, top in zip(x, part[EVENTS], tops, strict=True):
@@ -226,8 +232,8 @@ def prevalence_plot(
         months = summary[TERM].astype(str).str.removeprefix("visit ").astype(float).to_numpy()
         months = months + shift * (i - (len(series) - 1) / 2)
         estimate = summary[ESTIMATE].astype(float).to_numpy()
-        err = np.vstack([estimate - summary[CI_LOWER].astype(float).to_numpy(),
-                         summary[CI_UPPER].astype(float).to_numpy() - estimate])
+        err = _arms(estimate, summary[CI_LOWER].astype(float).to_numpy(),
+                    summary[CI_UPPER].astype(float).to_numpy())
         ax.errorbar(months, estimate, yerr=err, marker="o", color=PALETTE[i % len(PALETTE)],
                     label=label)
         units.add(str(getattr(item, "unit", "unit")))

@@ -132,15 +132,15 @@ class PowerResult(Result):
 def summarise(replicates: pd.DataFrame, *, n_grid: tuple[int, ...], effect: float,
               alpha: float) -> pd.DataFrame:
     """The per-sample-size table of :class:`PowerResult` from the replicate rows."""
-    from statsmodels.stats.proportion import proportion_confint
+    from ..estimators.occurrence.proportions import proportion
 
     rows = []
     for n in n_grid:
         part = replicates[replicates[N] == n]
         ok = part[part[REASON].isna()]
         rejected = int((ok[P_VALUE] < alpha).sum())
-        lower, upper = proportion_confint(rejected, len(part), alpha=1 - MC_LEVEL,
-                                          method="wilson")
+        share = proportion(rejected, len(part), alpha=1 - MC_LEVEL, method="wilson")
+        lower, upper = share.ci_lower, share.ci_upper  # within [0, 1], holding the power
         covered = ((ok[CI_LOWER] <= effect) & (effect <= ok[CI_UPPER])).mean() \
             if len(ok) else np.nan
         reasons = part[REASON].dropna().value_counts()

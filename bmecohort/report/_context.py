@@ -37,6 +37,12 @@ class Context:
     reproductions: Path | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
+    def redact(self, text: object) -> str:
+        """Free text from an analysis (a design note, a message) with small counts hidden."""
+        from .smallcells import redact
+
+        return redact(str(text), self.suppress_below)
+
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` once per report, by ``key``."""
         if key not in self.cache:
@@ -51,19 +57,33 @@ def attempt(function: Callable[..., T], *args: Any, caveats: list[str], **kwargs
 
     bmecohort warnings (sparse cells, separation, non-convergence, ...) are appended to
     ``caveats`` for the report to list instead of being printed; other warnings are issued
-    again unchanged.
+    again unchanged. Reasons and caveats quote counts, so both are passed through
+    :func:`~bmecohort.report.smallcells.redact` under the report's threshold.
+
+    An unexpected error of the analysis (a bug: it should have raised
+    AnalysisInputError) does not stop the report: the analysis is reported as failed with
+    the error, and a :class:`RuntimeWarning` says so, so the rest of the report is built.
     """
+    from .smallcells import current, redact
+
+    threshold = current()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             value = function(*args, **kwargs)
         except AnalysisInputError as err:
-            value, reason = None, str(err)
+            value, reason = None, redact(str(err), threshold)
+        except (ArithmeticError, LookupError, TypeError, ValueError) as err:
+            name = getattr(function, "__name__", "the analysis")
+            value, reason = None, redact(
+                f"{name} failed unexpectedly ({type(err).__name__}: {err}); please report "
+                f"this to bmecohort's issue tracker with the cohort's shape", threshold)
+            warnings.warn(f"report: {reason}", RuntimeWarning, stacklevel=2)
         else:
             reason = None
     for item in caught:
         if issubclass(item.category, BmecohortWarning):
-            message = str(item.message)
+            message = redact(str(item.message), threshold)
             if message not in caveats:
                 caveats.append(message)
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import warnings
@@ -12,8 +11,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from .._files import check_not_input, write_bytes, write_text
 from ..cohort import Cohort
-from ..exceptions import BmecohortWarning
+from ..exceptions import BmecohortWarning, OutputPathError
 from ..simulate.demo import DEMO_SEED
 from ._context import Context
 from .document import Figure, Section, render_section, typst_string
@@ -25,6 +25,7 @@ from .sections_effects import (
     pain_course_section,
     reproduction_section,
 )
+from .smallcells import active
 from .tables import flow_table
 
 __all__ = [
@@ -44,6 +45,8 @@ DEFAULT_SUPPRESS_BELOW = 5
 DEFAULT_REPRODUCTIONS = Path("reports") / "reproductions.csv"
 #: Template file (package data) the document imports.
 TEMPLATE = "report.typ"
+#: File that marks a build folder as bmecohort's; it lists the files the build wrote.
+BUILD_MARKER = ".bmecohort-build"
 
 #: The analysis sections, in document order (provenance and participant flow come first).
 SECTIONS: tuple[tuple[str, Callable[[Context], Section]], ...] = (
@@ -130,20 +133,27 @@ def build_report(
         The cohort to report on. None: load ``data``, or when that is None too, simulate
         the demo cohort (:func:`bmecohort.simulate.demo_cohort` with ``seed``).
     out : str or path-like
-        The PDF to write (its folder is created).
+        The PDF to write (its folder is created), through a temporary file renamed into
+        place. It may not be an input (a file of ``data`` or ``reproductions``).
     seed : int, default=20261124
         Seed of the demo cohort (used only when neither ``cohort`` nor ``data`` is given).
     data : str, path-like or None, default=None
         A cohort folder (:func:`bmecohort.io.load_cohort`).
     suppress_below : int, None or "auto", default="auto"
-        Small-cell protection: counts from 1 to ``suppress_below - 1`` in tables and figure
-        labels are shown as ``"<k"``, with a note. None: off. ``"auto"``: 5 for user data
-        (``cohort`` or ``data``), off for the demo cohort.
+        Small-cell protection: counts from 1 to ``suppress_below - 1`` are shown as
+        ``"<k"`` everywhere: table cells and notes, figure labels, the provenance, reasons an
+        analysis was skipped, model messages and data warnings
+        (:mod:`bmecohort.report.smallcells`); Table 1 withholds means of fewer than ``k``
+        persons. None: off. ``"auto"``: 5 for user data (``cohort`` or ``data``), off for
+        the demo cohort.
     reproductions : str, path-like or None, default="reports/reproductions.csv"
         The reproduction table of analyses/; the section says so when the file is absent.
     build_dir : str, path-like or None, default=None
-        Keep the Typst sources and SVG figures in this folder (replaced); a temporary
-        folder, removed afterwards, when None.
+        Keep the Typst sources and SVG figures in this folder. It must be new, empty, or a
+        build folder of an earlier report (it holds only the files listed in its
+        ``.bmecohort-build``), whose files are then replaced; a folder holding anything else
+        is refused (:class:`~bmecohort.exceptions.OutputPathError`), never emptied. None: a
+        private temporary folder, removed afterwards.
     progress : bool, default=True
         Show a progress bar over the sections on standard error (only when it is a
         terminal).
@@ -169,6 +179,7 @@ def build_report(
     ...     pdf.read_bytes()[:5]
     b'%PDF-'
     """
+    _check_paths(out, data=data, reproductions=reproductions, build_dir=build_dir)
     data_warnings: tuple[str, ...] = ()
     if cohort is not None:
         source = cohort.source or f"cohort {cohort.name!r} (given in Python)"
@@ -195,7 +206,7 @@ def build_report(
     provenance = Provenance(source=source, seed=used_seed, suppress_below=suppress_below,
                             data_warnings=data_warnings)
     sections: list[Section] = []
-    with _progress(len(SECTIONS) + 2, progress) as bar:
+    with _progress(len(SECTIONS) + 2, progress) as bar, active(suppress_below):
         for label, builder in SECTIONS:
             bar.set_postfix_str(label)
             sections.append(builder(ctx))
@@ -212,10 +223,52 @@ def build_report(
         bar.update()
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(pdf)
-    partial.replace(target)
+    write_bytes(target, pdf)
     return target
+
+
+def _check_paths(out: str | os.PathLike[str], *, data: str | os.PathLike[str] | None,
+                 reproductions: str | os.PathLike[str] | None,
+                 build_dir: str | os.PathLike[str] | None) -> None:
+    """Refuse, before any work, an output that is an input or a build folder not ours."""
+    inputs = [data, reproductions]
+    check_not_input(out, inputs, what="the report (out)")
+    if Path(out).is_dir():
+        raise OutputPathError(f"the report (out) {Path(out).as_posix()} is a folder; give "
+                              f"a file name such as report.pdf")
+    if build_dir is not None:
+        check_not_input(build_dir, inputs, what="the build folder")
+        folder = Path(build_dir)
+        for item in inputs:
+            if (item is not None and Path(item).exists()
+                    and folder.resolve() in Path(item).resolve().parents):
+                raise OutputPathError(f"the build folder {folder.as_posix()} holds the input "
+                                      f"{Path(item).as_posix()}; give a separate folder")
+        _own_build_files(folder)
+        if folder.resolve() in Path(out).resolve().parents:
+            raise OutputPathError(f"the report (out) {Path(out).as_posix()} is inside the "
+                                  f"build folder {folder.as_posix()}; write it elsewhere")
+
+
+def _own_build_files(folder: Path) -> list[str]:
+    """Files an earlier build wrote in ``folder``; refuse a folder holding anything else."""
+    if not folder.exists():
+        return []
+    if not folder.is_dir():
+        raise OutputPathError(f"the build folder {folder.as_posix()} is a file; give a folder")
+    marker = folder / BUILD_MARKER
+    listed = (marker.read_text(encoding="utf-8").splitlines() if marker.is_file() else [])
+    present = sorted(p.name for p in folder.iterdir() if p.name != BUILD_MARKER)
+    foreign = [name for name in present if name not in listed
+               or not (folder / name).is_file() or (folder / name).is_symlink()]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
+                                          else "")
+        raise OutputPathError(
+            f"the build folder {folder.as_posix()} holds files bmecohort did not make "
+            f"({shown}); nothing was deleted. Give a new or empty folder, or leave "
+            f"--build-dir out (a private temporary folder is used).")
+    return present
 
 
 def _typeset(sections: Sequence[Section], *, title: str, subtitle: str,
@@ -226,19 +279,26 @@ def _typeset(sections: Sequence[Section], *, title: str, subtitle: str,
     source = report_source(sections, title=title, subtitle=subtitle,
                            suppress_below=suppress_below)
     template = resources.files("bmecohort.report").joinpath(TEMPLATE).read_bytes()
+    figures = [b for s in sections for b in s.blocks if isinstance(b, Figure)]
+    names = [f.name for f in figures]
+    if len(set(names)) < len(names):
+        raise ValueError(f"report figures need unique names; got {sorted(names)}")
+    files = {TEMPLATE: template, **{f"{b.name}.svg": b.svg for b in figures},
+             "main.typ": source.encode("utf-8")}
     with tempfile.TemporaryDirectory(prefix="bmecohort-report-") as scratch:
         folder = Path(build_dir) if build_dir is not None else Path(scratch)
-        if build_dir is not None and folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / TEMPLATE).write_bytes(template)
-        figures = [b for s in sections for b in s.blocks if isinstance(b, Figure)]
-        names = [f.name for f in figures]
-        if len(set(names)) < len(names):
-            raise ValueError(f"report figures need unique names; got {sorted(names)}")
-        for block in figures:
-            (folder / f"{block.name}.svg").write_bytes(block.svg)
-        main = folder / "main.typ"
-        main.write_text(source, encoding="utf-8")
-        return typst.compile(str(main), root=str(folder), font_paths=[],
+        if build_dir is not None:
+            stale = _own_build_files(folder)  # checked again: the folder may have changed
+            folder.mkdir(parents=True, exist_ok=True)
+            # the marker first, listing old and new files, so an interrupted build leaves a
+            # folder the next build still recognises as its own
+            write_text(folder / BUILD_MARKER, "\n".join(sorted({*stale, *files})) + "\n")
+            for name in stale:
+                if name not in files:
+                    (folder / name).unlink()
+        for name, content in files.items():
+            write_bytes(folder / name, content)
+        if build_dir is not None:
+            write_text(folder / BUILD_MARKER, "\n".join(sorted(files)) + "\n")
+        return typst.compile(str(folder / "main.typ"), root=str(folder), font_paths=[],
                              ignore_system_fonts=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..plots._style import format_count
 from ..results import format_p
+from .smallcells import redact
 
 __all__ = [
     "Figure",
@@ -137,6 +138,9 @@ class ReportTable:
     group : str or None, default=None
         A column whose value, when it changes, is set as a full-width bold row above the
         rows it heads (the column itself is not shown).
+    text : tuple of str, default=()
+        Columns of free text from analyses or data (exclusion reasons, warnings): small
+        counts quoted in them are redacted (:func:`~bmecohort.report.smallcells.redact`).
     """
 
     frame: pd.DataFrame
@@ -147,6 +151,7 @@ class ReportTable:
     suppressed: int = 0
     widths: tuple[str, ...] | None = None
     group: str | None = None
+    text: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,10 @@ def render_table(table: ReportTable, suppress_below: int | None) -> tuple[str, i
     frame, suppressed = suppress_counts(table.frame, table.counts,
                                         suppress_below=suppress_below)
     suppressed += table.suppressed
+    for column in table.text:
+        if column in frame.columns:
+            frame[column] = [v if not isinstance(v, str) else redact(v, suppress_below)
+                             for v in frame[column].tolist()]
     groups = frame.pop(table.group).tolist() if table.group is not None else None
     columns = list(frame.columns)
     numeric = [_is_numeric(frame[c]) for c in columns]
@@ -271,8 +280,8 @@ def render_section(section: Section, suppress_below: int | None) -> tuple[str, i
     """Typst source of a section (heading, blocks or skip note, caveats) and cells suppressed."""
     out = [f"= #{typst_string(section.title)} <sec:{section.key}>\n\n"]
     suppressed = 0
-    if section.skipped is not None:
-        out.append(f"#skipped({typst_string(section.skipped)})\n\n")
+    if section.skipped is not None:  # reasons and caveats quote analyses: redacted again
+        out.append(f"#skipped({typst_string(redact(section.skipped, suppress_below))})\n\n")
     for block in section.blocks:
         if isinstance(block, ReportTable):
             source, n = render_table(block, suppress_below)
@@ -285,5 +294,6 @@ def render_section(section: Section, suppress_below: int | None) -> tuple[str, i
         else:
             out.append(render_paragraph(block))
     if section.caveats:
-        out.append("#caveats(" + ", ".join(typst_string(c) for c in section.caveats) + ")\n\n")
+        out.append("#caveats(" + ", ".join(typst_string(redact(c, suppress_below))
+                                           for c in section.caveats) + ")\n\n")
     return "".join(out), suppressed

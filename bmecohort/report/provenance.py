@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..cohort import Cohort
 from .document import Paragraph, ReportTable, Section
+from .smallcells import count_text
 
 __all__ = ["DEPENDENCIES", "Provenance", "provenance_section", "versions"]
 
@@ -56,7 +57,7 @@ def provenance_section(cohort: Cohort, provenance: Provenance) -> Section:
     settings = pd.DataFrame([
         ("Data source", provenance.source),
         ("Cohort name", cohort.name),
-        ("Participants", str(len(cohort.participants))),
+        ("Participants", count_text(len(cohort.participants), provenance.suppress_below)),
         ("Validation", "passed: every table and cross-table rule of bmecohort.schemas holds"
          + (f" ({len(provenance.data_warnings)} data-quality warning(s), listed below)"
             if provenance.data_warnings else "")),
@@ -85,5 +86,6 @@ def provenance_section(cohort: Cohort, provenance: Provenance) -> Section:
     if provenance.data_warnings:
         blocks.append(ReportTable(
             pd.DataFrame({"Data-quality warning": list(provenance.data_warnings)}),
-            "Data-quality warnings raised while loading", widths=("1fr",)))
+            "Data-quality warnings raised while loading", widths=("1fr",),
+            text=("Data-quality warning",)))
     return Section("provenance", "Provenance", tuple(blocks))

@@ -132,7 +132,7 @@ def course_section(ctx: Context) -> Section:
                     rows.assign(term=rows["term"].str.capitalize()).drop(columns="analysis"),
                     caption=f"BML incidence and resolution per knee, months {baseline} to "
                             f"{follow_up}", label="Outcome",
-                    notes=(*_interval_notes(design, ctx.suppress_below),
+                    notes=(*map(ctx.redact, _interval_notes(design, ctx.suppress_below)),
                            "Intervals are cluster-robust (knees within persons) when persons "
                            "contribute two knees; see the method in the participant flow.")))
                 results.append((f"incidence and resolution, months {baseline}-{follow_up}",

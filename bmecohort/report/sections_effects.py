@@ -79,7 +79,8 @@ def effects_section(ctx: Context) -> Section:
             f"forest_{i}",
             lambda design=design: forest_plot(design, suppress_below=ctx.suppress_below),
             f"{heading}: odds ratios with 95% intervals by analysis (log scale). "
-            + " ".join(str(n).capitalize() + "." for n in design.notes), width="90%"))
+            + " ".join(ctx.redact(n).capitalize() + "." for n in design.notes),
+            width="90%"))
     blocks.extend(Paragraph(m, emphasis=True) for m in missing)
     return Section("effects", title, tuple(blocks),
                    results=tuple((h, d) for h, d in done), caveats=tuple(caveats))
@@ -156,7 +157,7 @@ def pain_course_section(ctx: Context) -> Section:
         blocks.append(estimate_table(
             rows.drop(columns="analysis"), caption="Within-knee change in BML and frequent "
             "knee pain (conditional logistic regression, the knee as its own control)",
-            label="BML change", notes=design.notes))
+            label="BML change", notes=tuple(map(ctx.redact, design.notes))))
         blocks.append(figure(
             "pain_fluctuation",
             lambda: forest_plot(design, suppress_below=ctx.suppress_below,
@@ -209,7 +210,7 @@ def hip_section(ctx: Context) -> Section:
             "(AVN) of the hip", suppressed=suppressed,
             notes=("Share of persons (male, bilateral) or hips (other features) with the "
                    "feature; Wilson 95% intervals; p: Fisher's exact test, BMES vs AVN.",
-                   *design.notes)))
+                   *map(ctx.redact, design.notes))))
     other = rows[~rows["analysis"].isin(["bmes", "avn"])]
     if len(other):
         blocks.append(estimate_table(other, caption="Time to resolution and edema and pain "
@@ -234,7 +235,12 @@ def reproduction_section(ctx: Context) -> Section:
         return Section("reproductions", title, skipped=(
             f"The reproduction table {path.as_posix()} does not exist; run `make reproduce` "
             f"to compute it from analyses/, then rebuild the report."))
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as err:  # empty, binary or malformed CSV
+        return Section("reproductions", title, skipped=(
+            f"The reproduction table {path.as_posix()} could not be read as CSV "
+            f"({type(err).__name__}: {err}); run `make reproduce` to write it again."))
     shown = [c for c in REPRODUCTION_COLUMNS if c in table.columns]
     frame = table[shown] if shown else table
     matched = ""

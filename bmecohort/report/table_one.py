@@ -119,7 +119,8 @@ def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = No
         The baseline visit.
     suppress_below : int or None, default=None
         Counts ``0 < n < suppress_below`` are shown as ``"<k"`` (and their percentages
-        withheld, since they would reveal the count).
+        withheld, since they would reveal the count); a mean (SD) over fewer than
+        ``suppress_below`` persons is withheld too, as it is near their own values.
 
     Returns
     -------
@@ -144,7 +145,9 @@ def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = No
             text = shown if hidden or row[PERCENT] is None or row[PERCENT] != row[PERCENT] \
                 else f"{shown} ({row[PERCENT]:.1f})"
         elif row[STATISTIC] == "mean (SD)":
-            if row[MEAN] is None or row[MEAN] != row[MEAN]:
+            if hidden:  # the mean of fewer than k persons is close to their own values
+                text = f"n{shown}, not shown"
+            elif row[MEAN] is None or row[MEAN] != row[MEAN]:
                 text = "" if not count else f"n={shown}"
             else:
                 sd = "" if row[SD] is None or row[SD] != row[SD] else f" ({row[SD]:.1f})"

@@ -104,6 +104,7 @@ def flow_table(sections: Sequence[Section]) -> ReportTable | None:
     return ReportTable(
         frame, "Participant flow: units in each analysis, exclusions with reasons, units used",
         counts=("In", "Excluded", "Used", "Events"), group=SECTION,
+        text=("Excluded because",),
         widths=("1.2fr", "auto", "auto", "1fr", "auto", "auto", "auto"),
         notes=("In: units the analysis was given (knees, persons, vertebral corners, bones, "
                "...); Used: units its estimate is computed from; Events: units with the "

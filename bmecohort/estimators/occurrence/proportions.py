@@ -144,10 +144,22 @@ def _check_method(method: str) -> tuple[str, str]:
     return _METHODS[method]
 
 
+def _contain(estimate: float, low: float, high: float) -> tuple[float, float]:
+    """Bounds within [0, 1] that hold their estimate.
+
+    Wilson's bounds at 0 or n events land a rounding error beyond the estimate (e.g.
+    8.7e-19 above 0), and the equal-tailed Jeffreys interval excludes 0 at ``x = 0`` and 1
+    at ``x = n``; clipping gives Brown, Cai & DasGupta's (2001) boundary rule there.
+    """
+    low = min(max(float(low), 0.0), estimate)
+    high = max(min(float(high), 1.0), estimate)
+    return low, high
+
+
 def _confint(events: int, n: int, method: str, alpha: float) -> tuple[float, float]:
     sm_method, _ = _check_method(method)
     low, high = proportion_confint(events, n, alpha=alpha, method=sm_method)
-    return float(low), float(high)
+    return _contain(events / n, low, high)
 
 
 def proportion(
@@ -186,8 +198,10 @@ def proportion(
     :math:`[B_{\alpha/2}(x+\tfrac12, n-x+\tfrac12),\ B_{1-\alpha/2}(x+\tfrac12, n-x+\tfrac12)]`,
     where :math:`B_q(a, b)` is the q-quantile of a Beta(a, b) distribution. statsmodels'
     ``proportion_confint`` defaults to the Wald interval; we always pass the method. Its
-    Jeffreys interval is purely equal-tailed (no Brown-Cai-DasGupta boundary modification at
-    :math:`x = 0` or :math:`x = n`), as is R's ``qbeta`` computation.
+    Jeffreys interval is equal-tailed except at :math:`x = 0` (lower bound 0) and
+    :math:`x = n` (upper bound 1), Brown, Cai & DasGupta's boundary rule, so that no interval
+    excludes its own estimate; likewise every interval is clipped to :math:`[0, 1]` and to
+    contain :math:`\hat p` (Wilson's bounds at 0 and n events are a rounding error off).
 
     References: Brown, Cai & DasGupta (2001), Stat Sci 16:101-133.
 
@@ -297,16 +311,19 @@ def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
 
     When ``groups`` repeat (several units of one participant; at least two participants) and
     the share is strictly between 0 and 1, the cluster-robust logit-scale Wald interval of
-    :func:`incidence`; otherwise Wilson's. Returns ``(lower, upper, interval name)``.
+    :func:`incidence`; otherwise Wilson's. Returns ``(lower, upper, interval name)``, with
+    ``0 <= lower <= share <= upper <= 1`` (NaN bounds for no units).
     """
     y = np.asarray(y, dtype=float)
     events, n = float(y.sum()), len(y)
+    if n == 0:
+        return float("nan"), float("nan"), "wilson"
     clustered = groups is not None and 1 < pd.Series(groups).nunique() < n
     if clustered and 0 < events < n:
         low, high, _, _ = _cluster_robust(y, np.asarray(groups), alpha)
-        return low, high, CLUSTER_ROBUST
+        return (*_contain(events / n, low, high), CLUSTER_ROBUST)
     low, high = proportion_confint(events, n, alpha=alpha, method="wilson")
-    return float(low), float(high), "wilson"
+    return (*_contain(events / n, low, high), "wilson")
 
 
 def _occurrence(
@@ -379,6 +396,7 @@ def _occurrence(
         caveats.append(message)
     elif plan.clustered:
         low, high, design_effect, raw = _cluster_robust(y, plan.groups, alpha)
+        low, high = _contain(events / n, low, high)
         label = CLUSTER_ROBUST
         used_cluster = plan.column
     if raw is None:

@@ -234,6 +234,12 @@ def trend_design(design: Design, frame: pd.DataFrame, column: str) -> Design:
         score = score.astype(float)
     name = f"{column} (trend)"
     replaced = design.groups[column]
+    if not replaced:
+        raise AnalysisInputError(
+            f"{column}: only one level occurs among the complete rows ("
+            f"{', '.join(map(str, _sorted_levels(frame[column])))}), so no trend over its "
+            f"levels can be "
+            f"estimated. Check the column or drop trend=True.")
     parts: dict[str, pd.Series] = {}
     for term in design.exog.columns:
         if term == replaced[0]:

@@ -229,6 +229,11 @@ def conditional_logistic(
         clusters = pd.factorize(per_group.first())[0]
     design = build_design(frame, [exposure, *covariate_names], categorical=categorical_names,
                           reference=reference, intercept=False)
+    if not design.terms:
+        raise AnalysisInputError(
+            f"{exposure}: only its reference level occurs in the {group}s that have both "
+            f"outcomes, so there is no contrast to estimate. Check the exposure column and "
+            f"the reference level.")
     # terms constant within every informative group carry no within-group information
     within = design.exog - design.exog.groupby(groups).transform("mean")
     flat = [t for t in design.terms if np.allclose(within[t].to_numpy(), 0.0)]

@@ -354,6 +354,8 @@ def _separation(design: Design, y: np.ndarray, fit: _Fit, outcome: str) -> dict[
     from firthmodels import detect_separation
 
     x = design.exog.drop(columns=INTERCEPT, errors="ignore").to_numpy()
+    if x.shape[1] == 0:  # intercept only: separated only when y is constant, checked above
+        return found
     try:
         lp = detect_separation(x, y, fit_intercept=INTERCEPT in design.exog.columns)
     except np.linalg.LinAlgError:

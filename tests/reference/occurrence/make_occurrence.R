@@ -4,7 +4,8 @@
 #
 # Reads inputs/*.csv (written by make_inputs.py), writes outputs/*.csv and sessionInfo.txt.
 #   proportions:  binom.test (Clopper-Pearson), prop.test(correct = FALSE) (Wilson),
-#                 qbeta (Jeffreys, equal-tailed)
+#                 qbeta (Jeffreys, equal-tailed; lower 0 at x = 0 and upper 1 at x = n,
+#                 Brown, Cai & DasGupta 2001, as DescTools::BinomCI)
 #   poisson:      poisson.test (exact Garwood; epitools::pois.exact solves the same limits
 #                 with uniroot and is off by up to ~1e-5), closed forms for Wald, score and
 #                 Jeffreys
@@ -31,6 +32,8 @@ for (i in seq_len(nrow(p))) {
   exact <- binom.test(x, n, conf.level = 1 - a)$conf.int
   wilson <- suppressWarnings(prop.test(x, n, conf.level = 1 - a, correct = FALSE))$conf.int
   jeffreys <- qbeta(c(a / 2, 1 - a / 2), x + 0.5, n - x + 0.5)
+  if (x == 0) jeffreys[1] <- 0
+  if (x == n) jeffreys[2] <- 1
   prop_rows[[i]] <- data.frame(
     id = p$id[i], method = c("exact", "wilson", "jeffreys"), estimate = x / n,
     ci_lower = c(exact[1], wilson[1], jeffreys[1]),
