@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "LesionStatus": "bmecohort.course",
     "Transitions": "bmecohort.course",
     "LesionCourse": "bmecohort.course",
+    "Reading": "bmecohort.course",
     # occurrence, rates, time to event
     "proportion": "bmecohort.estimators.occurrence.proportions",
     "incidence": "bmecohort.estimators.occurrence.proportions",
