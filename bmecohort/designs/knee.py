@@ -8,7 +8,6 @@ calls bmecohort's estimators and returns a :class:`DesignResult`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,12 +18,11 @@ from .._columns import (
     PRESENT_FROM,
     PRESENT_TO,
     SCORE_FROM,
-    SCORE_TO,
     SIDE,
     VISIT,
 )
 from ..cohort import Cohort
-from ..course import Transitions, lesion_status, transitions
+from ..course import lesion_status, transitions
 from ..estimators.association.stratified import mantel_haenszel
 from ..estimators.association.unit_level import odds_ratio
 from ..estimators.occurrence.proportions import incidence, resolution
@@ -105,7 +103,8 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
     change = transitions(status, baseline=baseline, follow_up=follow_up,
                          definition=definition)
     inc = incidence(change, method=method, alpha=alpha)
-    res = resolution(_complete_resolution(change), method=method, alpha=alpha)
+    # resolution() reads the change class: complete resolution whatever the threshold
+    res = resolution(change, method=method, alpha=alpha)
     table = design_table([("incidence", inc, None), ("resolution", res, None)])
     notes = [f"incidence: {unit}s without a lesion (score < {threshold:g}) at {baseline} "
              f"with one at {follow_up}"
@@ -122,19 +121,6 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
         description=f"BML incidence and resolution per {unit}, months {baseline} to {follow_up}",
         table=table, results={"incidence": inc, "resolution": res}, frame=change.table,
         accounting=change.accounting, notes=tuple(notes), reading=status.reading)
-
-
-def _complete_resolution(change: Transitions) -> Transitions:
-    """Transitions whose ``present_to`` is "a lesion of grade 1 or more left".
-
-    The resolution estimator reads ``present_to``; with a threshold above 1 that is "still a
-    large lesion", and a large lesion shrinking to grade 1 is not resolved.
-    """
-    if change.threshold <= 1:
-        return change
-    left = pd.array(change.table[SCORE_TO] >= 1, dtype="boolean")
-    left[change.table[SCORE_TO].isna().to_numpy()] = pd.NA
-    return dataclasses.replace(change, table=change.table.assign(**{PRESENT_TO: left}))
 
 
 def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
