@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .course import COURSES, GAPS, LesionCourse, lesion_course
 from .readers import ADJUDICATORS, POLICIES, Reading
+from .states import lesion_states
 from .status import LesionStatus, lesion_status
 from .transitions import DEFINITIONS, Transitions, classify_change, transitions
 
@@ -27,6 +28,7 @@ __all__ = [
     "Transitions",
     "classify_change",
     "lesion_course",
+    "lesion_states",
     "lesion_status",
     "transitions",
 ]
