@@ -149,14 +149,14 @@ def reader_sources(frame: pd.DataFrame, mask: np.ndarray, readers: Sequence[str]
     ``readers`` entries match either form; their order is the rank (a reader label listed
     covers all its projects, in sorted order); by default all readers, sorted.
     """
-    labels = _labels(frame)
-    available = sorted(pd.unique(labels[mask]).tolist())
+    codes, labels = _source_codes(frame)
+    available = sorted(labels[np.unique(codes[mask])].tolist())
     if readers is None:
         order = available
     else:
         wanted = [str(r) for r in readers]
-        plain = frame[READER].astype(str).to_numpy(dtype=object)
-        unknown = [r for r in wanted if r not in available and not (plain[mask] == r).any()]
+        plain = {a.split("/", 1)[0] for a in available}
+        unknown = [r for r in wanted if r not in available and r not in plain]
         if unknown:
             raise AnalysisInputError(
                 f"readers {unknown} are not readers of this selection; its readers are "
@@ -165,18 +165,23 @@ def reader_sources(frame: pd.DataFrame, mask: np.ndarray, readers: Sequence[str]
         for r in wanted:  # a handful of labels
             order += [a for a in available if a not in order
                       and (a == r or a.split("/", 1)[0] == r)]
-    rank = pd.Index(order).get_indexer(labels)
+    rank = pd.Index(order).get_indexer(labels)[codes]
     keep = mask & (rank >= 0)
     return rank, keep, tuple(order)
 
 
-def _labels(frame: pd.DataFrame) -> np.ndarray:
-    reader = frame[READER].astype(str).to_numpy(dtype=object)
+def _source_codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the code of its reader (and read project), and the label of each code."""
+    reader_codes, readers = pd.factorize(frame[READER].astype(str))
     if PROJECT not in frame.columns:
-        return reader
-    project = frame[PROJECT]
-    has = project.notna().to_numpy()
-    return np.where(has, reader + "/" + project.astype(str).to_numpy(dtype=object), reader)
+        return reader_codes, np.asarray(readers, dtype=object)
+    project_codes, projects = pd.factorize(frame[PROJECT].astype(object))
+    pair = reader_codes * (len(projects) + 1) + project_codes + 1  # project -1: none
+    codes, pairs = pd.factorize(pair)
+    r, p = np.divmod(np.asarray(pairs), len(projects) + 1)
+    names = np.asarray(readers, dtype=object)[r]
+    project_names = np.asarray([""] + [f"/{x}" for x in projects], dtype=object)[p]
+    return codes, names + project_names
 
 
 def adjudicating(frame: pd.DataFrame, order: tuple[str, ...]) -> tuple[str, ...]:
