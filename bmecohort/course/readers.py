@@ -199,9 +199,7 @@ def combine(frame: pd.DataFrame, mask: np.ndarray, rank: np.ndarray, score_colum
     score in ``score_column`` and ``_adjudicated`` (1.0 where an adjudicating read decided).
     """
     rows = np.flatnonzero(mask)
-    keys = [c for c in _SITE_KEYS if c in frame.columns]
-    site = frame.iloc[rows][keys].groupby(keys, dropna=False, observed=True,
-                                          sort=False).ngroup().to_numpy()
+    site = _site_codes(frame, rows)
     score = frame[score_column].to_numpy(dtype=float)[rows]
     if floor:
         score = np.floor(score + 1e-9)
@@ -220,6 +218,24 @@ def combine(frame: pd.DataFrame, mask: np.ndarray, rank: np.ndarray, score_colum
     reduced[score_column] = value
     reduced["_adjudicated"] = by_adjudication.astype(float)
     return reduced.reset_index(drop=True)
+
+
+def _site_codes(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """One integer per selected row identifying its site and visit (missing keys allowed)."""
+    codes, sizes = [], []
+    for key in (c for c in _SITE_KEYS if c in frame.columns):
+        column = frame[key]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            c, n = column.cat.codes.to_numpy(np.int64), len(column.cat.categories)
+        else:
+            c, uniques = pd.factorize(column)
+            n = len(uniques)
+        codes.append(c[rows] + 1)  # -1 (missing) -> 0
+        sizes.append(n + 1)
+    if float(np.prod(np.asarray(sizes, dtype=float))) < 2.0 ** 62:
+        return np.ravel_multi_index(codes, sizes)
+    return pd.DataFrame(codes).T.groupby(list(range(len(codes))), sort=False).ngroup(
+    ).to_numpy()
 
 
 def _rule(rule: str, site: np.ndarray, score: np.ndarray, rank: np.ndarray,
