@@ -11,6 +11,7 @@ the first model assumes equal to the incidence intensity (the Markov property).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..cohort import Cohort
 from ..course import lesion_status
 from ..course.states import STATE, SUBJECT, TIME, states_frame
 from ..estimators.longitudinal.multistate import MultistateResult, multistate
-from ..exceptions import AnalysisInputError
+from ..exceptions import AnalysisInputError, BmecohortWarning
 from ..results import Accounting
 from ._frames import as_object_keys, reading_notes
 from ._result import ANALYSIS, METHOD, DesignResult
@@ -194,16 +195,25 @@ def lesion_natural_history(
     q0 = np.zeros((k, k))
     for i in range(k - 1):  # adjacent states
         q0[i, i + 1], q0[i + 1, i] = 0.1, 0.3
-    fit = multistate(frame, subject=SUBJECT, time=TIME, state=STATE, qmatrix=q0,
-                     covariates=names, alpha=alpha)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = multistate(frame, subject=SUBJECT, time=TIME, state=STATE, qmatrix=q0,
+                         covariates=names, alpha=alpha)
+        results: dict[str, MultistateResult] = {"markov": fit}
+        if recurrence:
+            tunnel = frame.assign(**{STATE: _recurrence_states(frame)})
+            results["recurrence"] = multistate(
+                tunnel, subject=SUBJECT, time=TIME, state=STATE,
+                qmatrix=[[0, 0.1, 0], [0, 0, 0.3], [0, 0.1, 0]], covariates=names,
+                alpha=alpha)
+    caveats = []
+    for item in caught:  # re-issued here, and recorded in the notes
+        if issubclass(item.category, BmecohortWarning):
+            caveats.append(f"warning: {item.message}")
+        warnings.warn(item.message, item.category, stacklevel=2)
     rows = _rows(fit, times, large is not None, seed)
-    results: dict[str, MultistateResult] = {"markov": fit}
     if recurrence:
-        tunnel = frame.assign(**{STATE: _recurrence_states(frame)})
-        again = multistate(tunnel, subject=SUBJECT, time=TIME, state=STATE,
-                           qmatrix=[[0, 0.1, 0], [0, 0, 0.3], [0, 0.1, 0]],
-                           covariates=names, alpha=alpha)
-        results["recurrence"] = again
+        again = results["recurrence"]
         q = again.intensities.set_index(["from", "to"])
         for pair, term in (((1, 2), "first incidence per year (recurrence model)"),
                            ((3, 2), "recurrence per year (recurrence model)")):
@@ -232,7 +242,7 @@ def lesion_natural_history(
              f"{unit}s are independent subjects: intervals do not account for several "
              f"{unit}s of one participant" if unit != "participant" else
              "one subject per participant",
-             *coding, *reading_notes(status.reading)]
+             *coding, *reading_notes(status.reading), *caveats]
     if recurrence:
         notes.append("recurrence model: states never seen with a lesion -> lesion -> free "
                      "after a lesion -> lesion; the Markov model above assumes recurrence "
