@@ -199,3 +199,40 @@ def test_bone_reads_of_two_readers():
     scores = dict(zip(status.table["bone"].astype(str), status.table["score"], strict=True))
     assert scores == {"lunate": 2.0, "capitate": 0.0}
     assert status.reading.n_multiple == 1 and status.reading.n_disagree == 1
+
+
+def test_row_order_and_reader_labels_do_not_matter(doubled):
+    reads = doubled.lesion_reads
+    shuffled = reads.iloc[np.random.default_rng(3).permutation(len(reads))]
+    renamed = reads.assign(reader=reads["reader"].astype(str).map({"R1": "Z", "R2": "A"}))
+    tables = dict(doubled.tables)
+    for policy in ("first", "mean", "max", "adjudicated"):
+        base = lesion_status(doubled, unit="knee", reader=policy)
+        again = lesion_status(Cohort.from_tables({**tables, "lesion_reads": shuffled}),
+                              unit="knee", reader=policy)
+        pd.testing.assert_frame_equal(base.table, again.table)
+        assert base.reading.n_disagree == again.reading.n_disagree
+    relabelled = Cohort.from_tables({**tables, "lesion_reads": renamed})
+    for policy in ("mean", "max"):
+        pd.testing.assert_frame_equal(
+            lesion_status(doubled, unit="knee", reader=policy).table,
+            lesion_status(relabelled, unit="knee", reader=policy).table)
+    # "first" follows the stated order, not the labels: Z (was R1) first is the truth
+    pd.testing.assert_frame_equal(
+        lesion_status(doubled, unit="knee", reader="R1").table,
+        lesion_status(relabelled, unit="knee", reader="first", readers=["Z", "A"]).table)
+
+
+def test_report_provenance_names_the_readers(doubled):
+    from bmecohort.report.provenance import Provenance, provenance_section
+
+    def settings(cohort, **kwargs):
+        section = provenance_section(cohort, Provenance(source="x", seed=None,
+                                                        suppress_below=None, **kwargs))
+        table = section.blocks[1].frame.set_index("Item")["Value"]
+        return table["Readers of lesion_reads"]
+
+    assert settings(doubled).startswith("2 readers (R1, R2)")
+    assert settings(knee_cohort(20, seed=1)) == "one reader (R1)"
+    status = lesion_status(doubled, unit="knee", reader="adjudicated")
+    assert settings(doubled, readers=status.reading.describe()).startswith("adjudicated")

@@ -289,6 +289,14 @@ def lesion_status(
     >>> status = lesion_status(demo_cohort(size="small"), unit="knee")
     >>> list(status.table.columns)
     ['participant_id', 'side', 'visit', 'months_from_baseline', 'score', 'present', 'n_sites']
+
+    Two readers, combined per subregion (the first reader's read stands where both read):
+
+    >>> from bmecohort.simulate import add_second_reader, knee_cohort
+    >>> doubled = add_second_reader(knee_cohort(40, seed=1), seed=2, fraction=0.5)
+    >>> both = lesion_status(doubled, unit="knee", reader="first")
+    >>> both.reading.describe(), both.reading.n_multiple > 0
+    ('first of R1, R2 per site', True)
     """
     if unit not in UNITS:
         raise AnalysisInputError(f"unit must be one of {list(UNITS)}, got {unit!r}")
