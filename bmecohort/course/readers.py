@@ -4,18 +4,18 @@ Imaging cohorts re-read part of their images (reliability subsamples, a second r
 project, adjudication of disagreements). Before site scores are aggregated into a unit, the
 reads of one site at one visit are reduced to one score by a *reader policy*:
 
-============= =========================================================================
-``"first"``   the read of the first reader, in the stated order (``readers=``; sorted
-              labels by default), that has a score there; the next reader fills a site
-              the first did not score (or could not assess)
-``"mean"``    the mean of the readers' scores (missing scores skipped); may be fractional
-``"max"``     the largest of the readers' scores
-``"adjudicated"`` the score of an adjudicating read wins: a read whose reader *or* read
-              project is labelled ``adjudicated``, ``adjudication`` or ``consensus``
-              (case-insensitive; :data:`ADJUDICATORS`). Where no adjudicating read scored
-              the site, the ``fallback`` rule (default ``"first"``: the first reader in
-              order, i.e. the primary read stands) decides among the other readers
-============= =========================================================================
+=================== =========================================================================
+``"first"``         the read of the first reader, in the stated order (``readers=``; sorted
+                    labels by default), that has a score there; the next reader fills a site
+                    the first did not score (or could not assess)
+``"mean"``          the mean of the readers' scores (missing scores skipped); may be fractional
+``"max"``           the largest of the readers' scores
+``"adjudicated"``   the score of an adjudicating read wins: a read whose reader *or* read
+                    project is labelled ``adjudicated``, ``adjudication`` or ``consensus``
+                    (case-insensitive; :data:`ADJUDICATORS`). Where no adjudicating read scored
+                    the site, the ``fallback`` rule (default ``"first"``: the first reader in
+                    order, i.e. the primary read stands) decides among the other readers
+=================== =========================================================================
 
 A "reader" here is a source of reads: the ``reader`` label, or ``reader/read_project`` when
 reads carry a reading project (an OAI knee read in projects 22 and 63A by the reading
