@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,3 +122,39 @@ def test_covariates_recurrence_and_reader_policy():
                                                    "ci_lower", "ci_upper", "p_value"]
     with pytest.raises(AnalysisInputError, match="not columns of participants"):
         bc.lesion_natural_history(cohort, reader="first", covariates=("shoe_size",))
+
+
+REFERENCE = Path(__file__).parent / "reference" / "natural_history"
+
+
+def test_design_matches_r_msm_on_its_own_states():
+    # tests/reference/natural_history: msm fits of the design's states (knee_cohort(300,
+    # seed=3)), the two-state model and the recurrence model, refined to reltol 1e-12
+    history = bc.lesion_natural_history(knee_cohort(300, seed=3))
+    saved = pd.read_csv(REFERENCE / "inputs" / "states.csv")
+    assert history.frame["subject"].tolist() == saved["subject"].tolist()
+    assert history.frame["state"].tolist() == saved["state"].tolist()
+    table = history.table.set_index("term")
+    r = pd.read_csv(REFERENCE / "outputs" / "intensities.csv").rename(
+        columns={"from": "start", "to": "end"})
+    terms = {("markov", 1, 2): "incidence per year", ("markov", 2, 1): "resolution per year",
+             ("recurrence", 1, 2): "first incidence per year (recurrence model)",
+             ("recurrence", 3, 2): "recurrence per year (recurrence model)"}
+    for row in r.itertuples(index=False):
+        term = terms.get((row.model, row.start, row.end))
+        if term is None:  # the recurrence model's resolution: on the result only
+            fit = history.result("recurrence").intensities.set_index(["from", "to"])
+            got = fit.loc[(row.start, row.end), ["estimate", "ci_lower", "ci_upper"]]
+        else:
+            got = table.loc[term, ["estimate", "ci_lower", "ci_upper"]]
+        assert got.to_numpy(dtype=float) == pytest.approx(
+            [row.estimate, row.lower, row.upper], rel=1e-4)
+    p = pd.read_csv(REFERENCE / "outputs" / "pmatrix.csv")
+    for row in p.itertuples(index=False):
+        assert table.loc[f"lesion at {row.t:g} years | none at baseline", "estimate"] == (
+            pytest.approx(1 - row.p11, rel=1e-4))
+        assert table.loc[f"no lesion at {row.t:g} years | lesion at baseline",
+                         "estimate"] == pytest.approx(row.p21, rel=1e-4)
+    sojourn = pd.read_csv(REFERENCE / "outputs" / "sojourn.csv")["estimate"].to_numpy()
+    got = table.loc[["mean years free of lesion", "mean years with lesion"], "estimate"]
+    assert got.to_numpy(dtype=float) == pytest.approx(sojourn, rel=1e-4)
