@@ -25,10 +25,12 @@ _EXPORTS: dict[str, str] = {
     "lesion_status": "bmecohort.course",
     "transitions": "bmecohort.course",
     "lesion_course": "bmecohort.course",
+    "lesion_states": "bmecohort.course",
     "classify_change": "bmecohort.course",
     "LesionStatus": "bmecohort.course",
     "Transitions": "bmecohort.course",
     "LesionCourse": "bmecohort.course",
+    "Reading": "bmecohort.course",
     # occurrence, rates, time to event
     "proportion": "bmecohort.estimators.occurrence.proportions",
     "incidence": "bmecohort.estimators.occurrence.proportions",
@@ -83,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "syndesmophyte_predictors": "bmecohort.designs",
     "erosive_progression": "bmecohort.designs",
     "bme_course": "bmecohort.designs",
+    "lesion_natural_history": "bmecohort.designs",
     "bmes_vs_avn": "bmecohort.designs",
     # figures and the report
     "forest_plot": "bmecohort.plots",

@@ -498,6 +498,27 @@ def test_complete_resolution_is_below_grade_one_whatever_the_threshold():
                                               "k5": "persistent"}
 
 
+def test_resolution_estimator_agrees_with_the_change_classes():
+    from bmecohort.estimators.occurrence.proportions import resolution
+
+    # threshold 2, 0 -> 12: k1 3 -> 1 and k2 3 -> 1 regressed, k3 2 -> 0 resolved, k5 stable
+    paths = {"k1": (3, 1, 0), "k2": (3, 1, 1), "k3": (2, 0, 2), "k4": (1, 2, 0),
+             "k5": (2, 2, 1), "k6": (2, None, 0)}
+    status = lesion_status(_path_cohort(paths, VISITS3), unit="knee", threshold=2)
+    change = transitions(status, baseline=0, follow_up=12)
+    res = resolution(change)
+    assert (res.accounting.n_used, res.accounting.events) == (4, 1)
+    assert dict(res.accounting.excluded)["missing follow-up"] == 1
+    # present_to alone (no lesion >= 2) would call 3 -> 1 resolved: 3 of 4
+    bare = change.table.drop(columns="change")
+    assert resolution(bare).accounting.events == 3
+    # threshold 1: the change classes and present_to agree
+    plain = transitions(lesion_status(_path_cohort(paths, VISITS3), unit="knee"),
+                        baseline=0, follow_up=12)
+    assert resolution(plain).accounting.events == resolution(
+        plain.table.drop(columns="change")).accounting.events == 1
+
+
 def _courses_by_participant(course) -> dict:
     return dict(zip(course.table["participant_id"].astype(str),
                     course.table["course"].astype(str), strict=True))

@@ -40,6 +40,7 @@ from ._units import (
     status_code,
     unit_codes,
 )
+from .readers import Reading
 from .status import LesionStatus
 
 __all__ = ["LesionCourse", "lesion_course", "COURSES", "GAPS"]
@@ -77,6 +78,8 @@ class LesionCourse(Result):
         relapsing"``) and ``reason``.
     gaps : {"determined", "exclude"}
         How units with missing reads were handled.
+    reading : Reading or None
+        The status's reader policy and reader overlap (``LesionStatus.reading``).
     """
 
     table: pd.DataFrame
@@ -85,6 +88,7 @@ class LesionCourse(Result):
     accounting: Accounting
     undetermined: pd.DataFrame | None = None
     gaps: str = "determined"
+    reading: Reading | None = None
 
     @property
     def method(self) -> str:
@@ -108,6 +112,8 @@ class LesionCourse(Result):
         out = super().header()
         out[f"{self.unit}s classified despite a missing read"] = self.n_gap_classified
         out[f"{self.unit}s changed and changed back"] = self.n_intermediate_change
+        if self.reading is not None:
+            out.update(self.reading.header())
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -257,7 +263,8 @@ def lesion_course(status: LesionStatus, *, visits: Sequence[int] | None = None,
     accounting = Accounting(unit=status.unit, n_rows=len(units), n_used=int(determined.sum()),
                             excluded=excluded)
     return LesionCourse(table=out, visits=visits, unit=status.unit, accounting=accounting,
-                        undetermined=undetermined, gaps=gaps)
+                        undetermined=undetermined, gaps=gaps,
+                        reading=getattr(status, "reading", None))
 
 
 def _undetermined(keys: pd.DataFrame, grid: np.ndarray, possible: np.ndarray,

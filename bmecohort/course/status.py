@@ -10,7 +10,8 @@ participants or rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,17 @@ from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 from ..scoring import SYSTEMS
 from ._units import UNITS, UnitSpec
+from .readers import (
+    FALLBACKS,
+    POLICIES,
+    SOURCE,
+    Reading,
+    adjudicating,
+    agreement,
+    combine,
+    policy_of,
+    reader_sources,
+)
 
 __all__ = ["LesionStatus", "lesion_status"]
 
@@ -51,6 +63,10 @@ class LesionStatus(Result):
     within_grade : bool
         Whether within-grade codes (half grades) were kept; otherwise every site score was
         floored to its whole grade before aggregation.
+    reading : Reading or None
+        Which reader's reads were used, or how several readers' reads were combined (the
+        policy, the readers in order, and the unit-visits they read and disagreed on; see
+        :mod:`bmecohort.course.readers`).
     """
 
     table: pd.DataFrame
@@ -61,6 +77,14 @@ class LesionStatus(Result):
     threshold: float
     accounting: Accounting
     within_grade: bool = False
+    reading: Reading | None = None
+
+    def header(self) -> dict[str, object]:
+        """The shared header plus the reader policy and reader overlap."""
+        out = super().header()
+        if self.reading is not None:
+            out.update(self.reading.header())
+        return out
 
     @property
     def method(self) -> str:
@@ -120,9 +144,12 @@ def _only(frame: pd.DataFrame, mask: np.ndarray, column: str, value: object | No
         counts = counts[counts > 0]
         if len(counts) > 1:
             listing = ", ".join(f"{k!r} ({v} rows)" for k, v in counts.items())
+            combine_them = (" or a reader policy that combines them per site: reader='"
+                            + "', '".join(POLICIES) + "'") if what != "scoring system" else ""
             raise AnalysisInputError(
                 f"lesion_reads holds several {what}s for this selection: {listing}; pass "
-                f"{column}=... to choose one (a lesion course mixes no {what}s)")
+                f"{column}=... to choose one{combine_them} (a lesion course mixes no "
+                f"{what}s unknowingly)")
         value = counts.index[0] if len(counts) else None
         return mask, value
     return mask & (frame[column] == value).to_numpy(), value
@@ -131,7 +158,8 @@ def _only(frame: pd.DataFrame, mask: np.ndarray, column: str, value: object | No
 def _select_reads(cohort: Cohort, spec: UnitSpec, *, system: str | None, item: str | None,
                   reader: str | None, read_project: str | None, joint: str | None,
                   sites: Iterable[str] | None
-                  ) -> tuple[pd.DataFrame, np.ndarray, str, str, tuple[tuple[str, int], ...]]:
+                  ) -> tuple[pd.DataFrame, np.ndarray, str, str, tuple[tuple[str, int], ...],
+                             str | None]:
     reads = cohort.table("lesion_reads")
     mask = np.ones(len(reads), dtype=bool)
     joint = joint or spec.joint
@@ -149,8 +177,11 @@ def _select_reads(cohort: Cohort, spec: UnitSpec, *, system: str | None, item: s
     item = item or registry.lesion_item
     before = int(mask.sum())
     mask &= (reads["item"] == item).to_numpy()
-    mask, reader = _only(reads, mask, "reader", reader, "reader")
-    mask, read_project = _only(reads, mask, "read_project", read_project, "read project")
+    if policy_of(reader) is None:
+        mask, reader = _only(reads, mask, "reader", reader, "reader")
+    if policy_of(reader) is None or read_project is not None:
+        mask, read_project = _only(reads, mask, "read_project", read_project,
+                                   "read project")
     if sites is not None:
         sites = list(sites)
         unknown = sorted(set(sites) - set(registry.item(item).sites))
@@ -164,9 +195,8 @@ def _select_reads(cohort: Cohort, spec: UnitSpec, *, system: str | None, item: s
     if not after:
         raise AnalysisInputError(f"no lesion_reads rows for {system}.{item}"
                                  + (f", reader {reader}" if reader is not None else ""))
-    source = f"lesion_reads {system}.{item}" + (f" (reader {reader})" if reader is not None
-                                                 else "")
-    return reads, mask, str(system), source, tuple(excluded)
+    source = f"lesion_reads {system}.{item}"
+    return reads, mask, str(system), source, tuple(excluded), reader
 
 
 def lesion_status(
@@ -179,6 +209,8 @@ def lesion_status(
     system: str | None = None,
     item: str | None = None,
     reader: str | None = None,
+    readers: Sequence[str] | None = None,
+    fallback: str = "first",
     read_project: str | None = None,
     joint: str | None = None,
     within_grade: bool = False,
@@ -202,12 +234,35 @@ def lesion_status(
         (see :func:`bmecohort.transitions`).
     sites : iterable of str, optional
         Restrict to these sites (e.g. exclude the subspinous region ``SS``).
-    system, item, reader, read_project, joint : str, optional
+    system, item, read_project, joint : str, optional
         Which reads to use. Inferred when the cohort holds one value; an error names the
-        choices otherwise. ``item`` defaults to the system's lesion item (e.g. MOAKS
+        choices otherwise (with a reader policy, reads of every read project are combined
+        unless ``read_project`` is given). ``item`` defaults to the system's lesion item (e.g. MOAKS
         ``bml_size``); for ``corner`` it is the column (``mri_inflammation`` by default,
         ``mri_fat`` or ``msasss``) and for ``bone`` too (``bme``, ``erosion``,
         ``synovitis``).
+    reader : str, optional
+        One reader's label (inferred when the selection holds one reader; an error lists
+        the readers otherwise), or a reader policy that reduces the reads of a site at a
+        visit to one score before sites are aggregated (:mod:`bmecohort.course.readers`):
+
+        - ``"first"``: the first reader in ``readers`` order (sorted labels by default)
+          that scored the site; later readers fill sites the first did not score;
+        - ``"mean"``, ``"max"``: the mean or largest of the readers' scores;
+        - ``"adjudicated"``: a read whose reader or read project is labelled
+          ``adjudicated``, ``adjudication`` or ``consensus`` wins; elsewhere the
+          ``fallback`` rule among the other readers.
+
+        A reader is the ``reader`` label or, for reads with a read project (OAI READPRJ),
+        ``reader/read_project``. The policy and the unit-visits read by several readers
+        (and how many they disagreed on) are recorded on ``.reading``.
+    readers : sequence of str, optional
+        With a policy: the readers to use, in order (labels ``reader`` or
+        ``reader/read_project``); others are excluded and counted. Default: every reader of
+        the selection, in sorted order.
+    fallback : {"first", "mean", "max"}, default="first"
+        Rule of ``reader="adjudicated"`` where no adjudicating read scored a site: by
+        default the primary (first) reader's read stands.
     within_grade : bool, default=False
         Keep within-grade codes (half grades such as MOAKS 0.5 or 1.5, read as "grade 0 or 1,
         worse than before"). By default every site score is floored to its whole grade
@@ -224,6 +279,9 @@ def lesion_status(
     -----
     Missing site scores are skipped; a unit-visit with no assessable site has a missing
     score and presence (and is kept, so that a later analysis can count it as excluded).
+    With a reader policy, whole grades are taken site by site first, then the readers'
+    reads combined, then the sites aggregated: ``"mean"`` of grades 1 and 2 is 1.5 (a
+    lesion at ``threshold=1``, not at 2).
 
     Examples
     --------
@@ -231,14 +289,29 @@ def lesion_status(
     >>> status = lesion_status(demo_cohort(size="small"), unit="knee")
     >>> list(status.table.columns)
     ['participant_id', 'side', 'visit', 'months_from_baseline', 'score', 'present', 'n_sites']
+
+    Two readers, combined per subregion (the first reader's read stands where both read):
+
+    >>> from bmecohort.simulate import add_second_reader, knee_cohort
+    >>> doubled = add_second_reader(knee_cohort(40, seed=1), seed=2, fraction=0.5)
+    >>> both = lesion_status(doubled, unit="knee", reader="first")
+    >>> both.reading.describe(), both.reading.n_multiple > 0
+    ('first of R1, R2 per site', True)
     """
     if unit not in UNITS:
         raise AnalysisInputError(f"unit must be one of {list(UNITS)}, got {unit!r}")
     if aggregate not in AGGREGATES:
         raise AnalysisInputError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+    policy = policy_of(reader)
+    if readers is not None and policy is None:
+        raise AnalysisInputError(
+            f"readers={list(readers)!r} orders the readers of a reader policy; pass reader="
+            f"one of {POLICIES} with it (reader={reader!r} names one reader)")
+    if fallback not in FALLBACKS:
+        raise AnalysisInputError(f"fallback must be one of {FALLBACKS}, got {fallback!r}")
     spec = UNITS[unit]
     if spec.table == "lesion_reads":
-        frame, mask, system, source, excluded = _select_reads(
+        frame, mask, system, source, excluded, reader = _select_reads(
             cohort, spec, system=system, item=item, reader=reader, read_project=read_project,
             joint=joint, sites=sites)
         score_column = "score"
@@ -249,26 +322,68 @@ def lesion_status(
         if score_column not in frame.columns:
             raise AnalysisInputError(f"{spec.table} has no column {score_column!r}")
         mask = np.ones(len(frame), dtype=bool)
-        mask, reader = _only(frame, mask, "reader", reader, "reader")
+        if policy is None:
+            mask, reader = _only(frame, mask, "reader", reader, "reader")
         excluded = ()
         if sites is not None:
             site_column = "bone" if unit == "bone" else "level"
             keep = frame[site_column].isin(list(sites)).to_numpy()
             excluded = ((f"{site_column} not in sites", int((mask & ~keep).sum())),)
             mask &= keep
-        source = f"{spec.table}.{score_column}" + (f" (reader {reader})" if reader is not None
-                                                    else "")
+        source = f"{spec.table}.{score_column}"
         compartments = {}
-    table = _aggregate(frame, mask, spec, score_column, aggregate, threshold, compartments,
-                       cohort.visits,
-                       # only lesion_reads of a cohort that allows them hold half grades
-                       floor=(not within_grade and spec.table == "lesion_reads"
-                              and cohort.allow_within_grade))
+    # only lesion_reads of a cohort that allows them hold half grades
+    floor = not within_grade and spec.table == "lesion_reads" and cohort.allow_within_grade
+    if policy is None or "reader" not in frame.columns:
+        table = _aggregate(frame, mask, spec, score_column, aggregate, threshold,
+                           compartments, cohort.visits, floor=floor)
+        reading = Reading("reader" if policy is None else policy,
+                          readers=(str(reader),) if reader is not None else (), unit=unit)
+    else:
+        table, reading, mask_after = _combined(frame, mask, spec, score_column, aggregate,
+                                               threshold, compartments, cohort.visits,
+                                               floor=floor, policy=policy, readers=readers,
+                                               fallback=fallback)
+        excluded = (*excluded, ("readers not listed in readers=",
+                                int(mask.sum() - mask_after.sum())))
+    source += f" ({reading.describe()})"
     accounting = Accounting(unit=f"{unit}-visit", n_rows=len(frame), n_used=len(table),
                             excluded=tuple((r, c) for r, c in excluded if c))
     return LesionStatus(table=table, unit=unit, keys=spec.keys, source=source,
                         aggregate=aggregate, threshold=float(threshold), accounting=accounting,
-                        within_grade=bool(within_grade))
+                        within_grade=bool(within_grade), reading=reading)
+
+
+def _combined(frame: pd.DataFrame, mask: np.ndarray, spec: UnitSpec, score_column: str,
+              aggregate: str, threshold: float, compartments: dict, visits: pd.DataFrame, *,
+              floor: bool, policy: str, readers: Sequence[str] | None, fallback: str
+              ) -> tuple[pd.DataFrame, Reading, np.ndarray]:
+    """Unit status under a reader policy, with each reader's own status to compare."""
+    rank, mask, order = reader_sources(frame, mask, readers)
+    adjudicators = adjudicating(frame, order) if policy == "adjudicated" else ()
+    reduced = combine(frame, mask, rank, score_column, policy=policy, fallback=fallback,
+                      adjudicator_ranks=[order.index(a) for a in adjudicators], floor=floor)
+    everything = np.ones(len(reduced), dtype=bool)
+    table = _aggregate(reduced, everything, spec, score_column, aggregate, threshold,
+                       compartments, visits)
+    # each reader on its own: the unit-visits read twice, and whether the readers agree
+    labelled = frame.assign(**{SOURCE: pd.Categorical.from_codes(
+        np.maximum(rank, 0), categories=list(order))})
+    per_reader = _aggregate(labelled, mask, dataclasses.replace(
+        spec, keys=(*spec.keys, SOURCE)), score_column, aggregate, threshold, compartments,
+        visits, floor=floor)
+    multiple, n_multiple, n_disagree, n_status = agreement(per_reader, table, spec.keys)
+    n_adjudicated = 0
+    if adjudicators:
+        decided = _aggregate(reduced, everything, spec, "_adjudicated", "max", 1.0,
+                             compartments, visits)
+        n_adjudicated = int((decided[STATUS_SCORE] >= 1).sum())
+    reading = Reading(policy, readers=order,
+                      fallback=fallback if policy == "adjudicated" else None,
+                      adjudicators=adjudicators, n_multiple=n_multiple,
+                      n_disagree=n_disagree, n_status_disagree=n_status,
+                      n_adjudicated=n_adjudicated, unit=spec.name, table=multiple)
+    return table, reading, mask
 
 
 def _aggregate(frame: pd.DataFrame, mask: np.ndarray, spec: UnitSpec, score_column: str,

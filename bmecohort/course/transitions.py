@@ -51,6 +51,7 @@ from .._columns import (
 from ..exceptions import AnalysisInputError, DataQualityWarning
 from ..results import Accounting, Result, result, summary_frame
 from ._units import MISSING, STATUS_CHANGES, presence_grid, status_changes, unit_codes
+from .readers import Reading
 from .status import LesionStatus
 
 __all__ = ["DEFINITIONS", "Transitions", "transitions", "classify_change"]
@@ -95,6 +96,8 @@ class Transitions(Result):
         does not.
     warnings : tuple of str
         Caveats issued as warnings (intermediate changes hidden by the default definition).
+    reading : Reading or None
+        The status's reader policy and reader overlap (``LesionStatus.reading``).
     """
 
     table: pd.DataFrame
@@ -106,6 +109,7 @@ class Transitions(Result):
     definition: str = "two-visit"
     n_intermediate_change: int = 0
     warnings: tuple[str, ...] = ()
+    reading: Reading | None = None
 
     @property
     def method(self) -> str:
@@ -126,6 +130,8 @@ class Transitions(Result):
         """The shared header plus the count of units with intermediate changes."""
         out = super().header()
         out[f"{self.unit}s changed and changed back in between"] = self.n_intermediate_change
+        if self.reading is not None:
+            out.update(self.reading.header())
         return out
 
     def summary(self) -> pd.DataFrame:
@@ -331,7 +337,8 @@ def transitions(
     return Transitions(table=out, unit=status.unit, keys=status.keys,
                        threshold=status.threshold, within_grade=within_grade,
                        accounting=accounting, definition=chosen,
-                       n_intermediate_change=n_back, warnings=caveats)
+                       n_intermediate_change=n_back, warnings=caveats,
+                       reading=getattr(status, "reading", None))
 
 
 def _frame(table: pd.DataFrame, keys: tuple[str, ...], first: np.ndarray,

@@ -19,6 +19,7 @@ from .knee import (
     cartilage_progression,
     pain_fluctuation,
 )
+from .natural_history import lesion_natural_history
 from .ra import bme_course, erosive_progression
 from .reliability import ReliabilityResult, reliability
 from .spine import syndesmophyte_predictors
@@ -38,6 +39,7 @@ __all__ = [
     "bml_progression",
     "cartilage_progression",
     "erosive_progression",
+    "lesion_natural_history",
     "pain_fluctuation",
     "reliability",
     "syndesmophyte_predictors",

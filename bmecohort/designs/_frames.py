@@ -14,6 +14,7 @@ import pandas as pd
 from .._columns import PARTICIPANT, PRESENT_FROM, PRESENT_TO, SCORE_FROM, SCORE_TO, VISIT
 from ..cohort import Cohort
 from ..course import lesion_status, transitions
+from ..course.readers import Reading
 from ..exceptions import AnalysisInputError
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "interval_frame",
     "add_participants",
     "Exclusions",
+    "reading_notes",
 ]
 
 
@@ -69,8 +71,9 @@ def at_visit(table: pd.DataFrame, visit: int, keys: Sequence[str], columns: Sequ
 
 def interval_frame(cohort: Cohort, *, unit: str, baseline: int, follow_up: int,
                    threshold: float = 1, definition: str = "two-visit",
-                   **status_options: object) -> pd.DataFrame:
-    """Lesion transitions of each unit between two visits (one row per unit).
+                   **status_options: object) -> tuple[pd.DataFrame, Reading | None]:
+    """Lesion transitions of each unit between two visits (one row per unit), and the
+    reader policy of the status they come from.
 
     Columns: the unit keys (strings), ``score_from``, ``score_to``, ``present_from``,
     ``present_to``, ``change``. Units not read at ``baseline`` are absent; units not read at
@@ -82,7 +85,14 @@ def interval_frame(cohort: Cohort, *, unit: str, baseline: int, follow_up: int,
     change = transitions(status, baseline=baseline, follow_up=follow_up,
                          definition=definition)
     columns = [*status.keys, SCORE_FROM, SCORE_TO, PRESENT_FROM, PRESENT_TO, "change"]
-    return as_object_keys(change.table[columns], status.keys)
+    return as_object_keys(change.table[columns], status.keys), status.reading
+
+
+def reading_notes(reading: Reading | None) -> tuple[str, ...]:
+    """A design note on how several readers' reads were combined (none for one reader)."""
+    if reading is None or reading.policy == "reader":
+        return ()
+    return (reading.note(),)
 
 
 def add_participants(frame: pd.DataFrame, cohort: Cohort,

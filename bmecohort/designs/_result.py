@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .._columns import CLUSTERED, N_CLUSTERS, SUMMARY_COLUMNS_WITH_COUNTS, TERM
+from ..course.readers import Reading
 from ..results import Accounting, Result, result
 
 __all__ = ["DesignResult", "ANALYSIS", "METHOD", "design_table"]
@@ -39,6 +40,9 @@ class DesignResult(Result):
         How the frame was built: units considered, used, and every exclusion with its reason.
     notes : tuple of str
         Definitions and assumptions (what the exposure and outcome are, skipped analyses).
+    reading : Reading or None
+        The reader policy of the lesion status the design used, with the unit-visits read
+        by several readers and how many they disagreed on (None: no lesion status used).
     """
 
     name: str
@@ -48,6 +52,7 @@ class DesignResult(Result):
     frame: pd.DataFrame
     accounting: Accounting
     notes: tuple[str, ...] = ()
+    reading: Reading | None = None
 
     @property
     def title(self) -> str:
@@ -61,6 +66,8 @@ class DesignResult(Result):
     def header(self) -> dict[str, object]:
         """Accounting and notes, for display."""
         out = super().header()
+        if self.reading is not None:
+            out.update(self.reading.header())
         for i, note in enumerate(self.notes, start=1):
             out[f"note {i}"] = note
         return out

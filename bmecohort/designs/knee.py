@@ -8,7 +8,6 @@ calls bmecohort's estimators and returns a :class:`DesignResult`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,12 +18,11 @@ from .._columns import (
     PRESENT_FROM,
     PRESENT_TO,
     SCORE_FROM,
-    SCORE_TO,
     SIDE,
     VISIT,
 )
 from ..cohort import Cohort
-from ..course import Transitions, lesion_status, transitions
+from ..course import lesion_status, transitions
 from ..estimators.association.stratified import mantel_haenszel
 from ..estimators.association.unit_level import odds_ratio
 from ..estimators.occurrence.proportions import incidence, resolution
@@ -39,6 +37,7 @@ from ._frames import (
     at_visit,
     clustered,
     interval_frame,
+    reading_notes,
 )
 from ._result import DesignResult, design_table
 
@@ -64,7 +63,8 @@ def _covariates(frame: pd.DataFrame, wanted: Sequence[str]) -> tuple[list[str], 
 def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: int = 0,
                              follow_up: int = 24, threshold: float = 1,
                              method: str = "wilson", alpha: float = 0.05,
-                             definition: str = "two-visit") -> DesignResult:
+                             definition: str = "two-visit",
+                             reader: str | None = None) -> DesignResult:
     """Incidence of BML among units free of BML at baseline, and complete resolution of
     baseline BMLs, between two visits (Davies-Tuck 2009).
 
@@ -88,17 +88,23 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
         The paper compares the two visits; units whose status changed and changed back at
         visits in between are counted in the notes. ``"ever"`` counts a lesion seen at any
         visit up to ``follow_up`` as incident (see :func:`bmecohort.transitions`).
+    reader : str, optional
+        The reader, or a reader policy combining several readers' reads per site
+        (``"first"``, ``"mean"``, ``"max"``, ``"adjudicated"``; see
+        :func:`bmecohort.lesion_status`); recorded on the result (``reading``) and, for a
+        policy, in the notes.
 
     Returns
     -------
     DesignResult
         Analyses ``incidence`` and ``resolution``.
     """
-    status = lesion_status(cohort, unit=unit, threshold=threshold)
+    status = lesion_status(cohort, unit=unit, threshold=threshold, reader=reader)
     change = transitions(status, baseline=baseline, follow_up=follow_up,
                          definition=definition)
     inc = incidence(change, method=method, alpha=alpha)
-    res = resolution(_complete_resolution(change), method=method, alpha=alpha)
+    # resolution() reads the change class: complete resolution whatever the threshold
+    res = resolution(change, method=method, alpha=alpha)
     table = design_table([("incidence", inc, None), ("resolution", res, None)])
     notes = [f"incidence: {unit}s without a lesion (score < {threshold:g}) at {baseline} "
              f"with one at {follow_up}"
@@ -109,34 +115,23 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
         notes.append(f"{change.n_intermediate_change} {unit}s changed lesion status and "
                      f"changed back at visits between {baseline} and {follow_up} "
                      f"(definition {definition!r})")
+    notes += reading_notes(status.reading)
     return DesignResult(
         name="bml_incidence_resolution",
         description=f"BML incidence and resolution per {unit}, months {baseline} to {follow_up}",
         table=table, results={"incidence": inc, "resolution": res}, frame=change.table,
-        accounting=change.accounting, notes=tuple(notes))
-
-
-def _complete_resolution(change: Transitions) -> Transitions:
-    """Transitions whose ``present_to`` is "a lesion of grade 1 or more left".
-
-    The resolution estimator reads ``present_to``; with a threshold above 1 that is "still a
-    large lesion", and a large lesion shrinking to grade 1 is not resolved.
-    """
-    if change.threshold <= 1:
-        return change
-    left = pd.array(change.table[SCORE_TO] >= 1, dtype="boolean")
-    left[change.table[SCORE_TO].isna().to_numpy()] = pd.NA
-    return dataclasses.replace(change, table=change.table.assign(**{PRESENT_TO: left}))
+        accounting=change.accounting, notes=tuple(notes), reading=status.reading)
 
 
 def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
-                        alpha: float = 0.05) -> DesignResult:
+                        alpha: float = 0.05, reader: str | None = None) -> DesignResult:
     """Cross-sectional association of knee pain with BML (Felson 2001).
 
     Exposure: frequent knee pain at ``visit``; outcomes: any BML (knee maximum >= 1) and a
     large BML (>= ``large``). Woolf odds ratios, cluster-robust when knees share persons;
     the exact and mid-p intervals, which have no clustered form, only when every person
-    contributes one knee.
+    contributes one knee. ``reader``: the reader or reader
+    policy (see :func:`bml_incidence_resolution`).
 
     Returns
     -------
@@ -145,7 +140,7 @@ def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
         per person, ``crude (exact)`` and ``crude (midp)``; the frame carries the
         proportions behind the 2x2 tables.
     """
-    status = lesion_status(cohort, unit="knee")
+    status = lesion_status(cohort, unit="knee", reader=reader)
     knees = as_object_keys(status.table[status.table[VISIT] == visit], KNEE)
     knees = knees[[*KNEE, "score"]].rename(columns={"score": "bml_score"})
     pain = at_visit(cohort.table("knee_outcomes"), visit, KNEE, ["frequent_knee_pain"], "")
@@ -158,7 +153,8 @@ def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
         bml=lambda d: d["bml_score"] >= 1, large_bml=lambda d: d["bml_score"] >= large)
     results = {"crude (woolf)": odds_ratio(frame, exposure="painful", outcome="bml",
                                            alpha=alpha)}
-    notes = ["exposure: frequent knee pain; outcome: BML (knee maximum >= 1)"]
+    notes = ["exposure: frequent knee pain; outcome: BML (knee maximum >= 1)",
+             *reading_notes(status.reading)]
     if clustered(frame):
         notes.append("knees cluster in persons: cluster-robust Woolf intervals; the exact "
                      "and mid-p intervals assume independent knees and are not shown")
@@ -177,17 +173,17 @@ def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
                               n_clusters=int(frame[PARTICIPANT].nunique()),
                               cluster=PARTICIPANT, excluded=rows.reasons,
                               clustered=clustered(frame)),
-        notes=tuple(notes))
+        notes=tuple(notes), reading=status.reading)
 
 
 def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
                          covariates: Sequence[str] = ("age", "sex", "bmi"),
-                         alpha: float = 0.05) -> DesignResult:
+                         alpha: float = 0.05, reader: str | None = None) -> DesignResult:
     """Incident BML and incident knee pain (Davies-Tuck 2009).
 
     Knees free of BML and of frequent knee pain at ``baseline``; exposure: a BML at
     ``follow_up`` (incident BML); outcome: frequent knee pain at ``follow_up`` (incident
-    pain).
+    pain). ``reader``: the reader or reader policy (see :func:`bml_incidence_resolution`).
 
     Every analysis accounts for knees clustered in persons when persons contribute two
     knees (``cluster="auto"`` of the estimators).
@@ -200,7 +196,8 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
         when clustered) and ``adjusted`` (logistic with ``covariates``; GEE when
         clustered).
     """
-    frame = interval_frame(cohort, unit="knee", baseline=baseline, follow_up=follow_up)
+    frame, reading = interval_frame(cohort, unit="knee", baseline=baseline,
+                                    follow_up=follow_up, reader=reader)
     outcomes = cohort.table("knee_outcomes")
     frame = frame.merge(at_visit(outcomes, baseline, KNEE, ["frequent_knee_pain"], "_0"),
                         on=list(KNEE), how="left")
@@ -219,7 +216,7 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
     exposure, outcome = "incident_bml", "incident_pain"
     results = {"crude": odds_ratio(frame, exposure=exposure, outcome=outcome, alpha=alpha)}
     notes = [f"knees free of BML and pain at {baseline}; exposure: BML at {follow_up}; "
-             f"outcome: frequent knee pain at {follow_up}"]
+             f"outcome: frequent knee pain at {follow_up}", *reading_notes(reading)]
     if clustered(frame):
         notes.append("knees cluster in persons: every analysis is cluster-robust (GEE for "
                      "the stratified and adjusted ones); the exact interval assumes "
@@ -244,7 +241,7 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
                               n_clusters=int(frame[PARTICIPANT].nunique()),
                               cluster=PARTICIPANT, excluded=rows.reasons,
                               clustered=clustered(frame)),
-        notes=tuple(notes))
+        notes=tuple(notes), reading=reading)
 
 
 _JSN = {"medial_tf": "jsn_medial", "lateral_tf": "jsn_lateral"}
@@ -252,7 +249,8 @@ _JSN = {"medial_tf": "jsn_medial", "lateral_tf": "jsn_lateral"}
 
 def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline: int = 0,
                     follow_up: int = 24, adjust_for: Sequence[str] = ("alignment_deg",),
-                    cov_type: str = "robust", alpha: float = 0.05) -> DesignResult:
+                    cov_type: str = "robust", alpha: float = 0.05,
+                    reader: str | None = None) -> DesignResult:
     """BML in a tibiofemoral compartment and joint space narrowing there (Felson 2003).
 
     Exposure: a BML in ``compartment`` at ``baseline``; outcome: an increase of at least one
@@ -275,6 +273,11 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
         (advisable with fewer than about 50 clusters).
     alpha : float, default=0.05
         One minus the confidence level.
+    reader : str, optional
+        The reader, or a reader policy combining several readers' reads per site
+        (``"first"``, ``"mean"``, ``"max"``, ``"adjudicated"``; see
+        :func:`bmecohort.lesion_status`); recorded on the result (``reading``) and, for a
+        policy, in the notes.
 
     Returns
     -------
@@ -286,7 +289,8 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
     if compartment not in _JSN:
         raise AnalysisInputError(f"compartment must be one of {list(_JSN)}")
     jsn = _JSN[compartment]
-    frame = interval_frame(cohort, unit="compartment", baseline=baseline, follow_up=follow_up)
+    frame, reading = interval_frame(cohort, unit="compartment", baseline=baseline,
+                                    follow_up=follow_up, reader=reader)
     frame = frame[frame["compartment"] == compartment].drop(columns="compartment")
     outcomes = cohort.table("knee_outcomes")
     adjust = [c for c in adjust_for if c in outcomes.columns]
@@ -307,7 +311,7 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
         progression=lambda d: (d[f"{jsn}_1"] - d[f"{jsn}_0"]) >= 1)
     results = {"crude": odds_ratio(frame, exposure="bml", outcome="progression", alpha=alpha)}
     notes = [f"exposure: BML in {compartment} at {baseline}; outcome: {jsn} up by >= 1 "
-             f"grade by {follow_up}"]
+             f"grade by {follow_up}", *reading_notes(reading)]
     if clustered(frame):
         results["clustered"] = logistic(frame, outcome="progression", exposures="bml",
                                         cluster=PARTICIPANT, cov_type=cov_type, alpha=alpha,
@@ -329,17 +333,18 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
                               n_clusters=int(frame[PARTICIPANT].nunique()),
                               cluster=PARTICIPANT, excluded=rows.reasons,
                               clustered=clustered(frame)),
-        notes=tuple(notes))
+        notes=tuple(notes), reading=reading)
 
 
 def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
                           covariates: Sequence[str] = ("age", "bmi"),
-                          alpha: float = 0.05) -> DesignResult:
+                          alpha: float = 0.05, reader: str | None = None) -> DesignResult:
     """BML size and progression of tibiofemoral cartilage defects (Wluka 2009).
 
     Exposure: the knee's largest baseline BML grade (0 none, 1, 2, 3 "very large"), as a
     categorical with reference 0 and a trend test; outcome: tibiofemoral cartilage defect
-    score up by at least one by ``follow_up``.
+    score up by at least one by ``follow_up``. ``reader``: the reader or reader policy (see
+    :func:`bml_incidence_resolution`).
 
     Returns
     -------
@@ -347,7 +352,8 @@ def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int =
         Analyses ``crude`` and ``adjusted`` (both logistic; clustered GEE when persons
         contribute two knees).
     """
-    frame = interval_frame(cohort, unit="knee", baseline=baseline, follow_up=follow_up)
+    frame, reading = interval_frame(cohort, unit="knee", baseline=baseline,
+                                    follow_up=follow_up, reader=reader)
     outcomes = cohort.table("knee_outcomes")
     frame = frame.merge(at_visit(outcomes, baseline, KNEE, ["cartilage_defect"], "_0"),
                         on=list(KNEE), how="left")
@@ -376,7 +382,8 @@ def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int =
                               cluster=PARTICIPANT, excluded=rows.reasons,
                               clustered=clustered(frame)),
         notes=("exposure: largest baseline BML grade (reference 0); outcome: cartilage "
-               "defect score up by >= 1",))
+               "defect score up by >= 1", *reading_notes(reading)),
+        reading=reading)
 
 
 #: Zhang 2011's categories of within-knee BML score change.
@@ -384,14 +391,16 @@ CHANGE_BINS = (-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 6.5, np.inf)
 CHANGE_LABELS = ("0", "1", "2", "3", "4", "5-6", "7+")
 
 
-def pain_fluctuation(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
+def pain_fluctuation(cohort: Cohort, *, alpha: float = 0.05,
+                     reader: str | None = None) -> DesignResult:
     """Fluctuation of knee pain with change in BML within a knee (Zhang 2011).
 
     Each knee is compared with itself across visits (conditional logistic regression, the
     knee as the group). Exposure: the knee's summed BML score at a visit minus its lowest
     summed score over the visits, in Zhang's categories 0, 1, 2, 3, 4, 5-6, 7+; outcome:
     frequent knee pain at that visit. Knees whose pain never changes carry no information and
-    are excluded by the conditional likelihood (counted in the accounting).
+    are excluded by the conditional likelihood (counted in the accounting). ``reader``: the
+    reader or reader policy (see :func:`bml_incidence_resolution`).
 
     Returns
     -------
@@ -399,7 +408,7 @@ def pain_fluctuation(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
         Analysis ``conditional`` with one odds ratio per change category vs 0 and a trend
         test.
     """
-    status = lesion_status(cohort, unit="knee", aggregate="sum")
+    status = lesion_status(cohort, unit="knee", aggregate="sum", reader=reader)
     knees = as_object_keys(status.table[[*KNEE, VISIT, "score"]], KNEE)
     pain = as_object_keys(cohort.table("knee_outcomes")[[*KNEE, VISIT, "frequent_knee_pain"]],
                           KNEE)
@@ -425,4 +434,6 @@ def pain_fluctuation(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
                               n_clusters=int(frame["knee"].nunique()), cluster="knee",
                               excluded=rows.reasons),
         notes=("exposure: summed BML score minus the knee's lowest, in categories "
-               + ", ".join(CHANGE_LABELS) + " (interpretation of Zhang 2011's 'change')",))
+               + ", ".join(CHANGE_LABELS) + " (interpretation of Zhang 2011's 'change')",
+               *reading_notes(status.reading)),
+        reading=status.reading)

@@ -14,7 +14,7 @@ from ..estimators.association.stratified import mantel_haenszel
 from ..estimators.association.unit_level import odds_ratio
 from ..estimators.regression.logit import logistic
 from ..results import Accounting
-from ._frames import Exclusions, as_object_keys, at_visit
+from ._frames import Exclusions, as_object_keys, at_visit, reading_notes
 from ._result import DesignResult, design_table
 
 __all__ = ["bme_course", "erosive_progression"]
@@ -22,8 +22,13 @@ __all__ = ["bme_course", "erosive_progression"]
 BONE = (PARTICIPANT, SIDE, "bone")
 
 
-def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12)) -> DesignResult:
+def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12),
+               reader: str | None = None) -> DesignResult:
     """Course of bone marrow edema per bone over ``visits``: persistent, resolved, relapsing.
+
+    ``reader``: the reader, or a reader policy combining several readers per bone and visit
+    (``"first"``, ``"mean"``, ``"max"``, ``"adjudicated"``; see
+    :func:`bmecohort.lesion_status`).
 
     Returns
     -------
@@ -31,7 +36,8 @@ def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12)) -> DesignR
         Analysis ``course``: the share of bones with baseline BME that persisted, resolved or
         relapsed (and, for bones without, stayed absent or became incident).
     """
-    course = lesion_course(lesion_status(cohort, unit="bone"), visits=visits)
+    status = lesion_status(cohort, unit="bone", reader=reader)
+    course = lesion_course(status, visits=visits)
     return DesignResult(
         name="bme_course", description="Course of bone marrow edema per bone",
         table=design_table([("course", course, None)]), results={"course": course},
@@ -39,7 +45,9 @@ def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12)) -> DesignR
         notes=("persistent: BME at every later visit; resolved: gone and never back; "
                "relapsing: gone then back",
                "bones with a missing read are classified when the reads they have decide "
-               "the course; the others are counted as undetermined in the accounting"))
+               "the course; the others are counted as undetermined in the accounting",
+               *reading_notes(status.reading)),
+        reading=status.reading)
 
 
 def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 12,

@@ -44,12 +44,30 @@ class Provenance:
         Small-cell threshold in force.
     data_warnings : tuple of str
         Data-quality warnings raised while loading and validating.
+    readers : str or None
+        The reader policy the report's lesion statuses used
+        (:meth:`bmecohort.course.Reading.describe`); None: the readers in lesion_reads are
+        listed instead.
     """
 
     source: str
     seed: int | None
     suppress_below: int | None
     data_warnings: tuple[str, ...] = ()
+    readers: str | None = None
+
+
+def _readers(cohort: Cohort, provenance: Provenance) -> str:
+    """The reader policy, or which readers lesion_reads holds."""
+    if provenance.readers is not None:
+        return provenance.readers
+    if not cohort.has("lesion_reads"):
+        return "no lesion_reads"
+    labels = sorted(cohort.table("lesion_reads")["reader"].astype(str).unique())
+    if len(labels) == 1:
+        return f"one reader ({labels[0]})"
+    return (f"{len(labels)} readers ({', '.join(labels)}); lesion status needs a reader or a "
+            f"reader policy (bmecohort.lesion_status(reader=...))")
 
 
 def provenance_section(cohort: Cohort, provenance: Provenance) -> Section:
@@ -62,6 +80,7 @@ def provenance_section(cohort: Cohort, provenance: Provenance) -> Section:
          + (f" ({len(provenance.data_warnings)} data-quality warning(s), listed below)"
             if provenance.data_warnings else "")),
         ("SHA-256 of the tables", cohort.content_hash()),
+        ("Readers of lesion_reads", _readers(cohort, provenance)),
         ("Seed", "not applicable (user data)" if provenance.seed is None
          else str(provenance.seed)),
         ("Small-cell suppression", "off" if provenance.suppress_below is None

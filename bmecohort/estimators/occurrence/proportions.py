@@ -22,6 +22,7 @@ from statsmodels.stats.proportion import proportion_confint
 from ..._checks import check_alpha, describe_rows, require_columns
 from ..._clusters import AUTO, cluster_cov_kwds, plan_clusters
 from ..._columns import (
+    CHANGE,
     PARTICIPANT,
     PRESENT_FROM,
     PRESENT_TO,
@@ -348,6 +349,12 @@ def _occurrence(
     table, visits = _select_interval(table, interval)
     start = _as_boolean(table, PRESENT_FROM)
     end = _as_boolean(table, PRESENT_TO)
+    if outcome == "resolution" and CHANGE in table.columns:
+        # as transitions classify: resolved is complete resolution (below grade 1), which
+        # "present_to" False is not when a threshold above 1 defined presence (3 -> 1)
+        change = table[CHANGE].astype(object)
+        end = pd.Series(pd.array(change != "resolved", dtype="boolean"), index=table.index)
+        end[change.isna().to_numpy()] = pd.NA
 
     at_risk_status = outcome == "resolution"  # lesion at baseline for resolution
     missing_start = start.isna().to_numpy()
@@ -501,8 +508,12 @@ def resolution(
 ) -> IncidenceResult:
     """Resolution: the proportion of units with a lesion at baseline and none at follow-up.
 
-    Units at risk have ``present_from`` True; the event is ``present_to`` False (complete
-    resolution; a smaller lesion is not resolution).
+    Units at risk have ``present_from`` True. The event is complete resolution, as
+    :func:`bmecohort.transitions` classifies it: when the table has a ``change`` column (a
+    transitions table), ``change == "resolved"``, no lesion of grade 1 or more left whatever
+    threshold defined presence (with ``threshold=2`` a lesion going 3 -> 1 has regressed and
+    is not resolved; a unit with a missing ``change`` is excluded as missing follow-up);
+    otherwise ``present_to`` False, which must then mean that no lesion is left.
     """
     return _occurrence(
         transitions, outcome="resolution", alpha=alpha, method=method, cluster=cluster,
