@@ -269,8 +269,9 @@ def knee_truth(effects: KneeEffects) -> pd.DataFrame:
                      model="P(cartilage_defect at 24 > at 0 | no knee BML at 0)"))
     course = ("E[annual loss of medial tibial cartilage volume, mm3/yr | knee BML course "
               "month 0 -> 24] = L (absent), L + B/2 (incident), L + B (persistent), "
-              "L + B + R (resolved); volumes at every visit = baseline - loss x years + "
-              "noise (SD 20 mm3)")
+              "L + B + R (resolved), plus a knee's own deviation (SD 40 mm3/yr, correlated "
+              "within persons); volumes at every visit = baseline - loss x years + noise "
+              "(SD 20 mm3)")
     rows += [
         dict(effect="volume_loss", value=effects.volume_loss, scale="mm3 per year",
              exact=True, source="assumption", model=course + ": L"),
