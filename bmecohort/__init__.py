@@ -81,6 +81,8 @@ _EXPORTS: dict[str, str] = {
     "bml_pain_association": "bmecohort.designs",
     "bml_progression": "bmecohort.designs",
     "cartilage_progression": "bmecohort.designs",
+    "cartilage_volume_change": "bmecohort.designs",
+    "bml_score_trajectory": "bmecohort.designs",
     "pain_fluctuation": "bmecohort.designs",
     "syndesmophyte_predictors": "bmecohort.designs",
     "erosive_progression": "bmecohort.designs",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._result import DesignResult
 from .attrition import AttritionBounds, AttritionResult, attrition, attrition_bounds
+from .continuous import bml_score_trajectory, cartilage_volume_change
 from .hip import bmes_vs_avn
 from .knee import (
     bml_incidence_resolution,
@@ -37,7 +38,9 @@ __all__ = [
     "bml_pain_association",
     "bml_pain_prevalence",
     "bml_progression",
+    "bml_score_trajectory",
     "cartilage_progression",
+    "cartilage_volume_change",
     "erosive_progression",
     "lesion_natural_history",
     "pain_fluctuation",

@@ -32,6 +32,10 @@ class KneeOutcomes(pa.DataFrameModel):
     cartilage_defect: Optional[Series[float]] = field(
         "number", "Tibiofemoral cartilage defect score: four sites (medial and lateral tibia "
                   "and femur) each 0-4, summed 0-16.", ge=0, le=16)
+    cartilage_volume_medial_tibial: Optional[Series[float]] = field(
+        "number", "Medial tibial cartilage volume, mm3 (MRI segmentation).", ge=0, le=20000)
+    cartilage_volume_lateral_tibial: Optional[Series[float]] = field(
+        "number", "Lateral tibial cartilage volume, mm3 (MRI segmentation).", ge=0, le=20000)
     alignment_deg: Optional[Series[float]] = field(
         "number", "Mechanical (hip-knee-ankle) alignment, degrees; positive = varus.",
         ge=-30, le=30)

@@ -50,6 +50,11 @@ class KneeEffects:
     cartilage_ors: tuple[float, float, float] = (1.5, 2.5, 5.55)
     cartilage_risk: float = 0.25
     person_correlation: float = 0.4
+    volume_loss: float = 25.0
+    volume_loss_bml: float = 40.0
+    volume_loss_resolved: float = -35.9
+    lateral_volume_loss: float = 20.0
+    lateral_volume_loss_bml: float = 39.2
 
     def __post_init__(self) -> None:
         for name in ("baseline_prevalence", "incidence", "resolution", "pain_incidence",
@@ -70,6 +75,11 @@ class KneeEffects:
             raise ValueError("womac_per_grade must lie in [0, 5] WOMAC points per BML grade "
                              f"(the 0-20 scale must hold the effect), got "
                              f"{self.womac_per_grade!r}")
+        for name in ("volume_loss", "volume_loss_bml", "volume_loss_resolved",
+                     "lateral_volume_loss", "lateral_volume_loss_bml"):
+            if not -200.0 <= float(getattr(self, name)) <= 200.0:
+                raise ValueError(f"{name} must lie in [-200, 200] mm3 per year, got "
+                                 f"{getattr(self, name)!r}")
         if not 0.0 <= float(self.person_correlation) <= 0.75:
             raise ValueError("person_correlation must lie in [0, 0.75] (latent-normal "
                              f"correlation of a person's knees), got "
@@ -257,4 +267,29 @@ def knee_truth(effects: KneeEffects) -> pd.DataFrame:
     rows.append(dict(effect="cartilage_risk", value=effects.cartilage_risk,
                      scale="proportion", exact=True, source="assumption",
                      model="P(cartilage_defect at 24 > at 0 | no knee BML at 0)"))
+    course = ("E[annual loss of medial tibial cartilage volume, mm3/yr | knee BML course "
+              "month 0 -> 24] = L (absent), L + B/2 (incident), L + B (persistent), "
+              "L + B + R (resolved), plus a knee's own deviation (SD 40 mm3/yr, correlated "
+              "within persons); volumes at every visit = baseline - loss x years + noise "
+              "(SD 20 mm3)")
+    rows += [
+        dict(effect="volume_loss", value=effects.volume_loss, scale="mm3 per year",
+             exact=True, source="assumption", model=course + ": L"),
+        dict(effect="volume_loss_bml", value=effects.volume_loss_bml, scale="mm3 per year",
+             exact=True, source="assumption", model=course + ": B"),
+        dict(effect="volume_loss_resolved", value=effects.volume_loss_resolved,
+             scale="mm3 per year", exact=True,
+             source="Davies-Tuck 2010 (literature.md 1): resolution vs persistence, beta "
+                    "-35.9 (-65, -6.82) mm3/yr",
+             model=course + ": R, the difference resolved minus persistent"),
+        dict(effect="lateral_volume_loss", value=effects.lateral_volume_loss,
+             scale="mm3 per year", exact=True, source="assumption",
+             model="annual lateral tibial cartilage volume loss without a lateral BML at 0"),
+        dict(effect="lateral_volume_loss_bml", value=effects.lateral_volume_loss_bml,
+             scale="mm3 per year", exact=True,
+             source=lit3 + ": regression coefficient 39.2 (11.1-67.2) mm3 (its time unit "
+                    "is not published: taken per year)",
+             model="extra annual lateral tibial cartilage volume loss with a lateral "
+                   "tibiofemoral BML (FLA..TLP max size >= 1) at visit 0"),
+    ]
     return truth_frame(rows)

@@ -47,6 +47,7 @@ from ._random import (
 __all__ = ["knee_cohort", "knee_tables"]
 
 _MEDIAL = np.array([s in ("FMC", "FMP", "TMA", "TMC", "TMP") for s in SITES])
+_LATERAL = np.array([s in ("FLC", "FLP", "TLA", "TLC", "TLP") for s in SITES])
 #: Kellgren-Lawrence grades 0-4 at baseline at age 58 (assumption).
 _KL_PROBS = np.array([0.40, 0.30, 0.18, 0.09, 0.03])
 #: Latent correlation of a knee's pain across follow-up visits beyond the person's share.
@@ -166,6 +167,9 @@ def knee_tables(n_participants: int, *, seed: int, visits: Sequence[int] = (0, 1
                   np.maximum(kl0[:, None], np.minimum(1 + np.maximum(jsn_m, jsn_l), 4)),
                   kl0[:, None])
     defect = np.minimum(defect0[:, None] + step[:, None] * (t_cart[:, None] <= months), 16)
+    medial_volume, lateral_volume = _cartilage_volumes(
+        stream(seed, "knee.cartilage_volume"), effects, states, scores, schedule, person, n,
+        rho)
 
     # tables: attended visits only
     ids = participant_ids(id_prefix, n)
@@ -194,10 +198,45 @@ def knee_tables(n_participants: int, *, seed: int, visits: Sequence[int] = (0, 1
         "jsn_lateral": jsn_l[knee, visit].astype(float),
         "cartilage_defect": defect[knee, visit].astype(float),
         "alignment_deg": alignment[knee],
+        "cartilage_volume_medial_tibial": medial_volume[knee, visit],
+        "cartilage_volume_lateral_tibial": lateral_volume[knee, visit],
     })
     return {"participants": participants, "visits": visits_frame,
             "lesion_reads": _lesion_reads(ids, person, side, schedule, attended, scores),
             "knee_outcomes": outcomes}
+
+
+def _cartilage_volumes(rng: np.random.Generator, effects: KneeEffects, states: np.ndarray,
+                       scores: np.ndarray, schedule: np.ndarray, person: np.ndarray, n: int,
+                       rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Medial and lateral tibial cartilage volumes (mm3) of every knee at every visit.
+
+    The medial loss rate follows the knee's BML course from month 0 to month 24 (the last
+    visit when 24 is not scheduled); the lateral one a lateral BML at month 0 (see
+    ``true_effects("knee")``). A separate random stream leaves every other table unchanged.
+    """
+    m = len(states)
+    end = int(np.searchsorted(schedule, HORIZON)) if HORIZON in schedule else len(schedule) - 1
+    start_bml, end_bml = states[:, 0] > 0, states[:, end] > 0
+    loss_bml = float(effects.volume_loss_bml)
+    rate = np.select(
+        [start_bml & end_bml, start_bml & ~end_bml, ~start_bml & end_bml],
+        [loss_bml, loss_bml + float(effects.volume_loss_resolved), loss_bml / 2], 0.0)
+    rate = float(effects.volume_loss) + rate
+    lateral0 = (scores[:, 0, :][:, _LATERAL] > 0).any(axis=1)
+    lateral_rate = float(effects.lateral_volume_loss) + float(
+        effects.lateral_volume_loss_bml) * lateral0
+    # knees differ in their own loss rate (SD 40 mm3/yr, an assumption that gives the
+    # published studies' precision), shared in part by a person's two knees
+    rate = rate + 40.0 * latent(rng, m, [(person, n, rho)])
+    lateral_rate = lateral_rate + 40.0 * latent(rng, m, [(person, n, rho)])
+    years = schedule[None, :] / 12.0
+    medial0 = 1800.0 + 250.0 * latent(rng, m, [(person, n, rho)])
+    lateral0_volume = 2000.0 + 250.0 * latent(rng, m, [(person, n, rho)])
+    noise = rng.normal(0.0, 20.0, (2, m, len(schedule)))
+    medial = medial0[:, None] - rate[:, None] * years + noise[0]
+    lateral = lateral0_volume[:, None] - lateral_rate[:, None] * years + noise[1]
+    return np.round(np.maximum(medial, 0.0), 1), np.round(np.maximum(lateral, 0.0), 1)
 
 
 def _lesion_reads(ids: np.ndarray, person: np.ndarray, side: np.ndarray, schedule: np.ndarray,

@@ -375,7 +375,7 @@ def gee(
     dep = None if fit.dep_param is None or cov_struct == "unstructured" else float(fit.dep_param)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
                             n_clusters=int(frame[cluster].nunique()), cluster=cluster,
-                            excluded=excluded)
+                            excluded=excluded, clustered=True)
     return GEEResult(
         table=table, outcome=outcome, exposures=exposure_names, family=family,
         link=FAMILIES[family], measure=MEASURE[family],
