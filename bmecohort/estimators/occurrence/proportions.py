@@ -19,7 +19,7 @@ from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.proportion import proportion_confint
 
-from ..._checks import check_alpha, describe_rows, require_columns
+from ..._checks import check_alpha, check_count, describe_rows, require_columns
 from ..._clusters import AUTO, cluster_cov_kwds, plan_clusters
 from ..._columns import (
     CHANGE,
@@ -212,10 +212,8 @@ def proportion(
     >>> round(proportion(33, 234, method="exact").ci_upper, 4)  # Davies-Tuck 2010
     0.1923
     """
-    for name, value in (("events", events), ("n", n)):
-        if isinstance(value, bool) or not float(value).is_integer():
-            raise AnalysisInputError(f"{name} must be a whole number, got {value!r}.")
-    events, n = int(events), int(n)
+    # None, pd.NA, text, arrays, booleans and counts beyond 2**53 are input errors
+    events, n = check_count(events, "events"), check_count(n, "n")
     if n < 1 or not 0 <= events <= n:
         raise AnalysisInputError(
             f"need n >= 1 and 0 <= events <= n, got events={events}, n={n}."

@@ -142,7 +142,12 @@ def _rate_ci(
     low, high = confint_poisson(np.asarray(events, dtype=float),
                                 np.asarray(person_time, dtype=float),
                                 method=_METHODS[method][0], alpha=alpha)
-    return np.atleast_1d(low), np.atleast_1d(high)
+    low, high = np.atleast_1d(low).astype(float), np.atleast_1d(high).astype(float)
+    if method == "jeffreys":
+        # the boundary rule of the binomial Jeffreys interval (Brown, Cai and DasGupta
+        # 2001): with no events the interval starts at 0, so it holds its estimate
+        low = np.where(np.atleast_1d(events) == 0, 0.0, low)
+    return low, high
 
 
 def poisson_rate(
@@ -164,7 +169,8 @@ def poisson_rate(
     method : {"exact", "wald", "score", "jeffreys"}, default="exact"
         ``"exact"``: Garwood's central interval (statsmodels ``"exact-c"``; R
         ``poisson.test``, epitools ``pois.exact``, Stata ``ci means, poisson``); ``"wald"``:
-        :math:`x/T \pm z\sqrt{x}/T`; ``"score"``; ``"jeffreys"``: Gamma(x + 1/2) quantiles.
+        :math:`x/T \pm z\sqrt{x}/T`; ``"score"``; ``"jeffreys"``: Gamma(x + 1/2) quantiles
+        (lower limit 0 when x = 0).
     alpha : float, default=0.05
         One minus the confidence level.
     per : float, default=1.0

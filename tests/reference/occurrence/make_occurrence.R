@@ -50,6 +50,7 @@ for (i in seq_len(nrow(r))) {
   wald <- x / t + c(-1, 1) * z * sqrt(x) / t
   score <- (x + z^2 / 2 + c(-1, 1) * z * sqrt(x + z^2 / 4)) / t
   jeffreys <- qgamma(c(a / 2, 1 - a / 2), x + 0.5) / t
+  if (x == 0) jeffreys[1] <- 0
   rate_rows[[i]] <- data.frame(
     id = r$id[i], method = c("exact", "wald", "score", "jeffreys"),
     estimate = x / t,
