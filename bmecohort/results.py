@@ -84,6 +84,22 @@ class Accounting:
     excluded : tuple of (str, int), default=()
         ``(reason, count)`` for every group of excluded rows; counts sum to
         ``n_rows - n_used`` unless stated otherwise in the reason.
+
+    Examples
+    --------
+    Every analysis says which rows it used and why the others were left out:
+
+    >>> import pandas as pd
+    >>> from bmecohort import odds_ratio
+    >>> knees = pd.DataFrame({"bml": [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, None] * 10,
+    ...                       "pain": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0] * 10})
+    >>> acc = odds_ratio(knees, exposure="bml", outcome="pain").accounting
+    >>> acc.unit, acc.n_rows, acc.n_used, acc.events
+    ('row', 120, 110, 50)
+    >>> acc.excluded
+    (('missing bml', 10),)
+    >>> acc.n_rows - acc.n_used == sum(count for _, count in acc.excluded)
+    True
     """
 
     unit: str

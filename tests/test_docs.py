@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
+import inspect
 import re
 from pathlib import Path
+
+import pytest
 
 import bmecohort
 
@@ -36,3 +40,24 @@ def test_gallery_examples_exist_for_every_plot():
     for call in (".plot(", "bland_altman", "mixed_model", "multistate", "kaplan_meier",
                  "power("):
         assert call in examples, call
+
+
+def _documented_names() -> list[str]:
+    """Public names that need an example: all but the exception and warning classes."""
+    return [name for name in bmecohort.__all__
+            if not (inspect.isclass(obj := getattr(bmecohort, name))
+                    and issubclass(obj, BaseException))]
+
+
+@pytest.mark.parametrize("name", _documented_names())
+def test_public_name_has_a_doctested_examples_section(name):
+    doc = inspect.getdoc(getattr(bmecohort, name)) or ""
+    assert "Examples\n--------" in doc, f"{name} has no numpydoc Examples section"
+    examples = doc.split("Examples\n--------", 1)[1]
+    calls = [line for line in examples.splitlines() if line.lstrip().startswith(">>> ")
+             and not re.match(r">>> (import|from) ", line.lstrip())]
+    assert calls, f"the Examples section of {name} only imports: it must run something"
+    # a doctest that shows something: at least one line of expected output
+    parsed = doctest.DocTestParser().get_examples(examples)
+    assert any(example.want.strip() for example in parsed), \
+        f"the Examples section of {name} checks no output"

@@ -80,6 +80,21 @@ class LesionCourse(Result):
         How units with missing reads were handled.
     reading : Reading or None
         The status's reader policy and reader overlap (``LesionStatus.reading``).
+
+    Examples
+    --------
+    >>> from bmecohort import lesion_course, lesion_status
+    >>> from bmecohort.simulate import knee_cohort
+    >>> course = lesion_course(lesion_status(knee_cohort(60, seed=1), unit="knee"))
+    >>> course.visits, course.unit
+    ((0, 12, 24, 48), 'knee')
+    >>> course.summary()[["term", "n", "events", "baseline_present"]]
+             term   n  events  baseline_present
+    0  persistent   9       5              True
+    1    resolved   9       3              True
+    2   relapsing   9       1              True
+    3      absent  92      72             False
+    4    incident  92      20             False
     """
 
     table: pd.DataFrame

@@ -85,6 +85,19 @@ class Reading:
         One row per unit-visit read by two or more readers: the unit keys, ``visit``,
         ``n_readers``, ``score_min``, ``score_max`` (the readers' unit scores),
         ``status_agree`` and ``score`` (the combined unit score).
+
+    Examples
+    --------
+    >>> from bmecohort import lesion_status
+    >>> from bmecohort.simulate import add_second_reader, knee_cohort
+    >>> doubled = add_second_reader(knee_cohort(40, seed=1), seed=2, fraction=0.5)
+    >>> reading = lesion_status(doubled, unit="knee", reader="first").reading
+    >>> reading.policy, reading.unit
+    ('first', 'knee')
+    >>> reading.n_multiple > 0, reading.n_disagree <= reading.n_multiple
+    (True, True)
+    >>> list(reading.table.columns[-4:])
+    ['score_min', 'score_max', 'status_agree', 'score']
     """
 
     policy: str

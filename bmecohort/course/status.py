@@ -67,6 +67,20 @@ class LesionStatus(Result):
         Which reader's reads were used, or how several readers' reads were combined (the
         policy, the readers in order, and the unit-visits they read and disagreed on; see
         :mod:`bmecohort.course.readers`).
+
+    Examples
+    --------
+    >>> from bmecohort import lesion_status
+    >>> from bmecohort.simulate import knee_cohort
+    >>> status = lesion_status(knee_cohort(60, seed=1), unit="knee")
+    >>> status.keys, status.aggregate, status.threshold
+    (('participant_id', 'side'), 'max', 1.0)
+    >>> status.summary()[["term", "n", "events"]]
+           term    n  events
+    0   visit 0  120      11
+    1  visit 12  110      16
+    2  visit 24  106      19
+    3  visit 48  100      17
     """
 
     table: pd.DataFrame

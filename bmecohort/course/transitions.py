@@ -98,6 +98,23 @@ class Transitions(Result):
         Caveats issued as warnings (intermediate changes hidden by the default definition).
     reading : Reading or None
         The status's reader policy and reader overlap (``LesionStatus.reading``).
+
+    Examples
+    --------
+    >>> from bmecohort import lesion_status, transitions
+    >>> from bmecohort.simulate import knee_cohort
+    >>> status = lesion_status(knee_cohort(60, seed=1), unit="knee")
+    >>> pair = transitions(status, baseline=0, follow_up=24, definition="two-visit")
+    >>> pair.accounting.unit, pair.definition
+    ('knee-interval', 'two-visit')
+    >>> pair.summary()[["change", "n", "events"]]
+           change    n  events
+    0        none  106      85
+    1    incident  106      11
+    2    resolved  106       2
+    3  progressed  106       4
+    4   regressed  106       3
+    5      stable  106       1
     """
 
     table: pd.DataFrame

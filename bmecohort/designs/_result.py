@@ -43,6 +43,18 @@ class DesignResult(Result):
     reading : Reading or None
         The reader policy of the lesion status the design used, with the unit-visits read
         by several readers and how many they disagreed on (None: no lesion status used).
+
+    Examples
+    --------
+    >>> from bmecohort import bml_incidence_resolution
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = bml_incidence_resolution(knee_cohort(60, seed=1), definition="two-visit")
+    >>> design.name, list(design.results)
+    ('bml_incidence_resolution', ['incidence', 'resolution'])
+    >>> list(design.summary().columns[:4])
+    ['analysis', 'term', 'estimate', 'ci_lower']
+    >>> round(design.result("incidence").estimate, 3)
+    0.115
     """
 
     name: str

@@ -75,6 +75,16 @@ def bmes_vs_avn(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
     DesignResult
         Rows with ``analysis`` "bmes" / "avn" (one per feature), "time to resolution", and
         "edema and pain in AVN".
+
+    Examples
+    --------
+    >>> from bmecohort import bmes_vs_avn
+    >>> from bmecohort.simulate import hip_cohort
+    >>> design = bmes_vs_avn(hip_cohort(60, seed=2))
+    >>> list(design.results)
+    ['edema and pain in AVN']
+    >>> sorted(set(design.table.loc[design.table["term"] == "male", "analysis"]))
+    ['avn', 'bmes']
     """
     hips = as_object_keys(cohort.table("hip_cases"), [PARTICIPANT, "side"])
     rows = Exclusions(hips)

@@ -98,6 +98,18 @@ def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: in
     -------
     DesignResult
         Analyses ``incidence`` and ``resolution``.
+
+    Examples
+    --------
+    >>> from bmecohort import bml_incidence_resolution
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = bml_incidence_resolution(knee_cohort(60, seed=1), definition="two-visit")
+    >>> design.table[["analysis", "n", "events"]]
+         analysis   n  events
+    0   incidence  96      11
+    1  resolution  10       2
+    >>> round(design.result("incidence").estimate, 3)
+    0.115
     """
     status = lesion_status(cohort, unit=unit, threshold=threshold, reader=reader)
     change = transitions(status, baseline=baseline, follow_up=follow_up,
@@ -139,6 +151,16 @@ def bml_pain_prevalence(cohort: Cohort, *, visit: int = 0, large: float = 2,
         Analyses ``crude (woolf)`` for any BML, ``large BML (woolf)``, and, with one knee
         per person, ``crude (exact)`` and ``crude (midp)``; the frame carries the
         proportions behind the 2x2 tables.
+
+    Examples
+    --------
+    >>> from bmecohort import bml_pain_prevalence
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = bml_pain_prevalence(knee_cohort(120, seed=2))
+    >>> list(design.results)
+    ['crude (woolf)', 'large BML (woolf)']
+    >>> design.accounting.unit
+    'knee'
     """
     status = lesion_status(cohort, unit="knee", reader=reader)
     knees = as_object_keys(status.table[status.table[VISIT] == visit], KNEE)
@@ -195,6 +217,16 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
         knee per person), ``stratified`` (by sex: Mantel-Haenszel, or the stratified GEE
         when clustered) and ``adjusted`` (logistic with ``covariates``; GEE when
         clustered).
+
+    Examples
+    --------
+    >>> from bmecohort import bml_pain_association
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = bml_pain_association(knee_cohort(200, seed=1))
+    >>> list(design.results)
+    ['crude', 'stratified', 'adjusted']
+    >>> design.accounting.unit
+    'knee'
     """
     frame, reading = interval_frame(cohort, unit="knee", baseline=baseline,
                                     follow_up=follow_up, reader=reader)
@@ -285,6 +317,16 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
         Analyses ``crude`` (Woolf; cluster-robust when knees share persons), ``clustered``
         (GEE, unadjusted) and ``clustered adjusted`` (or ``adjusted`` when every person
         contributes one knee).
+
+    Examples
+    --------
+    >>> from bmecohort import bml_progression
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = bml_progression(knee_cohort(400, seed=1))
+    >>> list(design.results)
+    ['crude', 'clustered', 'clustered adjusted']
+    >>> design.result("clustered").accounting.cluster
+    'participant_id'
     """
     if compartment not in _JSN:
         raise AnalysisInputError(f"compartment must be one of {list(_JSN)}")
@@ -351,6 +393,16 @@ def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int =
     DesignResult
         Analyses ``crude`` and ``adjusted`` (both logistic; clustered GEE when persons
         contribute two knees).
+
+    Examples
+    --------
+    >>> from bmecohort import cartilage_progression
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = cartilage_progression(knee_cohort(60, seed=2))
+    >>> list(design.results)
+    ['crude', 'adjusted']
+    >>> design.accounting.unit
+    'knee'
     """
     frame, reading = interval_frame(cohort, unit="knee", baseline=baseline,
                                     follow_up=follow_up, reader=reader)
@@ -407,6 +459,16 @@ def pain_fluctuation(cohort: Cohort, *, alpha: float = 0.05,
     DesignResult
         Analysis ``conditional`` with one odds ratio per change category vs 0 and a trend
         test.
+
+    Examples
+    --------
+    >>> from bmecohort import pain_fluctuation
+    >>> from bmecohort.simulate import knee_cohort
+    >>> design = pain_fluctuation(knee_cohort(120, seed=3))
+    >>> list(design.results)
+    ['conditional']
+    >>> design.result("conditional").method
+    'conditional-logistic-cluster-robust'
     """
     status = lesion_status(cohort, unit="knee", aggregate="sum", reader=reader)
     knees = as_object_keys(status.table[[*KNEE, VISIT, "score"]], KNEE)

@@ -35,6 +35,17 @@ def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12),
     DesignResult
         Analysis ``course``: the share of bones with baseline BME that persisted, resolved or
         relapsed (and, for bones without, stayed absent or became incident).
+
+    Examples
+    --------
+    >>> from bmecohort import bme_course
+    >>> from bmecohort.simulate import ra_bone_cohort
+    >>> design = bme_course(ra_bone_cohort(40, seed=3))
+    >>> design.name, list(design.results)
+    ('bme_course', ['course'])
+    >>> present = design.table[design.table["baseline_present"].eq(True)]
+    >>> round(float(present["estimate"].sum()), 6)
+    1.0
     """
     status = lesion_status(cohort, unit="bone", reader=reader)
     course = lesion_course(status, visits=visits)
@@ -81,6 +92,16 @@ def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 1
         Analyses ``BME | synovitis present``, ``BME | synovitis absent``,
         ``synovitis | BME present``, ``synovitis | BME absent`` (cluster-robust odds ratios),
         ``BME pooled over synovitis`` (Mantel-Haenszel) and ``persistent (GEE)``.
+
+    Examples
+    --------
+    >>> from bmecohort import erosive_progression
+    >>> from bmecohort.simulate import ra_bone_cohort
+    >>> design = erosive_progression(ra_bone_cohort(120, seed=3))
+    >>> "persistent (GEE)" in design.results
+    True
+    >>> design.result("BME pooled over synovitis").method
+    'gee-independence-strata-cluster-robust'
     """
     bones = cohort.table("ra_bones")
     base = at_visit(bones, baseline, BONE, ["bme", "synovitis", "erosion"], "_0")

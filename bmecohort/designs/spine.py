@@ -52,6 +52,16 @@ def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: in
     DesignResult
         Analyses ``crude`` (both vs neither, Woolf), ``clustered groups`` (GEE, each group vs
         neither) and ``mutually adjusted`` (GEE with inflammation and fat).
+
+    Examples
+    --------
+    >>> from bmecohort import syndesmophyte_predictors
+    >>> from bmecohort.simulate import spine_cohort
+    >>> design = syndesmophyte_predictors(spine_cohort(400, seed=1))
+    >>> list(design.results)
+    ['crude', 'clustered groups', 'mutually adjusted']
+    >>> design.accounting.cluster
+    'participant_id'
     """
     corners = cohort.table("spine_corners")
     if reader is not None:

@@ -399,6 +399,20 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
     Row labels are not written: tables are read back with a 0-based row index, so
     ``load_cohort(write_cohort(c, p))`` reproduces ``c``'s tables exactly when their index is
     the default 0-based one (always the case for a cohort read with :func:`load_cohort`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from bmecohort import Cohort, write_cohort
+    >>> cohort = Cohort(
+    ...     participants=pd.DataFrame({"participant_id": ["p1"], "sex": ["F"], "age": [61.0]}),
+    ...     visits=pd.DataFrame({"participant_id": ["p1", "p1"], "visit": [0, 24]}))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = write_cohort(cohort, folder)
+    ...     names = sorted(path.name for path in written.values())
+    >>> names
+    ['participants.csv', 'visits.csv']
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {list(FORMATS)}, got {format!r}")

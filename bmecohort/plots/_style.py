@@ -81,6 +81,9 @@ def plot_style() -> Iterator[None]:
     >>> from bmecohort.plots import plot_style
     >>> with plot_style():
     ...     fig, ax = plt.subplots()
+    ...     styled_size = tuple(plt.rcParams["figure.figsize"])
+    >>> styled_size, tuple(plt.rcParams["figure.figsize"]) != styled_size  # restored after
+    ((6.4, 3.2), True)
     >>> plt.close(fig)
     """
     import matplotlib.style

@@ -31,6 +31,18 @@ def bland_altman_plot(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from bmecohort import bland_altman, bland_altman_plot
+    >>> reads = pd.DataFrame({"a": [10.0, 12.0, 9.0, 15.0, 11.0],
+    ...                       "b": [11.0, 12.5, 8.0, 15.5, 12.0]})
+    >>> ax = bland_altman_plot(bland_altman(reads, rater_a="a", rater_b="b"), units="mm3")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('mean of a and b (mm3)', 'a - b (mm3)')
+    >>> plt.close(ax.figure)
     """
     ax = new_axes(ax)
     ax.scatter(result.means, result.differences, s=12, color=PALETTE[0], alpha=0.6,

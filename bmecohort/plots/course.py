@@ -92,6 +92,18 @@ def transition_plot(
     -------
     matplotlib.axes.Axes
         The Axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from bmecohort import lesion_status, transition_plot, transitions
+    >>> from bmecohort.simulate import knee_cohort
+    >>> status = lesion_status(knee_cohort(60, seed=1), unit="knee")
+    >>> ax = transition_plot(transitions(status, baseline=0, follow_up=24,
+    ...                                  definition="two-visit"))
+    >>> ax.get_ylabel()
+    'Knees read at both visits (%)'
+    >>> plt.close(ax.figure)
     """
     summary = _summary(transitions, (VISIT_FROM, VISIT_TO, CHANGE, ESTIMATE, EVENTS),
                        "transition_plot")
@@ -161,6 +173,17 @@ def course_plot(
     -------
     matplotlib.axes.Axes
         The Axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from bmecohort import course_plot, lesion_course, lesion_status
+    >>> from bmecohort.simulate import knee_cohort
+    >>> course = lesion_course(lesion_status(knee_cohort(60, seed=1), unit="knee"))
+    >>> ax = course_plot(course)
+    >>> ax.get_ylabel()
+    'Knees with a lesion at month 0 (%)'
+    >>> plt.close(ax.figure)
     """
     summary = _summary(course, (TERM, ESTIMATE, CI_LOWER, CI_UPPER, N, EVENTS,
                                 "baseline_present"), "course_plot")
@@ -222,6 +245,16 @@ def prevalence_plot(
     -------
     matplotlib.axes.Axes
         The Axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from bmecohort import lesion_status, prevalence_plot
+    >>> from bmecohort.simulate import knee_cohort
+    >>> ax = prevalence_plot(lesion_status(knee_cohort(60, seed=1), unit="knee"))
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Visit (months from baseline)', 'Knees with a lesion (%)')
+    >>> plt.close(ax.figure)
     """
     series = dict(status) if isinstance(status, Mapping) else {None: status}
     ax = new_axes(ax)

@@ -243,6 +243,20 @@ def forest_plot(
     Rows whose estimate is not finite are listed as "not estimable"; an interval bound that
     is infinite (or beyond the axis) ends in an arrow at the axis limit. On a log axis an
     estimate of 0 (a zero cell) has no marker and its interval starts at the axis' left end.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np, pandas as pd
+    >>> from bmecohort import forest_plot, odds_ratio
+    >>> rng = np.random.default_rng(3)
+    >>> knees = pd.DataFrame({"participant_id": np.repeat(np.arange(150), 2),
+    ...                       "bml": rng.integers(0, 2, 300)})
+    >>> knees["pain"] = rng.binomial(1, 0.25 + 0.25 * knees["bml"])
+    >>> ax = forest_plot({"odds ratio": odds_ratio(knees, exposure="bml", outcome="pain")})
+    >>> ax.get_xscale(), [label.get_text() for label in ax.get_yticklabels()]
+    ('log', ['odds ratio: bml'])
+    >>> plt.close(ax.figure)
     """
     frame, ratio, alpha = forest_frame(results)
     if log_scale is None:

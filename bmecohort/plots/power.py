@@ -68,6 +68,18 @@ def power_plot(
     -------
     matplotlib.axes.Axes
         The Axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from bmecohort import power_plot
+    >>> table = pd.DataFrame({"n": [100, 200, 400], "power": [0.41, 0.68, 0.93],
+    ...                       "ci_lower": [0.31, 0.58, 0.86], "ci_upper": [0.51, 0.77, 0.97]})
+    >>> ax = power_plot(table, target=0.8)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Sample size (participants)', 'Power (%)')
+    >>> plt.close(ax.figure)
     """
     table = _power_table(result).sort_values(N)
     n = table[N].to_numpy(float)

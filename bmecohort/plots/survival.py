@@ -116,6 +116,17 @@ def survival_plot(
     censoring); a Kaplan-Meier curve drawn from the midpoint or upper-bound convention of
     :func:`~bmecohort.estimators.survival.event_times.time_to_event` shows that convention, not the
     exact times. Say which in the caption.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from bmecohort import kaplan_meier, survival_plot
+    >>> knees = pd.DataFrame({"months": [6, 12, 12, 18, 24, 24], "event": [1, 1, 0, 1, 0, 0]})
+    >>> ax = survival_plot({"all knees": kaplan_meier(knees, duration="months", event="event")})
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Months from baseline', 'Survival probability')
+    >>> plt.close(ax.figure)
     """
     curves = _curves(results)
     tables = [_table(r) for _, r in curves]

@@ -71,6 +71,17 @@ class PowerResult(Result):
         The design options used (defaults filled for the built-in designs).
     warnings : tuple of str
         Caveats: failed fits by sample size.
+
+    Examples
+    --------
+    >>> from bmecohort.power import power
+    >>> result = power("knee_pain", effect=2.0, n_grid=[60, 80], replicates=2, seed=1)
+    >>> type(result).__name__, result.n_grid, result.n_replicates
+    ('PowerResult', (60, 80), 2)
+    >>> list(result.summary().columns[:4])
+    ['n', 'power', 'ci_lower', 'ci_upper']
+    >>> result.summary()["replicates"].tolist()
+    [2, 2]
     """
 
     design: str

@@ -128,6 +128,16 @@ def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = No
         Display table (cells already formatted; ``suppressed`` counts the cells hidden).
     accounting : Accounting
         As :func:`baseline_characteristics`.
+
+    Examples
+    --------
+    >>> from bmecohort import table_one
+    >>> from bmecohort.simulate import knee_cohort
+    >>> table, accounting = table_one(knee_cohort(60, seed=1))
+    >>> list(table.frame.columns)
+    ['Characteristic', 'BML in any knee', 'No BML', 'All']
+    >>> table.frame["Characteristic"].iloc[0], accounting.unit, accounting.n_used
+    ('Persons, n', 'person', 60)
     """
     frame, accounting = baseline_characteristics(cohort, visit=visit)
     suppressed = 0

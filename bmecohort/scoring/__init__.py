@@ -68,6 +68,15 @@ def get_system(name: str) -> ScoringSystem:
     ------
     KeyError
         Listing the registered systems when ``name`` is unknown.
+
+    Examples
+    --------
+    >>> from bmecohort import get_system
+    >>> moaks = get_system("MOAKS")
+    >>> moaks.joint, moaks.unit
+    ('knee', 'subregion')
+    >>> "bml_size" in moaks.items
+    True
     """
     try:
         return SYSTEMS[name]

@@ -94,6 +94,23 @@ class GEEResult(Result):
     raw : object
         The native fit (:class:`~bmecohort.estimators.regression.fastgee.FastGEEFit` or
         statsmodels' ``GEEResults``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from bmecohort import gee
+    >>> rng = np.random.default_rng(3)
+    >>> visits = pd.DataFrame({"participant_id": np.repeat(np.arange(100), 3),
+    ...                        "visit": np.tile([0, 12, 24], 100)})
+    >>> visits["bml"] = rng.integers(0, 2, len(visits))
+    >>> visits["lesions"] = rng.poisson(np.exp(0.2 + 0.4 * visits["bml"]))
+    >>> fit = gee(visits, outcome="lesions", exposures="bml", family="poisson")
+    >>> type(fit).__name__, fit.measure, fit.accounting.n_clusters
+    ('GEEResult', 'rate ratio', 100)
+    >>> list(fit.summary()["term"])
+    ['bml']
+    >>> round(float(fit.summary().loc[0, "estimate"]), 2)
+    1.52
     """
 
     table: pd.DataFrame

@@ -140,6 +140,21 @@ class RegressionResult(Result):
     raw : object
         The native fitted object (statsmodels results, :class:`~bmecohort.estimators.
         fastgee.FastGEEFit` or firthmodels' ``FirthLogisticRegression``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from bmecohort import logistic
+    >>> rng = np.random.default_rng(1)
+    >>> knees = pd.DataFrame({"bml": rng.integers(0, 2, 300), "age": rng.normal(60, 8, 300)})
+    >>> knees["pain"] = rng.binomial(1, 0.3 + 0.2 * knees["bml"])
+    >>> fit = logistic(knees, outcome="pain", exposures=["bml", "age"])  # one knee per person
+    >>> type(fit).__name__, fit.method, fit.exposures
+    ('RegressionResult', 'logistic-glm', ('bml', 'age'))
+    >>> list(fit.summary()["term"])
+    ['bml', 'age']
+    >>> round(fit.odds_ratio("bml").estimate, 2)
+    1.62
     """
 
     table: pd.DataFrame

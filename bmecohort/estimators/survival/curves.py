@@ -503,6 +503,19 @@ def aalen_johansen(
     rule), so ``table`` (reported at the original times) equals the estimate with ties. In
     our tests the delta-method interval at the original times also equals the one computed
     with ties (to 1e-15); ``raw`` holds the jittered fit.
+
+    Examples
+    --------
+    Incident lesion (1) with knee replacement (2) competing:
+
+    >>> import pandas as pd
+    >>> from bmecohort import aalen_johansen
+    >>> knees = pd.DataFrame({"months": [6, 12, 12, 18, 24, 24, 30, 36],
+    ...                       "event": [1, 2, 0, 1, 0, 2, 1, 0]})
+    >>> fit = aalen_johansen(knees, duration="months", event="event", event_of_interest=1)
+    >>> fit.cumulative_incidence_at([24])[["time", "estimate", "at_risk"]]
+       time  estimate  at_risk
+    0  24.0     0.275        4
     """
     alpha = check_alpha(alpha)
     frame, excluded, times = _prepare_curve(data, duration, event, binary=False)
