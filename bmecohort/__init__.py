@@ -54,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "logistic": "bmecohort.estimators.regression.logit",
     "conditional_logistic": "bmecohort.estimators.regression.conditional",
     "RegressionResult": "bmecohort.estimators.regression.logit",
+    # sensitivity analyses
+    "evalue": "bmecohort.estimators.sensitivity.evalue",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",
@@ -73,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "prevalence_plot": "bmecohort.plots",
     "survival_plot": "bmecohort.plots",
     "power_plot": "bmecohort.plots",
+    "evalue_plot": "bmecohort.plots.sensitivity",
     "plot_style": "bmecohort.plots",
     "build_report": "bmecohort.report",
     "table_one": "bmecohort.report",

@@ -156,6 +156,12 @@ class RegressionResult(Result):
         """
         return self.table.copy()
 
+    def evalue(self, term: str | None = None, **options: Any) -> Any:
+        """E-value for unmeasured confounding of one term's odds ratio (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, term=term, **options)
+
     def odds_ratio(self, term: str) -> OddsRatioTerm:
         """The odds ratio of one term, e.g. ``"bml_size[2]"`` or ``"bml_size (trend)"``."""
         rows = self.table[self.table[TERM] == term]

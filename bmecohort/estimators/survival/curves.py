@@ -261,6 +261,12 @@ class CoxResult(Result):
         """``term, estimate, ci_lower, ci_upper, p_value, coef, se`` per covariate."""
         return summary_frame(self.table.to_dict("records"), extra=("coef", "se"))
 
+    def evalue(self, term: str | None = None, **options: Any) -> Any:
+        """E-value for unmeasured confounding of one hazard ratio (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, term=term, **options)
+
 
 def cox(
     data: pd.DataFrame,

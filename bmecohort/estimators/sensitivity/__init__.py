@@ -1,0 +1,6 @@
+"""Sensitivity analyses: unmeasured confounding (E-values), misclassification of the
+lesion or the outcome (simple and probabilistic bias analysis), multiplicity of tests."""
+
+from .evalue import EValueResult, evalue
+
+__all__ = ["EValueResult", "evalue"]
