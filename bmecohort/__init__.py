@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "RegressionResult": "bmecohort.estimators.regression.logit",
     # sensitivity analyses
     "evalue": "bmecohort.estimators.sensitivity.evalue",
+    "adjust_pvalues": "bmecohort.estimators.sensitivity.multiplicity",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

@@ -2,5 +2,6 @@
 lesion or the outcome (simple and probabilistic bias analysis), multiplicity of tests."""
 
 from .evalue import EValueResult, evalue
+from .multiplicity import adjust_pvalues
 
-__all__ = ["EValueResult", "evalue"]
+__all__ = ["EValueResult", "adjust_pvalues", "evalue"]
