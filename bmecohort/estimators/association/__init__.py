@@ -1,5 +1,6 @@
 """Association: odds, risk and rate ratios and risk differences from counts or unit-level
-data (crude and cluster-robust), Mantel-Haenszel stratified estimates, and the
+data (crude and cluster-robust), Mantel-Haenszel stratified estimates (odds ratio, risk
+ratio, risk difference), and the
 reconstruction of 2x2 tables from published summaries."""
 
 from .rate_ratio import RateRatioResult, rate_ratio_from_counts
