@@ -134,9 +134,10 @@ def woolf_limits(
 
 
 def cornfield_limits(
-    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, alpha: float
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, alpha: float,
+    correction: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Cornfield's (1956) limits, without continuity correction, for arrays of tables.
+    r"""Cornfield's (1956) limits, by default without continuity correction, for arrays.
 
     With the margins fixed, let :math:`A` be the exposed-case count and
     :math:`B = n_1 - A`, :math:`C = m_1 - A`, :math:`D = n_0 - m_1 + A` the other cells.
@@ -148,7 +149,9 @@ def cornfield_limits(
     below ``a`` (lower limit) and above ``a`` (upper limit), as Stata's
     ``cc, cornfield``. Solved by vectorised bisection on ``A`` (no library implements it).
     Counts may be non-integer (e.g. after a Haldane correction). When ``a`` sits at the
-    edge of its range the lower limit is 0 or the upper limit infinite.
+    edge of its range the lower limit is 0 or the upper limit infinite. ``correction=0.5``
+    replaces :math:`(a - A)^2` by :math:`(|a - A| - 1/2)^2` (Schlesselman 1982, p. 177; Epi
+    Info), which widens the interval.
     """
     a, b, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c, d)))
     n1, n0, m1 = a + b, c + d, a + c
@@ -159,7 +162,7 @@ def cornfield_limits(
         # nan where a sits at an edge (empty bracket); those limits are set to 0 or inf below
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = 1 / big_a + 1 / (n1 - big_a) + 1 / (m1 - big_a) + 1 / (n0 - m1 + big_a)
-            return (a - big_a) ** 2 * inv - z2
+            return np.maximum(np.abs(a - big_a) - correction, 0.0) ** 2 * inv - z2
 
     def odds_ratio_at(big_a: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -2,7 +2,8 @@
 
 Strata for the Mantel-Haenszel risk ratio and difference: the association reference's
 tables plus many sparse strata (one with no cases, one with only cases) and a near-null set
-whose CMH deviation is below 1/2 (R's continuity-correction rule).
+whose CMH deviation is below 1/2 (R's continuity-correction rule). Cox data with a stratum
+column, and the 2x2 tables for Cornfield's corrected interval.
 """
 
 from pathlib import Path
@@ -28,6 +29,14 @@ def main() -> None:
     rows += [("near_null", "s1", 11, 13, 7, 10), ("near_null", "s2", 11, 11, 11, 8)]
     extra = pd.DataFrame(rows, columns=base.columns)
     pd.concat([base, extra], ignore_index=True).to_csv(HERE / "strata.csv", index=False)
+    # Cox with strata: the survival reference's data with a site that changes the hazard
+    cox = pd.read_csv("tests/reference/survival/inputs/cox.csv")
+    cox["site"] = "s" + (cox["id"] % 3).astype(str)
+    cox.to_csv(HERE / "cox_strata.csv", index=False)
+    # Cornfield: the association reference's tables plus the Stata FAQ table (Gould 1999)
+    tables = pd.read_csv("tests/reference/association/inputs/tables_2x2.csv")
+    faq = pd.DataFrame([("stata_faq", 11, 106, 3, 223)], columns=tables.columns)
+    pd.concat([tables, faq], ignore_index=True).to_csv(HERE / "tables_2x2.csv", index=False)
 
 
 if __name__ == "__main__":
