@@ -37,6 +37,25 @@ def main() -> None:
     tables = pd.read_csv("tests/reference/association/inputs/tables_2x2.csv")
     faq = pd.DataFrame([("stata_faq", 11, 106, 3, 223)], columns=tables.columns)
     pd.concat([tables, faq], ignore_index=True).to_csv(HERE / "tables_2x2.csv", index=False)
+    standardize_knees(np.random.default_rng(14)).to_csv(HERE / "standardize.csv", index=False)
+
+
+def standardize_knees(rng: np.random.Generator, persons: int = 300) -> pd.DataFrame:
+    """Two knees per person with a shared frailty (real clustering), confounded by age and
+    KL grade: exposure (BML) and outcome (progression) both depend on them."""
+    pid = np.repeat(np.arange(1, persons + 1), 2)
+    age = np.repeat(rng.normal(62, 8, persons), 2).round(1)
+    sex = np.repeat(rng.integers(0, 2, persons), 2)
+    frailty = np.repeat(rng.normal(0, 1.0, persons), 2)
+    kl = np.clip(np.round(rng.normal(2 + 0.4 * frailty, 1.0)), 0, 4).astype(int)
+    bml = rng.binomial(1, 1 / (1 + np.exp(-(-2.5 + 0.03 * (age - 62) + 0.6 * kl))))
+    logit = -2.2 + 0.8 * bml + 0.04 * (age - 62) + 0.3 * sex + 0.35 * kl + 0.9 * frailty
+    progressed = rng.binomial(1, 1 / (1 + np.exp(-logit)))
+    frame = pd.DataFrame({"participant_id": pid, "side": np.tile(["R", "L"], persons),
+                          "bml": bml, "progressed": progressed, "age": age, "sex": sex,
+                          "kl": kl.astype(str)})
+    frame.loc[[5, 77], "age"] = np.nan  # two rows excluded for a missing covariate
+    return frame
 
 
 if __name__ == "__main__":
