@@ -47,7 +47,7 @@ def standardized_risk_plot(result: Any, *, ax: Axes | None = None,
         groups.append(("the exposed", result.in_exposed["risk_exposed"],
                        result.in_exposed["risk_unexposed"]))
     width = 0.18
-    for g, (label, exposed, unexposed) in enumerate(groups):
+    for g, (_, exposed, unexposed) in enumerate(groups):
         for k, (name, m) in enumerate((("exposed", exposed), ("unexposed", unexposed))):
             x = g + (k - 0.5) * 2 * width
             ax.errorbar([x], [m.estimate], yerr=[[m.estimate - m.ci_lower],
