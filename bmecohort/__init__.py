@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     # sensitivity analyses
     "evalue": "bmecohort.estimators.sensitivity.evalue",
     "adjust_pvalues": "bmecohort.estimators.sensitivity.multiplicity",
+    "correct_misclassification": "bmecohort.estimators.sensitivity.misclassification",
+    "probabilistic_misclassification": "bmecohort.estimators.sensitivity.misclassification",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

@@ -2,6 +2,20 @@
 lesion or the outcome (simple and probabilistic bias analysis), multiplicity of tests."""
 
 from .evalue import EValueResult, evalue
+from .misclassification import (
+    MisclassificationResult,
+    ProbabilisticBiasResult,
+    correct_misclassification,
+    probabilistic_misclassification,
+)
 from .multiplicity import adjust_pvalues
 
-__all__ = ["EValueResult", "adjust_pvalues", "evalue"]
+__all__ = [
+    "EValueResult",
+    "MisclassificationResult",
+    "ProbabilisticBiasResult",
+    "adjust_pvalues",
+    "correct_misclassification",
+    "evalue",
+    "probabilistic_misclassification",
+]
