@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "adjust_pvalues": "bmecohort.estimators.sensitivity.multiplicity",
     "correct_misclassification": "bmecohort.estimators.sensitivity.misclassification",
     "probabilistic_misclassification": "bmecohort.estimators.sensitivity.misclassification",
+    "validation_distributions": "bmecohort.estimators.sensitivity.misclassification",
     # document designs
     "DesignResult": "bmecohort.designs",
     "bml_incidence_resolution": "bmecohort.designs",

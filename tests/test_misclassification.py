@@ -108,3 +108,16 @@ def test_probabilistic_counts_impossible_draws() -> None:
 def test_plot() -> None:
     ax = bc.correct_misclassification(COUNTS, sensitivity=0.9, specificity=0.9).plot()
     plt.close(ax.figure)
+
+
+def test_validation_distributions_carry_reader_error() -> None:
+    se, sp = bc.validation_distributions(true_positives=44, false_negatives=6,
+                                         true_negatives=140, false_positives=10)
+    assert se.mean() == pytest.approx(45 / 52)
+    assert sp.mean() == pytest.approx(141 / 152)
+    r = bc.probabilistic_misclassification(COUNTS, sensitivity=se, specificity=sp,
+                                           iterations=5000, seed=4)
+    assert r.systematic[1] < r.systematic[0] < r.systematic[2]
+    with pytest.raises(AnalysisInputError, match="whole numbers"):
+        bc.validation_distributions(true_positives=-1, false_negatives=6, true_negatives=1,
+                                    false_positives=1)

@@ -7,6 +7,7 @@ from .misclassification import (
     ProbabilisticBiasResult,
     correct_misclassification,
     probabilistic_misclassification,
+    validation_distributions,
 )
 from .multiplicity import adjust_pvalues
 
@@ -18,4 +19,5 @@ __all__ = [
     "correct_misclassification",
     "evalue",
     "probabilistic_misclassification",
+    "validation_distributions",
 ]

@@ -35,7 +35,7 @@ from ...results import Result, result, summary_frame
 from ..association._table import COUNT_NAMES, make_counts
 
 __all__ = ["MisclassificationResult", "ProbabilisticBiasResult", "correct_misclassification",
-           "probabilistic_misclassification"]
+           "probabilistic_misclassification", "validation_distributions"]
 
 Kind = Literal["exposure", "outcome"]
 #: Iterations drawn per task; fixed, so that results do not depend on n_jobs.
@@ -453,3 +453,37 @@ def probabilistic_misclassification(
         seed=used_seed, alpha=alpha,
         method="probabilistic bias analysis (Fox, Lash and Greenland 2005)", draws=draws,
         warnings=tuple(caveats))
+
+
+def validation_distributions(
+    *, true_positives: int, false_negatives: int, true_negatives: int, false_positives: int
+) -> tuple[Any, Any]:
+    r"""Beta distributions of sensitivity and specificity from a validation (reader) study.
+
+    A reader's reads checked against a reference read (a second expert, consensus or
+    histology) give :math:`TP, FN, TN, FP`; with a uniform prior, sensitivity follows
+    :math:`\mathrm{Beta}(TP + 1, FN + 1)` and specificity :math:`\mathrm{Beta}(TN + 1,
+    FP + 1)` (Lash, Fox and Fink 2009, ch. 8). Pass them to
+    :func:`probabilistic_misclassification` to carry reader error into the odds ratio.
+
+    Returns
+    -------
+    sensitivity, specificity : scipy.stats frozen beta distributions
+
+    Examples
+    --------
+    >>> se, sp = validation_distributions(true_positives=44, false_negatives=6,
+    ...                                   true_negatives=140, false_positives=10)
+    >>> round(se.mean(), 3), round(sp.mean(), 3)
+    (0.865, 0.93)
+    """
+    from scipy import stats
+
+    values = dict(true_positives=true_positives, false_negatives=false_negatives,
+                  true_negatives=true_negatives, false_positives=false_positives)
+    bad = {k: v for k, v in values.items()
+           if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0}
+    if bad:
+        raise AnalysisInputError(f"validation counts must be whole numbers >= 0; got {bad}.")
+    return (stats.beta(true_positives + 1, false_negatives + 1),
+            stats.beta(true_negatives + 1, false_positives + 1))
