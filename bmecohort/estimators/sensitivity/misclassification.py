@@ -474,7 +474,7 @@ def validation_distributions(
     --------
     >>> se, sp = validation_distributions(true_positives=44, false_negatives=6,
     ...                                   true_negatives=140, false_positives=10)
-    >>> round(se.mean(), 3), round(sp.mean(), 3)
+    >>> round(float(se.mean()), 3), round(float(sp.mean()), 3)
     (0.865, 0.928)
     """
     from scipy import stats
