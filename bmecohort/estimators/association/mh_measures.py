@@ -19,18 +19,38 @@ package's table order (``a`` exposed cases, ``b`` exposed non-cases, ``c`` unexp
 (Greenland and Robins 1985; epiR ``epi.2by2`` ``RR.mh.wald`` and ``ARisk.mh.green``; epiR
 2.0.57's ``ARisk.mh.wald`` uses ``a*d`` and ``c*b`` where ``a*b`` and ``c*d`` belong, so its
 intervals are not these). Both variances are dually consistent: valid for many small strata
-and for few large ones.
+and for few large ones. For these two measures every stratum with both exposure groups is
+used (a stratum with one outcome still informs them), and homogeneity is a Woolf-type test.
+
+:func:`mantel_haenszel_measure` and :func:`pool_measure` are the engines behind
+``mantel_haenszel(..., measure=, correction=, tarone=)``; they return a
+:class:`MantelHaenszelMeasureResult` (a ``MantelHaenszelResult`` that records the measure,
+the CMH continuity correction and the homogeneity test). These estimators assume independent
+units.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
+import pandas as pd
 from scipy import special, stats
+
+from ..._checks import check_alpha, prepare
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, N
+from ...exceptions import AnalysisInputError, SmallCellWarning
+from ...results import Accounting, result
+from ._table import COUNT_NAMES, emit
+from .stratified import POOLED_TERM, STRATUM, MantelHaenszelResult, _pool
 
 __all__ = [
     "MEASURES",
+    "MantelHaenszelMeasureResult",
     "cmh_test",
     "homogeneity_test",
+    "mantel_haenszel_measure",
+    "pool_measure",
     "pooled",
     "stratum_estimates",
 ]
@@ -129,3 +149,152 @@ def cmh_test(cells: np.ndarray, correction: bool) -> tuple[float, float]:
     yates = 0.5 if correction and abs(delta) >= 0.5 else 0.0
     statistic = float((abs(delta) - yates) ** 2 / variance)
     return statistic, float(stats.chi2.sf(statistic, 1))
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@result
+class MantelHaenszelMeasureResult(MantelHaenszelResult):
+    """A Mantel-Haenszel result that records its measure and test options.
+
+    Attributes (besides those of ``MantelHaenszelResult``)
+    -------------------------------------------------------
+    measure : str
+        ``"odds ratio"``, ``"risk ratio"`` or ``"risk difference"``.
+    correction : bool
+        Whether the CMH test is continuity-corrected.
+    homogeneity_test : str
+        ``"breslow-day"``, ``"breslow-day-tarone"`` or ``"woolf"``.
+    """
+
+    measure: str = "odds ratio"
+    correction: bool = False
+    homogeneity_test: str = "breslow-day"
+
+    @property
+    def title(self) -> str:
+        return f"Mantel-Haenszel {self.measure}"
+
+    def header(self) -> dict[str, object]:
+        out = super().header()
+        out.pop("homogeneity (Breslow-Day) p", None)
+        out[f"homogeneity ({self.homogeneity_test}) p"] = self.homogeneity_p_value
+        out["CMH continuity correction"] = self.correction
+        return out
+
+
+def _stratum_rows(labels: pd.Index, cells: np.ndarray, measure: str, alpha: float
+                  ) -> pd.DataFrame:
+    """Per-stratum counts, risk ratio (Katz) or difference (Wald), Pearson chi-square p
+    (``nan`` for a stratum with one outcome)."""
+    a, b, c, d = cells.T
+    estimate, lower, upper, _ = stratum_estimates(cells, measure, alpha)
+    p_values = [float(stats.chi2_contingency(row.reshape(2, 2), correction=False).pvalue)
+                if row[0] + row[2] > 0 and row[1] + row[3] > 0 else float("nan")
+                for row in cells]  # one call per stratum, not per unit
+    frame = pd.DataFrame(cells, columns=list(COUNT_NAMES))
+    frame.insert(0, STRATUM, labels)
+    frame[ESTIMATE], frame[CI_LOWER], frame[CI_UPPER] = estimate, lower, upper
+    frame[P_VALUE] = p_values
+    frame[N] = cells.sum(axis=1)
+    frame[EVENTS] = a + c
+    return frame
+
+
+def pool_measure(
+    labels: pd.Index,
+    cells: np.ndarray,
+    *,
+    alpha: float,
+    stratum_name: str,
+    n_rows: int,
+    excluded: tuple[tuple[str, int], ...],
+    table: str,
+    measure: str,
+    correction: bool,
+    tarone: bool,
+    stacklevel: int = 4,
+) -> MantelHaenszelMeasureResult:
+    """Pool ``cells`` (K x 4) by Mantel-Haenszel for ``measure`` with the chosen tests.
+
+    ``raw`` of a risk ratio or difference result is the K x 4 array of the strata used.
+    """
+    alpha = check_alpha(alpha)
+    if measure not in MEASURES:
+        raise AnalysisInputError(f"measure must be one of {list(MEASURES)}, got {measure!r}.")
+    if tarone and measure != "or":
+        raise AnalysisInputError(
+            f"tarone=True adjusts the Breslow-Day test of equal odds ratios; with "
+            f"measure={measure!r} homogeneity is tested by the Woolf-type test. Drop tarone.")
+    if measure == "or":
+        base = _pool(labels, cells, alpha=alpha, stratum_name=stratum_name, n_rows=n_rows,
+                     excluded=excluded, table=table)
+        used = base.strata.loc[:, list(COUNT_NAMES)].to_numpy(np.int64)
+        statistic, p_value = cmh_test(used, correction)
+        values = {f.name: getattr(base, f.name) for f in fields(base)}
+        values.update(statistic=statistic, p_value=p_value, measure=MEASURES[measure],
+                      correction=bool(correction))
+        if tarone:
+            test = base.raw.test_equal_odds(adjust=True)
+            values.update(homogeneity_statistic=float(test.statistic),
+                          homogeneity_p_value=float(test.pvalue),
+                          homogeneity_test="breslow-day-tarone")
+        return MantelHaenszelMeasureResult(**values)
+    a, b, c, d = cells.T
+    informative = (a + b > 0) & (c + d > 0)
+    caveats: list[tuple[type[Warning], str]] = []
+    if not informative.all():
+        dropped = [str(x) for x in labels[~informative]]
+        rows = int(cells[~informative].sum())
+        excluded = (*excluded, ("stratum with one exposure group", rows))
+        caveats.append((SmallCellWarning,
+                        f"{table}: {stratum_name} {dropped} ({rows} rows) have only one "
+                        f"exposure group and carry no information on the {MEASURES[measure]}; "
+                        f"they were left out."))
+    labels, cells = labels[informative], cells[informative]
+    if len(cells) == 0:
+        raise AnalysisInputError(
+            f"{table}: no stratum of {stratum_name!r} has both exposure groups, so no pooled "
+            f"{MEASURES[measure]} exists. Check the coding and the strata.")
+    estimate, lower, upper = pooled(cells, measure, alpha)
+    statistic, p_value = cmh_test(cells, correction)
+    h_statistic, h_p = homogeneity_test(cells, measure)
+    emit(caveats, stacklevel=stacklevel)
+    return MantelHaenszelMeasureResult(
+        term=POOLED_TERM, estimate=estimate, ci_lower=lower, ci_upper=upper, p_value=p_value,
+        statistic=statistic, homogeneity_p_value=h_p, homogeneity_statistic=h_statistic,
+        method="mantel-haenszel", interval="greenland-robins", alpha=alpha,
+        strata=_stratum_rows(labels, cells, measure, alpha), stratum_name=stratum_name,
+        accounting=Accounting(unit="row", n_rows=n_rows, n_used=int(cells.sum()),
+                              events=int((cells[:, 0] + cells[:, 2]).sum()),
+                              excluded=excluded),
+        warnings=tuple(m for _, m in caveats), raw=cells, measure=MEASURES[measure],
+        correction=bool(correction), homogeneity_test="woolf")
+
+
+def mantel_haenszel_measure(
+    data: pd.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    strata: str,
+    alpha: float,
+    measure: str,
+    correction: bool,
+    tarone: bool,
+) -> MantelHaenszelMeasureResult:
+    """Data-level entry of :func:`pool_measure` (one row per unit, never modified)."""
+    frame, excluded = prepare(data, [exposure, outcome, strata], binary=[exposure, outcome])
+    if frame.empty:
+        raise AnalysisInputError(
+            f"data: no complete rows in columns {[exposure, outcome, strata]} (of {len(data)} "
+            f"rows); exclusions: {dict(excluded) or 'none'}.")
+    index, labels = pd.factorize(frame[strata], sort=True)
+    codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
+    # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
+    cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
+    return pool_measure(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
+                        stratum_name=strata, n_rows=len(data), excluded=excluded,
+                        table="data", measure=measure, correction=correction, tarone=tarone,
+                        stacklevel=5)

@@ -1,18 +1,16 @@
-"""Mantel-Haenszel pooled odds ratio (risk ratio, risk difference) over strata, with tests.
+"""Mantel-Haenszel pooled odds ratio over strata, with the CMH and Breslow-Day tests.
 
 Wraps statsmodels :class:`~statsmodels.stats.contingency_tables.StratifiedTable`: the
 Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland (1986) interval, the
 Cochran-Mantel-Haenszel test without continuity correction (R
 ``mantelhaen.test(correct=FALSE)``) and the Breslow-Day test of homogeneity without Tarone's
 adjustment (epiR ``epi.2by2``). Each stratum's own odds ratio (Woolf interval) is a row of
-the summary. ``measure="rr"`` or ``"rd"`` pools the risk ratio or difference instead
-(Greenland-Robins intervals, :mod:`.mh_measures`); ``correction=True`` gives the
-continuity-corrected CMH test and ``tarone=True`` Tarone's adjustment of Breslow-Day.
+the summary.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +21,6 @@ from ..._checks import check_alpha, prepare, require_columns
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError, SmallCellWarning
 from ...results import Accounting, Result, result, summary_frame
-from . import mh_measures
 from ._odds_ratio_math import woolf_limits
 from ._table import COUNT_NAMES, emit
 
@@ -31,7 +28,6 @@ __all__ = ["MantelHaenszelResult", "mantel_haenszel", "mantel_haenszel_from_coun
 
 STRATUM = "stratum"
 POOLED_TERM = "pooled (Mantel-Haenszel)"
-Measure = Literal["or", "rr", "rd"]
 
 
 @result
@@ -88,13 +84,15 @@ class MantelHaenszelResult(Result):
     accounting: Accounting
     warnings: tuple[str, ...] = ()
     raw: Any = None
-    measure: str = "odds ratio"
-    correction: bool = False
-    homogeneity_test: str = "breslow-day"
 
     @property
     def title(self) -> str:
-        return f"Mantel-Haenszel {self.measure}"
+        return "Mantel-Haenszel odds ratio"
+
+    @property
+    def n_strata(self) -> int:
+        """Strata used."""
+        return len(self.strata)
 
     def evalue(self, **options: Any) -> Any:
         """E-value of the pooled estimate (:func:`bmecohort.evalue`)."""
@@ -102,15 +100,10 @@ class MantelHaenszelResult(Result):
 
         return evalue_of(self, **options)
 
-    @property
-    def n_strata(self) -> int:
-        """Strata used."""
-        return len(self.strata)
-
     def header(self) -> dict[str, object]:
         out = super().header()
         out["strata used"] = self.n_strata
-        out[f"homogeneity ({self.homogeneity_test}) p"] = self.homogeneity_p_value
+        out["homogeneity (Breslow-Day) p"] = self.homogeneity_p_value
         return out
 
     def summary(self) -> pd.DataFrame:
@@ -132,17 +125,11 @@ class MantelHaenszelResult(Result):
         return summary_frame(rows, extra=[N, EVENTS, STRATUM])
 
 
-def _stratum_table(labels: pd.Index, cells: np.ndarray, alpha: float,
-                   measure: str = "or") -> pd.DataFrame:
-    """Per-stratum counts, Woolf odds ratio (Katz risk ratio, Wald risk difference) and
-    Pearson chi-square p (cells: K x 4; p is nan for a stratum with one outcome)."""
+def _stratum_table(labels: pd.Index, cells: np.ndarray, alpha: float) -> pd.DataFrame:
+    """Per-stratum counts, Woolf odds ratio and Pearson chi-square p (cells: K x 4)."""
     a, b, c, d = cells.T
-    if measure == "or":
-        estimate, lower, upper = woolf_limits(a, b, c, d, alpha)
-    else:
-        estimate, lower, upper, _ = mh_measures.stratum_estimates(cells, measure, alpha)
+    estimate, lower, upper = woolf_limits(a, b, c, d, alpha)
     p_values = [float(stats.chi2_contingency(row.reshape(2, 2), correction=False).pvalue)
-                if row[0] + row[2] > 0 and row[1] + row[3] > 0 else float("nan")
                 for row in cells]  # one call per stratum, not per unit
     frame = pd.DataFrame(cells, columns=list(COUNT_NAMES))
     frame.insert(0, STRATUM, labels)
@@ -162,23 +149,11 @@ def _pool(
     n_rows: int,
     excluded: tuple[tuple[str, int], ...],
     table: str,
-    measure: str = "or",
-    correction: bool = False,
-    tarone: bool = False,
 ) -> MantelHaenszelResult:
     """Drop uninformative strata, pool the rest; cells is K x 4 (a, b, c, d)."""
     alpha = check_alpha(alpha)
-    if measure not in mh_measures.MEASURES:
-        raise AnalysisInputError(
-            f"measure must be one of {list(mh_measures.MEASURES)}, got {measure!r}.")
-    if tarone and measure != "or":
-        raise AnalysisInputError(
-            f"tarone=True adjusts the Breslow-Day test of equal odds ratios; with "
-            f"measure={measure!r} homogeneity is tested by the Woolf-type test. Drop tarone.")
     a, b, c, d = cells.T
     informative = (a + b > 0) & (c + d > 0) & (a + c > 0) & (b + d > 0)
-    if measure != "or":  # a stratum with one outcome still informs a risk ratio/difference
-        informative = (a + b > 0) & (c + d > 0)
     caveats: list[tuple[type[Warning], str]] = []
     if not informative.all():
         dropped = [str(x) for x in labels[~informative]]
@@ -186,15 +161,15 @@ def _pool(
         excluded = (*excluded, ("stratum with one exposure group or one outcome", rows))
         caveats.append((SmallCellWarning,
                         f"{table}: {stratum_name} {dropped} ({rows} rows) have only one "
-                        f"exposure group or one outcome and carry no information on the "
-                        f"{mh_measures.MEASURES[measure]}; they were left out."))
+                        f"exposure group or one outcome and carry no information on the odds "
+                        f"ratio; they were left out."))
     labels, cells = labels[informative], cells[informative]
     if len(cells) == 0:
         raise AnalysisInputError(
             f"{table}: no stratum of {stratum_name!r} has both exposure groups and both "
             f"outcomes, so no pooled odds ratio exists. Check the coding and the strata.")
     a, b, c, d = cells.T
-    if measure == "or" and (not ((a * d) > 0).any() or not ((b * c) > 0).any()):
+    if not ((a * d) > 0).any() or not ((b * c) > 0).any():
         caveats.append((SmallCellWarning,
                         f"{table}: every stratum has a zero in the same diagonal of its table; "
                         f"the pooled odds ratio is 0 or infinite and its interval undefined."))
@@ -202,25 +177,17 @@ def _pool(
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = float(raw.oddsratio_pooled)
         lower, upper = (float(x) for x in raw.oddsratio_pooled_confint(alpha=alpha))
-    statistic, p_value = mh_measures.cmh_test(cells, correction)
-    if measure == "or":
-        homogeneity = raw.test_equal_odds(adjust=tarone)
-        h_statistic, h_p = float(homogeneity.statistic), float(homogeneity.pvalue)
-        h_name = "breslow-day-tarone" if tarone else "breslow-day"
-    else:
-        estimate, lower, upper = mh_measures.pooled(cells, measure, alpha)
-        h_statistic, h_p = mh_measures.homogeneity_test(cells, measure)
-        h_name = "woolf"
-    strata = _stratum_table(labels, cells, alpha, measure)
+    null = raw.test_null_odds(correction=False)
+    homogeneity = raw.test_equal_odds(adjust=False)
+    strata = _stratum_table(labels, cells, alpha)
     used = int(cells.sum())
     emit(caveats, stacklevel=4)
     return MantelHaenszelResult(
         term=POOLED_TERM, estimate=estimate, ci_lower=lower, ci_upper=upper,
-        p_value=p_value, statistic=statistic, homogeneity_p_value=h_p,
-        homogeneity_statistic=h_statistic, method="mantel-haenszel",
-        interval="robins-breslow-greenland" if measure == "or" else "greenland-robins",
-        alpha=alpha, strata=strata, measure=mh_measures.MEASURES[measure],
-        correction=bool(correction), homogeneity_test=h_name,
+        p_value=float(null.pvalue), statistic=float(null.statistic),
+        homogeneity_p_value=float(homogeneity.pvalue),
+        homogeneity_statistic=float(homogeneity.statistic), method="mantel-haenszel",
+        interval="robins-breslow-greenland", alpha=alpha, strata=strata,
         stratum_name=stratum_name,
         accounting=Accounting(unit="row", n_rows=n_rows, n_used=used,
                               events=int((a + c).sum()), excluded=excluded),
@@ -235,7 +202,7 @@ def mantel_haenszel(
     outcome: str,
     strata: str,
     alpha: float = 0.05,
-    measure: Measure = "or",
+    measure: str = "or",
     correction: bool = False,
     tarone: bool = False,
 ) -> MantelHaenszelResult:
@@ -254,16 +221,13 @@ def mantel_haenszel(
     alpha : float, default=0.05
         One minus the confidence level.
     measure : {"or", "rr", "rd"}, default="or"
-        Pool the odds ratio (Robins-Breslow-Greenland interval), the risk ratio or the
-        risk difference (Greenland-Robins intervals, as epiR ``epi.2by2`` ``RR.mh.wald``
-        and ``ARisk.mh.green``); for the last two every stratum with both exposure groups
-        is used, and homogeneity is a Woolf-type test (epiR ``wRR.homog``).
+        Pool the odds ratio, the risk ratio or the risk difference (Greenland-Robins
+        intervals, as epiR ``epi.2by2`` ``RR.mh.wald`` and ``ARisk.mh.green``; see
+        :mod:`~bmecohort.estimators.association.mh_measures`).
     correction : bool, default=False
-        Continuity-corrected CMH test (R ``mantelhaen.test``'s default); ``False``: the
-        uncorrected test (``mantelhaen.test(correct=FALSE)``).
+        Continuity-corrected CMH test (R ``mantelhaen.test``'s default).
     tarone : bool, default=False
-        Tarone's adjustment of the Breslow-Day test (``DescTools::BreslowDayTest(correct=
-        TRUE)``); odds ratio only.
+        Tarone's adjustment of Breslow-Day (``DescTools::BreslowDayTest(correct=TRUE)``).
 
     Returns
     -------
@@ -307,6 +271,12 @@ def mantel_haenszel(
     >>> r.n_strata, round(r.estimate, 3)
     (2, 9.0)
     """
+    if measure != "or" or correction or tarone:  # see mh_measures
+        from .mh_measures import mantel_haenszel_measure
+
+        return mantel_haenszel_measure(data, exposure=exposure, outcome=outcome,
+                                       strata=strata, alpha=alpha, measure=measure,
+                                       correction=correction, tarone=tarone)
     frame, excluded = prepare(data, [exposure, outcome, strata], binary=[exposure, outcome])
     if frame.empty:
         raise AnalysisInputError(
@@ -317,12 +287,11 @@ def mantel_haenszel(
     # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
     cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
     return _pool(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
-                 stratum_name=strata, n_rows=len(data), excluded=excluded, table="data",
-                 measure=measure, correction=correction, tarone=tarone)
+                 stratum_name=strata, n_rows=len(data), excluded=excluded, table="data")
 
 
 def mantel_haenszel_from_counts(
-    tables: pd.DataFrame, *, alpha: float = 0.05, measure: Measure = "or",
+    tables: pd.DataFrame, *, alpha: float = 0.05, measure: str = "or",
     correction: bool = False, tarone: bool = False,
 ) -> MantelHaenszelResult:
     """Mantel-Haenszel odds ratio from one 2x2 table per stratum.
@@ -376,6 +345,11 @@ def mantel_haenszel_from_counts(
             f"tables: counts must be non-negative whole numbers, not missing; offending "
             f"cells (stratum/column=value): {shown}. Fix or drop those strata.")
     cells = array.astype(np.int64)
+    if measure != "or" or correction or tarone:  # see mh_measures
+        from .mh_measures import pool_measure
+
+        return pool_measure(pd.Index(tables.index), cells, alpha=alpha, stratum_name=STRATUM,
+                            n_rows=int(cells.sum()), excluded=(), table="tables",
+                            measure=measure, correction=correction, tarone=tarone)
     return _pool(pd.Index(tables.index), cells, alpha=alpha, stratum_name=STRATUM,
-                 n_rows=int(cells.sum()), excluded=(), table="tables", measure=measure,
-                 correction=correction, tarone=tarone)
+                 n_rows=int(cells.sum()), excluded=(), table="tables")
