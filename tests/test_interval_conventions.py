@@ -115,3 +115,9 @@ def test_cox_options_bad_input() -> None:
         bc.cox(data, duration="time", event="status", covariates=["x"], strata="x")
     assert math.isfinite(bc.cox(data, duration="time", event="status", covariates=["x"],
                                 strata="site").concordance)
+    with pytest.raises(AnalysisInputError, match="no events"):
+        bc.cox(data.assign(status=0), duration="time", event="status", covariates=["x"],
+               ties="breslow")
+    with pytest.raises(AnalysisInputError, match="one cluster"):
+        bc.cox(data.assign(id=1), duration="time", event="status", covariates=["x"],
+               ties="breslow", cluster="id")

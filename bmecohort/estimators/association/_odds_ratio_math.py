@@ -135,23 +135,22 @@ def woolf_limits(
 
 def cornfield_limits(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, alpha: float,
-    correction: float = 0.0,
+    *, correction: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Cornfield's (1956) limits, by default without continuity correction, for arrays.
+    r"""Cornfield's (1956) limits, by default without continuity correction, for arrays of tables.
 
     With the margins fixed, let :math:`A` be the exposed-case count and
     :math:`B = n_1 - A`, :math:`C = m_1 - A`, :math:`D = n_0 - m_1 + A` the other cells.
     Each limit is the odds ratio :math:`AD/(BC)` at the solution of
 
-    .. math:: (a - A)^2 \left(\tfrac1A + \tfrac1B + \tfrac1C + \tfrac1D\right)
+    .. math:: (|a - A| - k)^2 \left(\tfrac1A + \tfrac1B + \tfrac1C + \tfrac1D\right)
               = z_{1-\alpha/2}^2
 
     below ``a`` (lower limit) and above ``a`` (upper limit), as Stata's
-    ``cc, cornfield``. Solved by vectorised bisection on ``A`` (no library implements it).
+    ``cc, cornfield`` (continuity correction :math:`k` = ``correction``, 0 there; 1/2 gives
+    the normal approximation to Fisher's exact limits). Solved by vectorised bisection on ``A`` (no library implements it).
     Counts may be non-integer (e.g. after a Haldane correction). When ``a`` sits at the
-    edge of its range the lower limit is 0 or the upper limit infinite. ``correction=0.5``
-    replaces :math:`(a - A)^2` by :math:`(|a - A| - 1/2)^2` (Schlesselman 1982, p. 177; Epi
-    Info), which widens the interval.
+    edge of its range the lower limit is 0 or the upper limit infinite.
     """
     a, b, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c, d)))
     n1, n0, m1 = a + b, c + d, a + c

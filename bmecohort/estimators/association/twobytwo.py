@@ -141,7 +141,7 @@ def compute_odds_ratio(
         estimate = _ratio_at_zero(a * d, b * c)
         if method == "cornfield":
             lower, upper = (float(x) for x in cornfield_limits(
-                a, b, c, d, alpha, 0.5 if continuity else 0.0))
+                a, b, c, d, alpha, correction=0.5 if continuity else 0.0))
         elif min(a, b, c, d) > 0:
             estimate = float(raw.oddsratio)
             lower, upper = (float(x) for x in raw.oddsratio_confint(alpha=alpha))

@@ -60,6 +60,14 @@ def cox_with_options(
     time = frame[duration].to_numpy(float)
     status = frame[event].to_numpy(int)
     x = frame[covariates].to_numpy(float)
+    if status.sum() == 0:
+        raise AnalysisInputError(
+            f"data: no events ({event!r} is 0 on all {len(frame)} rows used), so the partial "
+            f"likelihood is flat and no hazard ratio exists. Check the event coding.")
+    if cluster is not None and frame[cluster].nunique() < 2:
+        raise AnalysisInputError(
+            f"data: column {cluster!r} has one cluster among the {len(frame)} rows used; a "
+            f"cluster-robust variance needs at least 2. Drop cluster= or check the column.")
     labels = (frame[strata].astype(str).agg("|".join, axis=1).to_numpy() if strata
               else None)
     model = PHReg(time, x, status=status, strata=labels, ties=ties)
