@@ -122,3 +122,14 @@ def test_regression_and_cox_evalue() -> None:
     e = hr.evalue("exposure")
     assert e.measure == "hr"
     assert e.estimate == pytest.approx(hr.summary()["estimate"].iloc[0])
+
+
+def test_mantel_haenszel_risk_difference_uses_unexposed_risk() -> None:
+    tables = pd.DataFrame({"exposed_cases": [20, 12], "exposed_noncases": [15, 10],
+                           "unexposed_cases": [10, 8], "unexposed_noncases": [30, 25]})
+    rd = bc.mantel_haenszel_from_counts(tables, measure="rd")
+    e = rd.evalue()
+    assert e.baseline_risk == pytest.approx(18 / 73)
+    assert e.rr_equivalent == pytest.approx((18 / 73 + rd.estimate) / (18 / 73))
+    odds = bc.mantel_haenszel_from_counts(tables).evalue()
+    assert odds.measure == "or" and odds.rare_outcome is False  # 50/130 cases

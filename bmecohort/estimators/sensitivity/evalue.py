@@ -19,6 +19,7 @@ the risk-ratio scale through the baseline risk :math:`p_0` of the unexposed,
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -277,7 +278,32 @@ _RESULT_MEASURES = {"odds ratio": "or", "risk ratio": "rr", "rate ratio": "rr",
                     "hazard ratio": "hr", "risk difference": "rd", "or": "or", "rr": "rr",
                     "rd": "rd"}
 _CLASS_MEASURES = {"RateRatioResult": "rate", "CoxResult": "hr", "RegressionResult": "or",
-                   "OddsRatioTerm": "or"}
+                   "OddsRatioTerm": "or", "MantelHaenszelResult": "or"}
+
+
+_COUNTS = ("exposed_cases", "exposed_noncases", "unexposed_cases", "unexposed_noncases")
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """Crude totals of stratified counts (the attributes evalue_of reads)."""
+
+    exposed_cases: float
+    exposed_noncases: float
+    unexposed_cases: float
+    unexposed_noncases: float
+
+    @property
+    def n_unexposed(self) -> float:
+        return self.unexposed_cases + self.unexposed_noncases
+
+    @property
+    def cases(self) -> float:
+        return self.exposed_cases + self.unexposed_cases
+
+    @property
+    def total(self) -> float:
+        return self.cases + self.exposed_noncases + self.unexposed_noncases
 
 
 def evalue_of(res: Any, *, term: str | None = None, rare_outcome: bool | None = None,
@@ -310,6 +336,10 @@ def evalue_of(res: Any, *, term: str | None = None, rare_outcome: bool | None = 
                 f"term {term!r} not in this result; its terms are {frame[TERM].tolist()}.")
         row = rows.iloc[0]
     counts = getattr(res, "counts", None)
+    strata = getattr(res, "strata", None)
+    if counts is None and isinstance(strata, pd.DataFrame) and set(_COUNTS) <= set(strata):
+        # pooled over strata: the crude totals give the risks
+        counts = _Totals(*(float(strata[k].sum()) for k in _COUNTS))
     if baseline_risk is None and counts is not None and hasattr(counts, "n_unexposed"):
         if kind == "rd":
             baseline_risk = counts.unexposed_cases / counts.n_unexposed
