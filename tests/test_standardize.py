@@ -115,3 +115,15 @@ def test_plot_and_repr() -> None:
     plt.close(ax.figure)
     assert "risk_difference" in repr(r)
     assert "<table" in r._repr_html_()
+
+
+def test_bootstrap_same_numbers_on_a_dask_cluster() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    from joblib import parallel_config
+
+    sequential = fit(ci="bootstrap", replicates=50, seed=5).summary()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster), parallel_config(backend="dask"):
+        on_dask = fit(ci="bootstrap", replicates=50, seed=5, n_jobs=-1).summary()
+    pd.testing.assert_frame_equal(on_dask, sequential)
