@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import bmecohort as bc
-from bmecohort.exceptions import AnalysisInputError
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
 
 REF = Path(__file__).parent / "reference" / "effects"
 DATA = pd.read_csv(REF / "inputs" / "standardize.csv").assign(
@@ -31,6 +31,7 @@ def fit(**kwargs: object) -> bc.estimators.association.standardize.StandardizedR
 
 @pytest.mark.parametrize("cluster, clustered", [("auto", True), ("participant_id", True),
                                                 (None, False)])
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.DataQualityWarning")
 def test_matches_r(cluster: str | None, clustered: bool) -> None:
     r = fit(cluster=cluster)
     got = r.summary()
@@ -60,7 +61,8 @@ def test_attributes_and_contrasts() -> None:
 
 
 def test_no_covariates_equals_crude_risks() -> None:
-    r = bc.standardize(DATA, outcome="progressed", exposure="bml", cluster=None)
+    r = bc.standardize(DATA.drop(columns="participant_id"), outcome="progressed",
+                       exposure="bml", cluster=None)
     crude = DATA.groupby("bml")["progressed"].mean()
     assert r.risk_exposed.estimate == pytest.approx(crude[1], rel=1e-10)
     assert r.risk_unexposed.estimate == pytest.approx(crude[0], rel=1e-10)
@@ -127,3 +129,9 @@ def test_bootstrap_same_numbers_on_a_dask_cluster() -> None:
             distributed.Client(cluster), parallel_config(backend="dask"):
         on_dask = fit(ci="bootstrap", replicates=50, seed=5, n_jobs=-1).summary()
     pd.testing.assert_frame_equal(on_dask, sequential)
+
+
+def test_opt_out_on_clustered_rows_warns_and_records() -> None:
+    with pytest.warns(DataQualityWarning, match="independent"):
+        r = fit(cluster=None)
+    assert r.warnings and "cluster=None" in r.warnings[0]

@@ -33,7 +33,7 @@ from scipy import special
 
 from ..._checks import check_alpha, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, PARTICIPANT, TERM, N
-from ...exceptions import AnalysisInputError, ConvergenceWarning
+from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning
 from ...results import Accounting, Result, result, summary_frame
 
 __all__ = ["MEASURE_NAMES", "StandardizedRisks", "standardize"]
@@ -325,7 +325,8 @@ def standardize(
         sorted order, the reference).
     cluster : "auto", str or None, default="auto"
         ``"auto"``: cluster on ``participant_id`` when the data have it and a participant
-        holds several units; a column name: always; ``None``: units independent.
+        holds several units; a column name: always; ``None``: units independent (a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id`` repeats).
     ci : {"delta", "bootstrap"}, default="delta"
         Delta-method intervals from influence functions (cluster-robust), or percentile
         intervals from a bootstrap of whole clusters.
@@ -359,6 +360,8 @@ def standardize(
     -----
     ConvergenceWarning
         The outcome model did not converge, or bootstrap replicates failed.
+    DataQualityWarning
+        ``cluster=None`` although ``participant_id`` shows persons with several units.
 
     Notes
     -----
@@ -409,6 +412,15 @@ def standardize(
                 f"pass cluster=None or check the column.")
         if cluster == "auto" and len(uniques) == len(frame):
             column = None  # every participant holds one unit: units are independent
+    caveats: list[str] = []
+    if cluster is None and PARTICIPANT in data.columns:
+        ids = data.loc[frame.index, PARTICIPANT]
+        if ids.notna().all() and ids.nunique() < len(ids):
+            caveats.append(
+                f"data: cluster=None, so the {len(frame)} rows of {ids.nunique()} "
+                f"{PARTICIPANT} values are analysed as independent although some "
+                f"{PARTICIPANT} hold several; the interval is too narrow. Use "
+                f"cluster='auto' (the default) for a cluster-robust analysis.")
     if column is None:
         groups = np.arange(len(frame))
     design = _design(frame, exposure, covariates)
@@ -416,7 +428,6 @@ def standardize(
     x1, x0 = x.copy(), x.copy()
     x1[:, 1], x0[:, 1] = 1.0, 0.0
     fit = _fit(y, x)
-    caveats: list[str] = []
     if not fit.converged or not np.all(np.isfinite(fit.params)):
         caveats.append("data: the logistic outcome model did not converge (separation or "
                        "sparse covariate levels?); do not trust the standardised risks.")
@@ -439,7 +450,9 @@ def standardize(
                                  {k: v.estimate for k, v in in_exposed.items()}, alpha)
         interval = f"cluster bootstrap (percentile, {replicates} replicates)"
     for message in caveats:
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        category = DataQualityWarning if message.startswith("data: cluster=None") else \
+            ConvergenceWarning
+        warnings.warn(message, category, stacklevel=2)
     return StandardizedRisks(
         **overall, in_exposed=in_exposed, term=exposure, covariates=tuple(covariates),
         method="g-computation (logistic)", interval=interval, alpha=alpha,

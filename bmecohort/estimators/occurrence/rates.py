@@ -136,11 +136,13 @@ class IncidenceRateResult(Result):
 def _byar(events: Any, person_time: Any, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     r"""Byar's approximation as epitools ``pois.byar``: with :math:`x' = x + 1/2` in both
     limits, :math:`x'(1 - 1/(9x') \mp z/(3\sqrt{x'}))^3 / T` (textbooks use :math:`x` for
-    the lower and :math:`x + 1` for the upper limit; epitools and we use :math:`x + 1/2`)."""
+    the lower and :math:`x + 1` for the upper limit; epitools and we use :math:`x + 1/2`).
+    The lower limit is clipped at 0 (at :math:`x = 0` epitools returns a tiny negative)."""
     shifted = np.asarray(events, dtype=float) + 0.5
     time = np.asarray(person_time, dtype=float)
     half = stats.norm.ppf(1 - alpha / 2) / (3 * np.sqrt(shifted))
-    low = shifted * (1 - 1 / (9 * shifted) - half) ** 3 / time
+    # at x = 0 the formula dips just below 0 (epitools returns that); a rate cannot
+    low = np.maximum(shifted * (1 - 1 / (9 * shifted) - half) ** 3 / time, 0.0)
     high = shifted * (1 - 1 / (9 * shifted) + half) ** 3 / time
     return np.atleast_1d(low), np.atleast_1d(high)
 

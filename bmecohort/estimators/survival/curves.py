@@ -60,7 +60,7 @@ def _curve_summary(table: pd.DataFrame, term: str) -> pd.DataFrame:
 
 @result
 class KaplanMeierResult(CurveResult):
-    """A Kaplan-Meier survival curve with log(-log) pointwise intervals.
+    """A Kaplan-Meier survival curve with pointwise intervals (log(-log) by default).
 
     Attributes
     ----------
@@ -76,7 +76,7 @@ class KaplanMeierResult(CurveResult):
     method : str
         ``"kaplan-meier"``.
     interval : str
-        ``"log-log"``.
+        ``"log-log"`` (default), ``"log"`` or ``"plain"`` (``conf_type``).
     alpha : float
         One minus the confidence level.
     accounting : Accounting
