@@ -105,8 +105,13 @@ def test_probabilistic_counts_impossible_draws() -> None:
     assert list(r.summary()["term"]) == ["conventional", "systematic error", "total error"]
 
 
-def test_plot() -> None:
+def test_plots_on_log_scale() -> None:
     ax = bc.correct_misclassification(COUNTS, sensitivity=0.9, specificity=0.9).plot()
+    assert ax.get_xscale() == "log"
+    plt.close(ax.figure)
+    ax = bc.probabilistic_misclassification(COUNTS, sensitivity=0.9, specificity=0.9,
+                                            iterations=1000, seed=1).plot()
+    assert ax.get_xscale() == "log"
     plt.close(ax.figure)
 
 

@@ -173,8 +173,9 @@ class MisclassificationResult(Result):
         from ...plots import forest_plot
 
         frame = self.summary().iloc[:4].copy()
-        frame[TERM] = frame[TERM] + " (" + frame["table"] + ")"
+        frame["label"] = frame[TERM] + " (" + frame["table"] + ")"
         frame[CI_LOWER] = frame[CI_UPPER] = frame[ESTIMATE]
+        kwargs.setdefault("log_scale", True)
         return forest_plot(frame, ax=ax, **kwargs)
 
 
@@ -333,6 +334,9 @@ class ProbabilisticBiasResult(Result):
     method: str
     draws: np.ndarray
     warnings: tuple[str, ...] = ()
+
+    #: What the estimates are (read by the forest plot: log scale).
+    measure = "odds ratio"
 
     @property
     def title(self) -> str:
