@@ -16,7 +16,7 @@ import pytest
 
 import bmecohort as bc
 from bmecohort.estimators.association.twobytwo import COUNT_NAMES
-from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "effects"
 STRATA = pd.read_csv(REF / "inputs" / "strata.csv")
@@ -127,3 +127,17 @@ def test_evalue_of_pooled_risk_ratio() -> None:
     assert e.rr_equivalent == pytest.approx(rr.estimate)
     assert e.evalue_ci == pytest.approx(rr.ci_lower + math.sqrt(rr.ci_lower
                                                                 * (rr.ci_lower - 1)))
+
+
+def test_clustered_rows_warn_and_are_recorded() -> None:
+    t = tables("three_sites")
+    rows = []
+    for stratum, row in t.iterrows():
+        for (e, o), name in zip([(1, 1), (1, 0), (0, 1), (0, 0)], COUNT_NAMES, strict=True):
+            rows += [(stratum, e, o)] * int(row[name])
+    data = pd.DataFrame(rows, columns=["site", "bml", "pain"])
+    data["participant_id"] = np.arange(len(data)) // 2  # two knees per person
+    with pytest.warns(DataQualityWarning, match="independent units"):
+        r = bc.mantel_haenszel(data, exposure="bml", outcome="pain", strata="site",
+                               measure="rr")
+    assert "standardize" in r.warnings[-1]

@@ -26,20 +26,23 @@ used (a stratum with one outcome still informs them), and homogeneity is a Woolf
 ``mantel_haenszel(..., measure=, correction=, tarone=)``; they return a
 :class:`MantelHaenszelMeasureResult` (a ``MantelHaenszelResult`` that records the measure,
 the CMH continuity correction and the homogeneity test). These estimators assume independent
-units.
+units: on rows where ``participant_id`` repeats a
+:class:`~bmecohort.exceptions.DataQualityWarning` says so (and points to
+:func:`~bmecohort.estimators.association.standardize.standardize`, which gives cluster-robust
+risk ratios and differences adjusted for the strata).
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
 from ..._checks import check_alpha, prepare
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, N
-from ...exceptions import AnalysisInputError, SmallCellWarning
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, N
+from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 from ...results import Accounting, result
 from ._table import COUNT_NAMES, emit
 from .stratified import POOLED_TERM, STRATUM, MantelHaenszelResult, _pool
@@ -294,7 +297,20 @@ def mantel_haenszel_measure(
     codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
     # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
     cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
-    return pool_measure(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
-                        stratum_name=strata, n_rows=len(data), excluded=excluded,
-                        table="data", measure=measure, correction=correction, tarone=tarone,
-                        stacklevel=5)
+    out = pool_measure(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
+                       stratum_name=strata, n_rows=len(data), excluded=excluded,
+                       table="data", measure=measure, correction=correction, tarone=tarone,
+                       stacklevel=5)
+    if PARTICIPANT in data.columns:
+        ids = data.loc[frame.index, PARTICIPANT]
+        if ids.notna().all() and ids.nunique() < len(ids):
+            message = (
+                f"data: {len(ids)} rows of {ids.nunique()} {PARTICIPANT} values: persons "
+                f"contribute several units, but the Mantel-Haenszel {MEASURES[measure]} and "
+                f"its tests assume independent units, so the interval is too narrow. For a "
+                f"cluster-robust stratified risk ratio or difference use "
+                f"standardize(data, outcome={outcome!r}, exposure={exposure!r}, "
+                f"covariates=[{strata!r}]).")
+            emit([(DataQualityWarning, message)], stacklevel=4)
+            out = replace(out, warnings=(*out.warnings, message))
+    return out
