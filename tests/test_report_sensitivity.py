@@ -10,7 +10,13 @@ import pandas as pd
 import bmecohort as bc
 from bmecohort.report._context import Context
 from bmecohort.report.document import ReportTable
-from bmecohort.report.sensitivity import evalue_cells, holm_cells, standardized_blocks
+from bmecohort.report.sensitivity import (
+    EVALUE_NOTE,
+    HOLM_NOTE,
+    evalue_cells,
+    holm_cells,
+    standardized_blocks,
+)
 
 SUMMARY = pd.DataFrame({
     "analysis": ["crude", "groups", "groups", "groups"],
@@ -65,3 +71,21 @@ def test_notes_name_the_method() -> None:
     from bmecohort.report.sensitivity import EVALUE_NOTE, HOLM_NOTE
 
     assert "VanderWeele" in EVALUE_NOTE and "Holm" in HOLM_NOTE
+
+
+def test_with_sensitivity_columns_extends_table_two() -> None:
+    from bmecohort.report.sensitivity import with_sensitivity_columns
+    from bmecohort.report.tables import effect_table
+
+    design = SimpleNamespace(summary=lambda: SUMMARY.copy(), results={})
+    table = effect_table([("design", design)])
+    assert table is not None
+    out = with_sensitivity_columns(table, [("design", design)])
+    columns = list(out.frame.columns)
+    assert columns[columns.index("p") + 1] == "p (Holm)"
+    assert columns[-1] == "E-value"
+    assert out.frame["E-value"].iloc[0] == "7.26 (3.00)"
+    assert len(out.widths) == len([c for c in columns if c != out.group])
+    assert out.notes[-2:] == (HOLM_NOTE, EVALUE_NOTE)
+    # a table that is not these designs' is left alone
+    assert with_sensitivity_columns(table, []) is table

@@ -4,6 +4,7 @@ adjusted model of a binary exposure."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from .document import Paragraph, ReportTable, Subheading
 from .tables import format_interval
 
 __all__ = ["EVALUE_COLUMN", "EVALUE_NOTE", "HOLM_COLUMN", "HOLM_NOTE", "STANDARDIZE",
-           "evalue_cells", "holm_cells", "standardized_blocks"]
+           "evalue_cells", "holm_cells", "standardized_blocks", "with_sensitivity_columns"]
 
 EVALUE_COLUMN = "E-value"
 HOLM_COLUMN = "p (Holm)"
@@ -65,6 +66,31 @@ def holm_cells(summary: pd.DataFrame, *, by: str = "analysis") -> list[str]:
         return [""] * len(frame)
     adjusted = adjust_pvalues(frame, method="holm", by=by if by in frame else None)
     return [format_p(v) if pd.notna(v) else "" for v in adjusted["p_adjusted"]]
+
+
+def with_sensitivity_columns(table: ReportTable, designs: list[tuple[str, Any]]
+                             ) -> ReportTable:
+    """Table 2 with ``p (Holm)`` after ``p`` and an ``E-value`` column, and their notes.
+
+    ``table`` is :func:`~bmecohort.report.tables.effect_table` of ``designs``: its rows are
+    the designs' summaries in order, so the cells are computed from those summaries.
+    """
+    summaries = [design.summary() for _, design in designs]
+    holm = [cell for s in summaries for cell in holm_cells(s)]
+    evalues = [cell for s in summaries for cell in evalue_cells(s)]
+    frame = table.frame.reset_index(drop=True)
+    if len(holm) != len(frame):  # not the table of these designs: leave it as it is
+        return table
+    shown = [c for c in frame.columns if c != table.group]
+    widths = dict(zip(shown, table.widths, strict=True)) if table.widths else None
+    position = frame.columns.get_loc("p") + 1 if "p" in frame.columns else len(frame.columns)
+    frame.insert(position, HOLM_COLUMN, holm)
+    frame[EVALUE_COLUMN] = evalues
+    new_widths = None
+    if widths is not None:
+        new_widths = tuple(widths.get(c, "auto") for c in frame.columns if c != table.group)
+    return replace(table, frame=frame, widths=new_widths,
+                   notes=(*table.notes, HOLM_NOTE, EVALUE_NOTE))
 
 
 #: Designs with a binary exposure and an adjusted model: (exposure, outcome, covariates).
