@@ -100,6 +100,12 @@ STANDARDIZE: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+def _label(column: str) -> str:
+    """A covariate for display: ``alignment_deg_0`` -> ``alignment deg (baseline)``."""
+    base, baseline = (column[:-2], True) if column.endswith("_0") else (column, False)
+    return base.replace("_", " ") + (" (baseline)" if baseline else "")
+
+
 def _percent(m: Any) -> str:
     return f"{100 * m.estimate:.1f} ({format_interval(100 * m.ci_lower, 100 * m.ci_upper, 1)})"
 
@@ -127,7 +133,7 @@ def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
         e = res.evalue()
         rows.append({
             "Design": heading,
-            "Adjusted for": ", ".join(covariates) or "nothing",
+            "Adjusted for": ", ".join(_label(c) for c in covariates) or "nothing",
             "n": format_count(res.accounting.n_used, ctx.suppress_below),
             "Risk if exposed, % (95% CI)": _percent(res.risk_exposed),
             "Risk if unexposed, % (95% CI)": _percent(res.risk_unexposed),
@@ -146,6 +152,7 @@ def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
     suppressed = int(frame["n"].str.startswith("<").sum())
     table = ReportTable(
         frame, "Standardised risks (g-computation) and E-values", suppressed=suppressed,
+        widths=("1.3fr", "1fr", "auto", "1fr", "1fr", "1fr", "1fr", "1fr", "auto"),
         notes=("Logistic model of the outcome on the exposure and the covariates listed; "
                "each unit's risk predicted exposed and unexposed and averaged over the study "
                "population. Delta-method 95% intervals from influence functions, "
