@@ -141,3 +141,23 @@ def test_clustered_rows_warn_and_are_recorded() -> None:
         r = bc.mantel_haenszel(data, exposure="bml", outcome="pain", strata="site",
                                measure="rr")
     assert "standardize" in r.warnings[-1]
+
+
+@pytest.mark.parametrize("dataset", ["three_sites", "heterogeneous", "many_sparse"])
+@pytest.mark.filterwarnings("ignore::bmecohort.exceptions.SmallCellWarning")
+def test_invariants_strata_order_and_exposure_coding(dataset: str) -> None:
+    t = tables(dataset)
+    swapped = t.rename(columns={"exposed_cases": "unexposed_cases",
+                                "unexposed_cases": "exposed_cases",
+                                "exposed_noncases": "unexposed_noncases",
+                                "unexposed_noncases": "exposed_noncases"})
+    rr = bc.mantel_haenszel_from_counts(t, measure="rr")
+    assert bc.mantel_haenszel_from_counts(t.iloc[::-1], measure="rr").estimate == \
+        pytest.approx(rr.estimate, rel=1e-13)
+    inverse = bc.mantel_haenszel_from_counts(swapped, measure="rr")
+    assert inverse.estimate == pytest.approx(1 / rr.estimate, rel=1e-12)
+    assert inverse.ci_lower == pytest.approx(1 / rr.ci_upper, rel=1e-12)
+    rd = bc.mantel_haenszel_from_counts(t, measure="rd")
+    negated = bc.mantel_haenszel_from_counts(swapped, measure="rd")
+    assert negated.estimate == pytest.approx(-rd.estimate, rel=1e-12)
+    assert negated.ci_upper == pytest.approx(-rd.ci_lower, rel=1e-12)
