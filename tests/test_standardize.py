@@ -135,3 +135,16 @@ def test_opt_out_on_clustered_rows_warns_and_records() -> None:
     with pytest.warns(DataQualityWarning, match="independent"):
         r = fit(cluster=None)
     assert r.warnings and "cluster=None" in r.warnings[0]
+
+
+def test_invariant_to_row_order_and_exposure_coding() -> None:
+    base = fit()
+    shuffled = bc.standardize(DATA.sample(frac=1.0, random_state=3), outcome="progressed",
+                              exposure="bml", covariates=COVARIATES)
+    pd.testing.assert_frame_equal(base.summary(), shuffled.summary(), rtol=1e-9)
+    flipped = bc.standardize(DATA.assign(bml=1 - DATA["bml"]), outcome="progressed",
+                             exposure="bml", covariates=COVARIATES)
+    assert flipped.risk_exposed.estimate == pytest.approx(base.risk_unexposed.estimate,
+                                                          rel=1e-9)
+    assert flipped.risk_ratio.estimate == pytest.approx(1 / base.risk_ratio.estimate, rel=1e-9)
+    assert flipped.risk_ratio.se == pytest.approx(base.risk_ratio.se, rel=1e-7)
