@@ -133,3 +133,11 @@ def test_mantel_haenszel_risk_difference_uses_unexposed_risk() -> None:
     assert e.rr_equivalent == pytest.approx((18 / 73 + rd.estimate) / (18 / 73))
     odds = bc.mantel_haenszel_from_counts(tables).evalue()
     assert odds.measure == "or" and odds.rare_outcome is False  # 50/130 cases
+
+
+def test_odds_ratio_term_evalue() -> None:
+    data = pd.read_csv(Path(__file__).parent / "reference" / "association" / "inputs"
+                       / "clustered_a.csv")
+    fit = bc.logistic(data, outcome="outcome", exposures="exposure")
+    term = fit.summary()["term"].iloc[0]
+    assert fit.odds_ratio(term).evalue().evalue == pytest.approx(fit.evalue(term).evalue)

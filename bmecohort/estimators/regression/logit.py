@@ -78,6 +78,12 @@ class OddsRatioTerm(ScalarResult):
     alpha: float
     accounting: Accounting
 
+    def evalue(self, **options: Any) -> Any:
+        """E-value for unmeasured confounding (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, **options)
+
 
 @result
 class RegressionResult(Result):
