@@ -116,6 +116,14 @@ class StandardizedRisks(Result):
     def title(self) -> str:
         return f"Standardised risks: {self.term}"
 
+    def header(self) -> dict[str, object]:
+        out = super().header()
+        out["covariates"] = ", ".join(self.covariates) or "none"
+        if self.seed is not None:
+            out["seed"] = self.seed
+            out["replicates failed"] = self.replicates_failed
+        return out
+
     def summary(self) -> pd.DataFrame:
         """Ten rows: the five measures over the study population, then among the exposed.
 
