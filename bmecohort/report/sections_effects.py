@@ -15,6 +15,7 @@ from ..plots._style import format_count
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_course import knee_status
+from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
 from .tables import effect_table, estimate_table, format_interval
 
 __all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
@@ -72,7 +73,8 @@ def effects_section(ctx: Context) -> Section:
         "with the exposure.")]
     table = effect_table(done)
     if table is not None:
-        blocks.append(table)
+        blocks.append(with_sensitivity_columns(table, done))
+    blocks.extend(standardized_blocks(ctx, done, caveats))
     for i, (heading, design) in enumerate(done, start=1):
         blocks.append(Subheading(heading))
         blocks.append(figure(
@@ -203,12 +205,14 @@ def hip_section(ctx: Context) -> Section:
         frame = pd.DataFrame(list(wide.values()))
         frame = frame[["Feature", "BMES: n/N", "BMES: % (95% CI)", "AVN: n/N",
                        "AVN: % (95% CI)", "p"]]
+        frame[HOLM_COLUMN] = holm_cells(frame.rename(columns={"p": P_VALUE}))
         suppressed = int(sum(str(v).startswith("<") for c in ("BMES: n/N", "AVN: n/N")
                              for v in frame[c]))
         blocks.append(ReportTable(
             frame, "Features of bone marrow edema syndrome (BMES) and avascular necrosis "
             "(AVN) of the hip", suppressed=suppressed,
-            notes=("Share of persons (male, bilateral) or hips (other features) with the "
+            notes=("p (Holm): p adjusted by Holm's method over the features compared.",
+                   "Share of persons (male, bilateral) or hips (other features) with the "
                    "feature; Wilson 95% intervals; p: Fisher's exact test, BMES vs AVN.",
                    *map(ctx.redact, design.notes))))
     other = rows[~rows["analysis"].isin(["bmes", "avn"])]

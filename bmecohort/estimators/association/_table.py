@@ -160,6 +160,12 @@ class TwoByTwoResult(ScalarResult):
     #: Display name of the measure; subclasses override it.
     measure = "measure"
 
+    def evalue(self, **options: Any) -> Any:
+        """E-value for unmeasured confounding (:func:`bmecohort.evalue`; a risk difference uses the risk in the unexposed, an odds ratio the outcome's risk for the 15% rule)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, **options)
+
     @property
     def title(self) -> str:
         return f"{self.measure[0].upper()}{self.measure[1:]}"

@@ -83,6 +83,12 @@ class RateRatioResult(ScalarResult):
     def title(self) -> str:
         return "Rate ratio"
 
+    def evalue(self, **options: Any) -> Any:
+        """E-value for unmeasured confounding (:func:`bmecohort.evalue`; a rate ratio is taken as a rare-outcome risk ratio)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, **options)
+
     def summary(self) -> pd.DataFrame:
         """One row: ``term, estimate, ci_lower, ci_upper, p_value, n, events, person_time``.
 

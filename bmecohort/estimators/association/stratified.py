@@ -129,6 +129,12 @@ class MantelHaenszelResult(Result):
         """Strata used."""
         return len(self.strata)
 
+    def evalue(self, **options: Any) -> Any:
+        """E-value of the pooled estimate (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, **options)
+
     def header(self) -> dict[str, object]:
         out = super().header()
         out["strata used"] = self.n_strata
@@ -393,6 +399,9 @@ def mantel_haenszel(
     strata: str,
     alpha: float = 0.05,
     cluster: str | None = AUTO,
+    measure: str = "or",
+    correction: bool = False,
+    tarone: bool = False,
 ) -> MantelHaenszelResult:
     r"""Mantel-Haenszel odds ratio of ``outcome`` for ``exposure`` pooled over ``strata``,
     cluster-robust when units cluster in persons.
@@ -417,6 +426,17 @@ def mantel_haenszel(
         always clustered by it. ``None``: Mantel-Haenszel, which assumes independent units
         (a :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id``
         repeats).
+    measure : {"or", "rr", "rd"}, default="or"
+        Pool the odds ratio, the risk ratio or the risk difference (Greenland-Robins
+        intervals, as epiR ``epi.2by2`` ``RR.mh.wald`` and ``ARisk.mh.green``; see
+        :mod:`~bmecohort.estimators.association.mh_measures`).
+    correction : bool, default=False
+        Continuity-corrected CMH test (R ``mantelhaen.test``'s default).
+    tarone : bool, default=False
+        Tarone's adjustment of Breslow-Day (``DescTools::BreslowDayTest(correct=TRUE)``).
+        ``measure`` other than ``"or"``, ``correction`` and ``tarone`` have no clustered
+        form: under ``cluster="auto"`` they warn (and record) when units cluster; with a
+        named cluster column they are an error.
 
     Returns
     -------
@@ -472,6 +492,18 @@ def mantel_haenszel(
     >>> r.n_strata, round(r.estimate, 3)
     (2, 9.0)
     """
+    if measure != "or" or correction or tarone:  # see mh_measures
+        if cluster not in (None, AUTO):
+            raise AnalysisInputError(
+                f"mantel_haenszel: measure={measure!r}, correction={correction!r} and "
+                f"tarone={tarone!r} have no cluster-robust form; use cluster='auto' or None, "
+                f"or standardize(covariates=[strata]) for cluster-robust risk ratios and "
+                f"differences.")
+        from .mh_measures import mantel_haenszel_measure
+
+        return mantel_haenszel_measure(data, exposure=exposure, outcome=outcome,
+                                       strata=strata, alpha=alpha, measure=measure,
+                                       correction=correction, tarone=tarone)
     column = cluster_request(data, cluster)
     if column is not None and column in (exposure, outcome, strata):
         raise AnalysisInputError(
@@ -498,7 +530,8 @@ def mantel_haenszel(
 
 
 def mantel_haenszel_from_counts(
-    tables: pd.DataFrame, *, alpha: float = 0.05
+    tables: pd.DataFrame, *, alpha: float = 0.05, measure: str = "or",
+    correction: bool = False, tarone: bool = False,
 ) -> MantelHaenszelResult:
     """Mantel-Haenszel odds ratio from one 2x2 table per stratum.
 
@@ -510,6 +543,8 @@ def mantel_haenszel_from_counts(
         labels the strata. Never modified.
     alpha : float, default=0.05
         One minus the confidence level.
+    measure, correction, tarone
+        As :func:`mantel_haenszel`.
 
     Returns
     -------
@@ -549,5 +584,11 @@ def mantel_haenszel_from_counts(
             f"tables: counts must be whole numbers from 0 to 2**53, not missing; offending "
             f"cells (stratum/column=value): {shown}. Fix or drop those strata.")
     cells = array.astype(np.int64)
+    if measure != "or" or correction or tarone:  # see mh_measures
+        from .mh_measures import pool_measure
+
+        return pool_measure(pd.Index(tables.index), cells, alpha=alpha, stratum_name=STRATUM,
+                            n_rows=int(cells.sum()), excluded=(), table="tables",
+                            measure=measure, correction=correction, tarone=tarone)
     return _pool(pd.Index(tables.index), cells, alpha=alpha, stratum_name=STRATUM,
                  n_rows=int(cells.sum()), excluded=(), table="tables")

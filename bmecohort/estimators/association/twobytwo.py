@@ -111,8 +111,13 @@ def compute_odds_ratio(
     term: str,
     accounting: Accounting,
     table: str = "counts",
+    continuity: bool = False,
 ) -> tuple[OddsRatioResult, list[tuple[type[Warning], str]]]:
     """Odds ratio of a validated table; returns the result and the caveats to issue."""
+    if continuity and method != "cornfield":
+        raise AnalysisInputError(
+            f"correction=True is the continuity correction of Cornfield's interval; it does "
+            f"not apply to method={method!r}. Use method='cornfield' or drop correction.")
     if method not in ODDS_RATIO_METHODS:
         raise AnalysisInputError(
             f"method must be one of {list(ODDS_RATIO_METHODS)}, got {method!r}."
@@ -140,7 +145,8 @@ def compute_odds_ratio(
     else:
         estimate = _ratio_at_zero(a * d, b * c)
         if method == "cornfield":
-            lower, upper = (float(x) for x in cornfield_limits(a, b, c, d, alpha))
+            lower, upper = (float(x) for x in cornfield_limits(
+                a, b, c, d, alpha, correction=0.5 if continuity else 0.0))
         elif min(a, b, c, d) > 0:
             estimate = float(raw.oddsratio)
             lower, upper = (float(x) for x in raw.oddsratio_confint(alpha=alpha))
@@ -170,7 +176,8 @@ def compute_odds_ratio(
     p_values = _p_values(counts)
     return OddsRatioResult(
         term=term, estimate=float(estimate), ci_lower=float(lower), ci_upper=float(upper),
-        p_value=p_values[_P_VALUE_OF[method]], method=label, alpha=alpha,
+        p_value=p_values[_P_VALUE_OF[method]],
+        method=f"{label}-corrected" if continuity else label, alpha=alpha,
         zero_correction=correction, counts=counts, counts_used=used,
         p_values=MappingProxyType(p_values), accounting=accounting,
         warnings=tuple(m for _, m in caveats), raw=raw,
@@ -271,6 +278,7 @@ def odds_ratio_from_counts(
     method: OddsRatioMethod = "woolf",
     alpha: float = 0.05,
     zero_correction: ZeroCorrection = None,
+    correction: bool = False,
 ) -> OddsRatioResult:
     r"""Odds ratio of a 2x2 table, with the interval named by ``method``.
 
@@ -290,6 +298,10 @@ def odds_ratio_from_counts(
         ``None``: no correction (stated on the result as ``"none"``). ``"haldane"``: when
         any cell is 0, add 0.5 to all four cells before estimating (``"woolf"`` and
         ``"cornfield"`` only; p-values always use the observed counts).
+    correction : bool, default=False
+        ``method="cornfield"`` only: Cornfield's interval with the continuity correction
+        (Schlesselman 1982, p. 177; Epi Info), method label ``"cornfield-corrected"``.
+        Stata's ``cc``/``cci`` report the uncorrected limits (the default).
 
     Returns
     -------
@@ -344,7 +356,7 @@ def odds_ratio_from_counts(
                               unexposed_noncases=unexposed_noncases))
     out, caveats = compute_odds_ratio(
         counts, method=method, alpha=alpha, zero_correction=zero_correction,
-        term="exposed vs unexposed", accounting=_accounting(counts))
+        term="exposed vs unexposed", accounting=_accounting(counts), continuity=correction)
     emit(caveats)
     return out
 

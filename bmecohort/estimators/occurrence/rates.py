@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.rates import confint_poisson
 
 from ..._checks import check_alpha, check_count, check_positive, describe_rows, prepare
@@ -23,7 +24,7 @@ from ..association.rate_ratio import rate_ratio_from_counts
 
 __all__ = ["IncidenceRateResult", "PoissonRateResult", "incidence_rate", "poisson_rate"]
 
-RateMethod = Literal["exact", "wald", "score", "jeffreys"]
+RateMethod = Literal["exact", "wald", "score", "jeffreys", "byar"]
 
 #: Our method name -> (statsmodels ``confint_poisson`` method, name recorded on results).
 _METHODS: dict[str, tuple[str, str]] = {
@@ -31,6 +32,7 @@ _METHODS: dict[str, tuple[str, str]] = {
     "wald": ("wald", "wald"),
     "score": ("score", "score"),
     "jeffreys": ("jeffreys", "jeffreys"),
+    "byar": ("byar", "byar"),  # not in statsmodels: see _byar
 }
 PERSON_TIME = "person_time"
 
@@ -131,14 +133,29 @@ class IncidenceRateResult(Result):
         return summary_frame(rows, extra=(N, EVENTS, PERSON_TIME))
 
 
+def _byar(events: Any, person_time: Any, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Byar's approximation as epitools ``pois.byar``: with :math:`x' = x + 1/2` in both
+    limits, :math:`x'(1 - 1/(9x') \mp z/(3\sqrt{x'}))^3 / T` (textbooks use :math:`x` for
+    the lower and :math:`x + 1` for the upper limit; epitools and we use :math:`x + 1/2`).
+    The lower limit is clipped at 0 (at :math:`x = 0` epitools returns a tiny negative)."""
+    shifted = np.asarray(events, dtype=float) + 0.5
+    time = np.asarray(person_time, dtype=float)
+    half = stats.norm.ppf(1 - alpha / 2) / (3 * np.sqrt(shifted))
+    # at x = 0 the formula dips just below 0 (epitools returns that); a rate cannot
+    low = np.maximum(shifted * (1 - 1 / (9 * shifted) - half) ** 3 / time, 0.0)
+    high = shifted * (1 - 1 / (9 * shifted) + half) ** 3 / time
+    return np.atleast_1d(low), np.atleast_1d(high)
+
+
 def _rate_ci(
     events: Any, person_time: Any, method: str, alpha: float
 ) -> tuple[np.ndarray, np.ndarray]:
     if method not in _METHODS:
         raise AnalysisInputError(
-            f"method={method!r} is not available; choose one of {sorted(_METHODS)}. (Byar's "
-            "approximation is not offered: statsmodels does not implement it.)"
+            f"method={method!r} is not available; choose one of {sorted(_METHODS)}."
         )
+    if method == "byar":
+        return _byar(events, person_time, alpha)
     low, high = confint_poisson(np.asarray(events, dtype=float),
                                 np.asarray(person_time, dtype=float),
                                 method=_METHODS[method][0], alpha=alpha)
@@ -166,11 +183,12 @@ def poisson_rate(
         Number of events, ``>= 0``.
     person_time : float
         Total time at risk, ``> 0`` (e.g. knee-years).
-    method : {"exact", "wald", "score", "jeffreys"}, default="exact"
+    method : {"exact", "wald", "score", "jeffreys", "byar"}, default="exact"
         ``"exact"``: Garwood's central interval (statsmodels ``"exact-c"``; R
         ``poisson.test``, epitools ``pois.exact``, Stata ``ci means, poisson``); ``"wald"``:
         :math:`x/T \pm z\sqrt{x}/T`; ``"score"``; ``"jeffreys"``: Gamma(x + 1/2) quantiles
-        (lower limit 0 when x = 0).
+        (lower limit 0 when x = 0); ``"byar"``: Byar's approximation as epitools
+        ``pois.byar`` (:math:`x + 1/2` in both limits).
     alpha : float, default=0.05
         One minus the confidence level.
     per : float, default=1.0
@@ -191,8 +209,7 @@ def poisson_rate(
         \left[\frac{\chi^2_{\alpha/2,\,2x}}{2T},\ \frac{\chi^2_{1-\alpha/2,\,2x+2}}{2T}\right],
 
     with lower limit 0 when :math:`x = 0`. statsmodels' ``confint_poisson`` has no default
-    method; we always pass one. Byar's approximation (epitools ``pois.byar``) is not
-    offered because statsmodels does not implement it.
+    method; we always pass one. It has no Byar approximation, which is computed here.
 
     Examples
     --------

@@ -91,6 +91,12 @@ class OddsRatioTerm(ScalarResult):
     alpha: float
     accounting: Accounting
 
+    def evalue(self, **options: Any) -> Any:
+        """E-value for unmeasured confounding (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, **options)
+
 
 @result
 class RegressionResult(Result):
@@ -203,6 +209,12 @@ class RegressionResult(Result):
         its standard error (robust for GEE), and ``n``/``events`` the model's units and events.
         """
         return self.table.copy()
+
+    def evalue(self, term: str | None = None, **options: Any) -> Any:
+        """E-value for unmeasured confounding of one term's odds ratio (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, term=term, **options)
 
     def odds_ratio(self, term: str) -> OddsRatioTerm:
         """The odds ratio of one term, e.g. ``"bml_size[2]"`` or ``"bml_size (trend)"``."""

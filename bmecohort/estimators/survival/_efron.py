@@ -37,9 +37,14 @@ def _by_time(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
 
 
 def efron_score_residuals(
-    time: np.ndarray, event: np.ndarray, covariates: np.ndarray, beta: np.ndarray
+    time: np.ndarray, event: np.ndarray, covariates: np.ndarray, beta: np.ndarray,
+    ties: str = "efron",
 ) -> np.ndarray:
-    """Per-row score residuals (n, p) of the Efron partial likelihood at ``beta``."""
+    """Per-row score residuals (n, p) of the Efron partial likelihood at ``beta``.
+
+    ``ties="breslow"``: Breslow's partial likelihood instead (every tied death sees the
+    whole risk set: :math:`r/d_k` is replaced by 0).
+    """
     x = np.asarray(covariates, dtype=float)
     phi = np.exp(x @ beta)
     died = np.asarray(event, dtype=bool)
@@ -57,6 +62,8 @@ def efron_score_residuals(
     # one term per death: (k, r), r = 0, ..., d_k - 1
     k = np.repeat(np.arange(n_times), deaths)
     frac = (np.arange(len(k)) - np.repeat(np.cumsum(deaths) - deaths, deaths)) / deaths[k]
+    if ties == "breslow":
+        frac = np.zeros_like(frac)
     s0r = s0[k] - frac * d0[k]
     xbar = (s1[k] - frac[:, None] * d1[k]) / s0r[:, None]
     # compensator for every row at risk: event times t_k <= its own time
@@ -83,9 +90,24 @@ def efron_cluster_covariance(
     beta: np.ndarray,
     variance: np.ndarray,
     groups: np.ndarray,
+    ties: str = "efron",
+    strata: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Cluster-robust (grouped sandwich) covariance of a Cox model with Efron ties."""
-    dfbeta = efron_score_residuals(time, event, covariates, beta) @ variance
+    """Cluster-robust (grouped sandwich) covariance of a Cox model with Efron ties.
+
+    ``ties="breslow"`` for Breslow's likelihood; ``strata`` (one label per row): risk sets
+    within strata, as R ``coxph(... + strata(s), cluster = id)``.
+    """
+    if strata is None:
+        scores = efron_score_residuals(time, event, covariates, beta, ties)
+    else:
+        codes = pd.factorize(np.asarray(strata))[0]
+        scores = np.empty((len(time), np.asarray(covariates).shape[1]))
+        for code in np.unique(codes):  # one pass per stratum (few), not per unit
+            rows = codes == code
+            scores[rows] = efron_score_residuals(time[rows], np.asarray(event)[rows],
+                                                 np.asarray(covariates)[rows], beta, ties)
+    dfbeta = scores @ variance
     codes, _ = pd.factorize(np.asarray(groups))
     summed = _by_time(codes, dfbeta, int(codes.max()) + 1)
     return summed.T @ summed

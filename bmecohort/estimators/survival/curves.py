@@ -61,7 +61,7 @@ def _curve_summary(table: pd.DataFrame, term: str) -> pd.DataFrame:
 
 @result
 class KaplanMeierResult(CurveResult):
-    """A Kaplan-Meier survival curve with log(-log) pointwise intervals.
+    """A Kaplan-Meier survival curve with pointwise intervals (log(-log) by default).
 
     Attributes
     ----------
@@ -77,7 +77,7 @@ class KaplanMeierResult(CurveResult):
     method : str
         ``"kaplan-meier"``.
     interval : str
-        ``"log-log"``.
+        ``"log-log"`` (default), ``"log"`` or ``"plain"`` (``conf_type``).
     alpha : float
         One minus the confidence level.
     accounting : Accounting
@@ -131,6 +131,7 @@ def kaplan_meier(
     event: str,
     alpha: float = 0.05,
     label: str | None = None,
+    conf_type: str = "log-log",
 ) -> KaplanMeierResult:
     r"""Kaplan-Meier survival curve with pointwise log(-log) confidence intervals.
 
@@ -147,6 +148,10 @@ def kaplan_meier(
         One minus the confidence level.
     label : str or None, default=None
         Name of the curve; default ``"survival"``.
+    conf_type : {"log-log", "log", "plain"}, default="log-log"
+        Scale of the pointwise interval (R ``survfit(conf.type=)``; R's default is
+        ``"log"``, Stata's and lifelines' ``"log-log"``); see
+        :mod:`bmecohort.estimators.survival.km_bands`. Recorded as ``interval``.
 
     Returns
     -------
@@ -194,6 +199,17 @@ def kaplan_meier(
     })
     # log(-log S) is undefined at S = 0: no interval there (R gives NA)
     table.loc[table[ESTIMATE] <= 0, [CI_LOWER, CI_UPPER]] = np.nan
+    if conf_type != "log-log":
+        from .km_bands import CONF_TYPES, band_frame, greenwood_band
+
+        if conf_type not in CONF_TYPES:
+            raise AnalysisInputError(
+                f"conf_type must be one of {list(CONF_TYPES)}, got {conf_type!r}.")
+        table[CI_LOWER], table[CI_UPPER] = greenwood_band(
+            table[AT_RISK].to_numpy(), table[EVENTS].to_numpy(), table[ESTIMATE].to_numpy(),
+            conf_type, alpha)
+        ci = band_frame(table[TIME].to_numpy(), table[CI_LOWER].fillna(0.0).to_numpy(),
+                        table[CI_UPPER].fillna(0.0).to_numpy())
     median_ci = median_survival_times(ci).to_numpy(dtype=float).ravel()
     events = int(frame[event].sum())
     return KaplanMeierResult(
@@ -204,7 +220,7 @@ def kaplan_meier(
         median_ci_upper=float(median_ci[1]),
         censored=len(frame) - events,
         method="kaplan-meier",
-        interval="log-log",
+        interval=conf_type,
         alpha=alpha,
         accounting=Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
                               events=events, excluded=excluded),
@@ -262,6 +278,12 @@ class CoxResult(Result):
         """``term, estimate, ci_lower, ci_upper, p_value, coef, se`` per covariate."""
         return summary_frame(self.table.to_dict("records"), extra=("coef", "se"))
 
+    def evalue(self, term: str | None = None, **options: Any) -> Any:
+        """E-value for unmeasured confounding of one hazard ratio (:func:`bmecohort.evalue`)."""
+        from ..sensitivity.evalue import evalue_of
+
+        return evalue_of(self, term=term, **options)
+
 
 def cox(
     data: pd.DataFrame,
@@ -271,6 +293,8 @@ def cox(
     covariates: Sequence[str],
     cluster: str | None = None,
     alpha: float = 0.05,
+    ties: str = "efron",
+    strata: str | Sequence[str] | None = None,
 ) -> CoxResult:
     r"""Cox proportional-hazards regression: hazard ratios with Wald intervals.
 
@@ -289,6 +313,14 @@ def cox(
         variance is the robust sandwich clustered on it (R ``coxph(..., cluster = id)``).
     alpha : float, default=0.05
         One minus the confidence level.
+    ties : {"efron", "breslow"}, default="efron"
+        Handling of tied event times in the partial likelihood (R ``coxph(ties=)``; Stata
+        ``stcox`` uses Breslow).
+    strata : str or list of str or None, default=None
+        Columns whose combinations get their own baseline hazard (R ``+ strata(x)``); no
+        hazard ratio is estimated for them. With ``"breslow"`` or ``strata`` the model is
+        fitted by statsmodels ``PHReg`` (``raw``), and ``cluster`` keeps the tie-aware
+        robust variance.
 
     Returns
     -------
@@ -327,6 +359,12 @@ def cox(
         raise AnalysisInputError("cox: give at least one covariate.")
     if cluster is not None and cluster in covariates:
         raise AnalysisInputError(f"cox: the cluster column {cluster!r} is also a covariate.")
+    if ties != "efron" or strata is not None:
+        from .cox_options import cox_with_options
+
+        return cox_with_options(
+            data, duration=duration, event=event, covariates=covariates, cluster=cluster,
+            alpha=alpha, ties=ties, strata=[strata] if isinstance(strata, str) else list(strata or []))
     frame, excluded = prepare(data, [duration, event, *covariates, cluster], binary=[event])
     check_times(frame, duration)
     check_numeric(frame, covariates)
