@@ -268,7 +268,9 @@ def conditional_logistic(
     frame, excluded = prepare(data, [outcome, exposure, *covariate_names, group, column],
                               binary=[outcome], carry=carry(data))
     frame = frame.sort_values(group, kind="stable")
-    by_group = frame.groupby(group, sort=False)[outcome]
+    # integer group codes (in order of appearance): every grouping below is on these
+    codes = pd.factorize(frame[group])[0]
+    by_group = frame[outcome].groupby(codes)
     varies = (by_group.transform("min") != by_group.transform("max")).to_numpy()
     dropped_rows = int((~varies).sum())
     if dropped_rows:
@@ -282,7 +284,7 @@ def conditional_logistic(
             "there are no within-group comparisons. Check the outcome and group columns."
         )
     y = frame[outcome].to_numpy(dtype=float)
-    groups = frame[group].to_numpy()
+    groups = codes[varies]
     plan = plan_clusters(frame, cluster, units=groups, what=f"{group}s")
     clusters = None
     if plan.clustered:

@@ -25,7 +25,6 @@ from math import comb
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from ...exceptions import AnalysisInputError
 
@@ -102,60 +101,84 @@ class FastClogitFit:
                 f"loglike={self.loglike:.6g}, converged={self.converged})")
 
 
-@dataclass(frozen=True)
-class _Class:
-    """All strata of one size ``m`` and event count ``k``, stacked."""
+#: Elements (strata x event sets x terms) of set deviations kept between iterations; beyond
+#: that they are recomputed in every iteration (one matrix product per chunk) to bound memory.
+_CACHE = 1 << 24
+#: Elements per chunk of strata evaluated at once.
+_CHUNK = 1 << 22
+
+
+@dataclass
+class _Chunk:
+    """Strata of one size ``m`` and event count ``k``: each possible event set's summed
+    (within-stratum centred) row values minus the observed set's, ``d`` of shape
+    ``(C, G, p)`` for ``C`` sets and ``G`` strata."""
 
     index: np.ndarray  # stratum numbers (rows of group_scores)
-    x: np.ndarray  # (G, m, p), centred within stratum
-    y: np.ndarray  # (G, m)
+    x: np.ndarray  # (m, G * p) rows of the strata, by position within the stratum
+    observed: np.ndarray  # (G, p) summed rows of the observed event set
     sets: np.ndarray  # (C, m) indicator of each possible event set
-    pairs: np.ndarray  # (C, m * m) indicator of both rows in the set
+    cached: np.ndarray | None = None
+
+    def deviations(self) -> np.ndarray:
+        if self.cached is not None:
+            return self.cached
+        g, p = self.observed.shape
+        return (self.sets @ self.x).reshape(len(self.sets), g, p) - self.observed
 
 
-def _classes(y: np.ndarray, x: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
-             events: np.ndarray) -> list[_Class]:
+def _chunks(y: np.ndarray, x: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
+            events: np.ndarray) -> list[_Chunk]:
     out = []
+    p = x.shape[1]
     keys = sizes * (sizes.max() + 1) + events
     for key in np.unique(keys):
-        index = np.flatnonzero(keys == key)
-        m, k = int(sizes[index[0]]), int(events[index[0]])
-        rows = starts[index][:, None] + np.arange(m)
+        strata = np.flatnonzero(keys == key)
+        m, k = int(sizes[strata[0]]), int(events[strata[0]])
         sets = np.zeros((comb(m, k), m))
         for c, members in enumerate(combinations(range(m), k)):
             sets[c, list(members)] = 1.0
-        pairs = (sets[:, :, None] * sets[:, None, :]).reshape(len(sets), m * m)
-        out.append(_Class(index, x[rows], y[rows], sets, pairs))
+        step = max(1, _CHUNK // (len(sets) * p))
+        for first in range(0, len(strata), step):
+            index = strata[first:first + step]
+            rows = starts[index][:, None] + np.arange(m)  # (G, m)
+            xs = x[rows]  # (G, m, p)
+            observed = np.einsum("gm,gmp->gp", y[rows], xs)
+            out.append(_Chunk(index, np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(m, -1),
+                              observed, sets))
+    if sum(c.sets.shape[0] * c.observed.size for c in out) <= _CACHE:
+        for chunk in out:
+            chunk.cached = chunk.deviations()
     return out
 
 
-def _evaluate(classes: list[_Class], beta: np.ndarray, n_groups: int,
-              with_information: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
+def _evaluate(chunks: list[_Chunk], beta: np.ndarray,
+              n_groups: int) -> tuple[float, np.ndarray, np.ndarray]:
     """Log-likelihood, per-stratum scores and observed information at ``beta``.
 
-    For a stratum with rows :math:`x_j` and event sets :math:`S` weighted
-    :math:`w_S \\propto \\exp(\\sum_{j \\in S} x_j^\\top \\beta)`, the score is
-    :math:`\\sum_j (y_j - \\pi_j) x_j` with :math:`\\pi_j = P(j \\in S)` and the information
-    :math:`X^\\top (\\Pi - \\pi \\pi^\\top) X` with :math:`\\Pi_{jl} = P(j, l \\in S)`:
-    only per-row and per-pair inclusion probabilities, never an array of set sums.
+    With :math:`d_S` the deviation of event set :math:`S` from the observed one and
+    :math:`w_S \\propto \\exp(d_S^\\top \\beta)` its conditional probability, stratum
+    :math:`i` contributes :math:`-\\log \\sum_S \\exp(d_S^\\top \\beta)` to the
+    log-likelihood, :math:`-\\sum_S w_S d_S` to the score and
+    :math:`\\sum_S w_S d_S d_S^\\top - \\bar d \\bar d^\\top` to the information.
     """
     p = len(beta)
     loglike = 0.0
     scores = np.zeros((n_groups, p))
     info = np.zeros((p, p))
-    for cls in classes:
-        eta = cls.x @ beta  # (G, m)
-        totals = eta @ cls.sets.T  # (G, C): linear predictor of each possible event set
-        norm = logsumexp(totals, axis=1)
-        loglike += float(np.sum(np.sum(cls.y * eta, axis=1) - norm))
-        w = np.exp(totals - norm[:, None])
-        pi = w @ cls.sets  # (G, m)
-        scores[cls.index] = np.einsum("gm,gmp->gp", cls.y - pi, cls.x)
-        if with_information:
-            m = cls.x.shape[1]
-            both = (w @ cls.pairs).reshape(-1, m, m)
-            spread = both - pi[:, :, None] * pi[:, None, :]
-            info += np.einsum("gjp,gjq->pq", cls.x, spread @ cls.x)
+    for chunk in chunks:
+        d = chunk.deviations()  # (C, G, p)
+        totals = d @ beta  # (C, G); the observed set's is 0, so the maximum is >= 0
+        top = totals.max(axis=0)
+        w = np.exp(totals - top)
+        norm = w.sum(axis=0)
+        w /= norm
+        loglike -= float(np.sum(top + np.log(norm)))
+        weighted = d * w[:, :, None]
+        mean = weighted.sum(axis=0)  # (G, p)
+        scores[chunk.index] = -mean
+        flat = d.reshape(-1, p)
+        info += weighted.reshape(-1, p).T @ flat - mean.T @ mean
     return loglike, scores, info
 
 
@@ -257,11 +280,11 @@ def fit_conditional_logit(
     y, x, codes = y[order], x[order], codes[order]
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
     means = np.add.reduceat(x, starts, axis=0) / sizes[:, None]
-    classes = _classes(y, x - means[codes], starts, sizes, events)
+    chunks = _chunks(y, x - means[codes], starts, sizes, events)
 
     beta = np.zeros(x.shape[1])
     with np.errstate(all="ignore"):
-        loglike, scores, info = _evaluate(classes, beta, n_groups)
+        loglike, scores, info = _evaluate(chunks, beta, n_groups)
         converged, n_iter = False, 0
         while n_iter < maxiter:
             n_iter += 1
@@ -273,7 +296,7 @@ def fit_conditional_logit(
                 break
             # step halving: the likelihood is concave, so this only guards the far start
             for _ in range(30):
-                new_loglike, new_scores, new_info = _evaluate(classes, beta + step, n_groups)
+                new_loglike, new_scores, new_info = _evaluate(chunks, beta + step, n_groups)
                 if new_loglike >= loglike - 1e-12 * abs(loglike):
                     break
                 step = step / 2.0
