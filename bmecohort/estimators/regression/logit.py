@@ -103,7 +103,8 @@ class RegressionResult(Result):
         penalised-likelihood intervals) or
         ``"conditional-logistic"``.
     engine : str
-        Library that fitted the model: ``"statsmodels"``, ``"fastgee"`` or ``"firthmodels"``.
+        Library that fitted the model: ``"statsmodels"``, ``"fastgee"``, ``"fastclogit"`` or
+        ``"firthmodels"``.
     interval : str
         ``"wald"`` (log-odds scale) or ``"profile-likelihood"`` (Firth).
     alpha : float
@@ -124,7 +125,8 @@ class RegressionResult(Result):
         Statistical caveats, also issued as warnings.
     raw : object
         The native fitted object (statsmodels results, :class:`~bmecohort.estimators.
-        fastgee.FastGEEFit` or firthmodels' ``FirthLogisticRegression``).
+        fastgee.FastGEEFit`, :class:`~bmecohort.estimators.regression.fastclogit.
+        FastClogitFit` or firthmodels' ``FirthLogisticRegression``).
     """
 
     table: pd.DataFrame
