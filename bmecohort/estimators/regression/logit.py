@@ -221,7 +221,7 @@ def _record(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
 
 
 def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
-    import statsmodels.api as sm
+    from ... import _statsmodels as sm
 
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
@@ -248,7 +248,7 @@ def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
                     converged=fit.converged, raw=fit,
                     method=f"gee-{cov_struct}-robust-fastgee", engine="fastgee",
                     dep_param=fit.dep_param if cov_struct == "exchangeable" else None)
-    import statsmodels.api as sm
+    from ... import _statsmodels as sm
 
     structure = (sm.cov_struct.Exchangeable() if cov_struct == "exchangeable"
                  else sm.cov_struct.Independence())
