@@ -43,11 +43,13 @@ def _compare(result, ref: pd.DataFrame) -> None:
         assert (got["n"], got["events"]) == (want["n"], want["events"])
 
 
-def test_matches_clogit_with_categorical_exposure_and_trend(visits, clogit):
+@pytest.mark.parametrize("engine", ["auto", "fast", "statsmodels"])
+def test_matches_clogit_with_categorical_exposure_and_trend(visits, clogit, engine):
     result = conditional_logistic(visits, outcome="pain", exposure="bml_cat", group="knee_id",
                                   covariates="effusion", categorical="bml_cat", trend=True,
-                                  unit="knee-visit")
+                                  unit="knee-visit", engine=engine)
     assert result.method == "conditional-logistic" and result.converged
+    assert result.engine == ("statsmodels" if engine == "statsmodels" else "fastclogit")
     _compare(result, clogit[clogit.model == "clogit_categorical"])
     _compare(result, clogit[(clogit.model == "clogit_trend") & (clogit.term != "effusion")])
     np.testing.assert_allclose(
@@ -134,10 +136,12 @@ def _fit(data: pd.DataFrame, **kwargs):
                                 unit="knee-visit", **kwargs)
 
 
-def test_clustered_knees_match_clogit_robust_variance():
+@pytest.mark.parametrize("engine", ["auto", "statsmodels"])
+def test_clustered_knees_match_clogit_robust_variance(engine):
     """R clogit(... + cluster(participant_id)): estimates 1e-6, robust errors 1e-5 relative."""
-    out = _fit(PERSONS)
+    out = _fit(PERSONS, engine=engine)
     assert out.method == "conditional-logistic-cluster-robust"
+    assert out.engine == ("statsmodels" if engine == "statsmodels" else "fastclogit")
     acc = out.accounting
     assert (acc.cluster, acc.clustered) == ("participant_id", True)
     summary = out.summary().set_index("term")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
+from .. import _statsmodels as sm
 from ..cohort import Cohort
 from ..scoring import MSASSS_CORNERS
 from ._common import (

@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, PARTICIPANT, TERM, N
 from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning

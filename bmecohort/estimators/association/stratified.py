@@ -240,7 +240,7 @@ def stratified_cluster_fit(
     :math:`(C\\hat\\beta)^\\top (C \\widehat V C^\\top)^{-1} C\\hat\\beta` (:math:`C` the
     differences from the first stratum).
     """
-    import statsmodels.api as sm
+    from ... import _statsmodels as sm
 
     n_strata = int(stratum.max()) + 1
     fit = None

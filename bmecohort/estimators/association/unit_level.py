@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha, prepare
 from ..._clusters import (
     AUTO,

@@ -3,15 +3,18 @@
 Zhang et al. (2011) related fluctuation of knee pain to change in BML score by comparing each
 knee with itself across visits: every group (knee) has its own intercept, removed by
 conditioning on the number of visits with the outcome, so that anything constant within a
-knee (anatomy, pain threshold, the person) cannot confound. This wraps statsmodels'
-:class:`~statsmodels.discrete.conditional_models.ConditionalLogit`.
+knee (anatomy, pain threshold, the person) cannot confound. The common designs (strata of a
+few rows) are solved by the vectorised :mod:`~bmecohort.estimators.regression.fastclogit`;
+statsmodels' :class:`~statsmodels.discrete.conditional_models.ConditionalLogit` is the general
+path and the reference.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +30,7 @@ from ...exceptions import (
 )
 from ...results import Accounting, summary_frame
 from ._design import Design, as_names, build_design, term_rows, trend_design, wald
+from .fastclogit import FastClogitFit, TooManySubsets, fit_conditional_logit
 from .logit import COEF, SE, RegressionResult
 
 __all__ = ["conditional_logistic"]
@@ -34,9 +38,29 @@ __all__ = ["conditional_logistic"]
 _EXTRA = (N, EVENTS, COEF, SE)
 
 
-def _fit(design: Design, y: np.ndarray, groups: np.ndarray) -> tuple[Any, np.ndarray,
-                                                                      np.ndarray, bool]:
-    """Coefficients, standard errors and convergence of the conditional-likelihood fit."""
+@dataclass(frozen=True)
+class _Fit:
+    """One conditional-likelihood fit, whichever engine made it."""
+
+    coef: np.ndarray
+    se: np.ndarray
+    converged: bool
+    raw: Any
+    engine: str
+
+    def robust(self, clusters: np.ndarray) -> _Fit:
+        """The same fit with cluster-robust standard errors (when the model-based exist)."""
+        if not np.all(np.isfinite(self.se)):
+            return self
+        if isinstance(self.raw, FastClogitFit):
+            cov = self.raw.cov_cluster(clusters)
+        else:
+            cov = _robust_cov(self.raw, self.coef, clusters)
+        return replace(self, se=np.sqrt(np.diag(cov)))
+
+
+def _fit_statsmodels(design: Design, y: np.ndarray, groups: np.ndarray) -> _Fit:
+    """The general path (any stratum size): statsmodels' ConditionalLogit."""
     from statsmodels.discrete.conditional_models import ConditionalLogit
 
     model = ConditionalLogit(y, design.exog, groups=groups)
@@ -51,13 +75,44 @@ def _fit(design: Design, y: np.ndarray, groups: np.ndarray) -> tuple[Any, np.nda
             res = model.fit(method="bfgs", maxiter=200, skip_hessian=True)
             params, se = np.asarray(res.params), np.full(len(design.terms), np.nan)
         score = np.asarray(model.score(params))
-    converged = bool(np.all(np.isfinite(params)) and np.all(np.isfinite(se))
-                     and np.max(np.abs(score)) < 1e-6 * max(1.0, len(y)))
-    return res, params, se, converged
+    return _Fit(params, se, _converged(params, se, score, len(y)), res, "statsmodels")
 
 
-def _robust_se(res: Any, params: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-    """Cluster-robust (sandwich) standard errors of a conditional logit fit.
+def _converged(params: np.ndarray, se: np.ndarray, score: np.ndarray, n: int) -> bool:
+    return bool(np.all(np.isfinite(params)) and np.all(np.isfinite(se))
+                and np.max(np.abs(score)) < 1e-6 * max(1.0, n))
+
+
+def _fit(design: Design, y: np.ndarray, groups: np.ndarray, engine: str,
+         separated: bool) -> _Fit:
+    """Fit by the chosen engine; ``"auto"`` keeps the fast fit only when it is clean.
+
+    The fast engine enumerates the event sets of every stratum (at most
+    :data:`~bmecohort.estimators.regression.fastclogit.MAX_SUBSETS` each). ``"auto"`` falls
+    back to statsmodels when a stratum is larger, when the fast fit fails or does not
+    converge, and when a term separates the outcome or diverges (an infinite estimate,
+    whose finite stand-in depends on the optimiser): results never depend on the engine.
+    """
+    if engine != "statsmodels":
+        try:
+            fast = fit_conditional_logit(y, design.exog.to_numpy(dtype=float), groups,
+                                         exog_names=tuple(design.terms))
+        except TooManySubsets as error:
+            if engine == "fast":
+                raise AnalysisInputError(
+                    f"{error} Use engine='auto' or engine='statsmodels'.") from None
+        else:
+            fit = _Fit(fast.params, fast.bse,
+                       fast.converged and _converged(fast.params, fast.bse, fast.score,
+                                                     len(y)), fast, "fastclogit")
+            clean = fit.converged and not separated and bool(np.all(np.abs(fit.coef) < 15))
+            if engine == "fast" or clean:
+                return fit
+    return _fit_statsmodels(design, y, groups)
+
+
+def _robust_cov(res: Any, params: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Cluster-robust (sandwich) covariance of a statsmodels conditional logit fit.
 
     :math:`V = H^{-1} (\\sum_c s_c s_c^\\top) H^{-1}`, with :math:`H^{-1}` the model-based
     covariance and :math:`s_c` the sum of the conditional score contributions of the groups
@@ -70,7 +125,7 @@ def _robust_se(res: Any, params: np.ndarray, clusters: np.ndarray) -> np.ndarray
     sums = np.zeros((int(clusters.max()) + 1, scores.shape[1]))
     np.add.at(sums, clusters, scores)
     bread = np.asarray(res.cov_params())
-    return np.sqrt(np.diag(bread @ (sums.T @ sums) @ bread))
+    return bread @ (sums.T @ sums) @ bread
 
 
 def _separated(exog: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> dict[str, str]:
@@ -103,6 +158,7 @@ def conditional_logistic(
     alpha: float = 0.05,
     unit: str = "unit",
     cluster: str | None = AUTO,
+    engine: Literal["auto", "statsmodels", "fast"] = "auto",
 ) -> RegressionResult:
     """Conditional (fixed-effects) logistic regression odds ratios within groups.
 
@@ -140,11 +196,20 @@ def conditional_logistic(
         it. ``None``: groups taken as independent (a
         :class:`~bmecohort.exceptions.DataQualityWarning` when ``participant_id`` holds
         several groups).
+    engine : {"auto", "statsmodels", "fast"}, default="auto"
+        Solver of the conditional likelihood: bmecohort's vectorised
+        :func:`~bmecohort.estimators.regression.fastclogit.fit_conditional_logit`
+        (``"fast"``: strata of at most 500 possible event sets, e.g. 12 rows with 5 events)
+        or statsmodels' ``ConditionalLogit`` (any stratum). ``"auto"`` takes the fast
+        engine and falls back to statsmodels for larger strata, a failed or unconverged
+        fit, or a separated term; both give the same estimates and errors. The engine
+        used is recorded as ``engine`` on the result.
 
     Returns
     -------
     RegressionResult
-        ``method="conditional-logistic"`` (or ``"conditional-logistic-cluster-robust"``);
+        ``method="conditional-logistic"`` (or ``"conditional-logistic-cluster-robust"``),
+        ``engine="fastclogit"`` or ``"statsmodels"`` (``raw`` its native fit);
         ``summary()`` columns ``term, estimate, ci_lower, ci_upper, p_value, n, events,
         coef, se`` with ``n`` and ``events`` counted over the informative groups; the
         accounting records the cluster column, ``n_clusters`` (participants, or the
@@ -207,6 +272,9 @@ def conditional_logistic(
     categorical_names = as_names(categorical, argument="categorical")
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise AnalysisInputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
+    if engine not in ("auto", "statsmodels", "fast"):
+        raise AnalysisInputError(
+            f"engine must be 'auto', 'statsmodels' or 'fast', got {engine!r}.")
     if trend and exposure not in categorical_names:
         raise AnalysisInputError(
             f"trend=True needs a categorical exposure; pass categorical=({exposure!r},)."
@@ -221,7 +289,9 @@ def conditional_logistic(
     frame, excluded = prepare(data, [outcome, exposure, *covariate_names, group, column],
                               binary=[outcome], carry=carry(data))
     frame = frame.sort_values(group, kind="stable")
-    by_group = frame.groupby(group, sort=False)[outcome]
+    # integer group codes (in order of appearance): every grouping below is on these
+    codes = pd.factorize(frame[group])[0]
+    by_group = frame[outcome].groupby(codes)
     varies = (by_group.transform("min") != by_group.transform("max")).to_numpy()
     dropped_rows = int((~varies).sum())
     if dropped_rows:
@@ -235,7 +305,7 @@ def conditional_logistic(
             "there are no within-group comparisons. Check the outcome and group columns."
         )
     y = frame[outcome].to_numpy(dtype=float)
-    groups = frame[group].to_numpy()
+    groups = codes[varies]
     plan = plan_clusters(frame, cluster, units=groups, what=f"{group}s")
     clusters = None
     if plan.clustered:
@@ -265,9 +335,11 @@ def conditional_logistic(
             "already adjusted for by the conditioning)."
         )
     separated = _separated(design.exog, y, groups)
-    res, coef, se, converged = _fit(design, y, groups)
-    if clusters is not None and np.all(np.isfinite(se)):
-        se = _robust_se(res, coef, clusters)
+    fit = _fit(design, y, groups, engine, bool(separated))
+    if clusters is not None:
+        fit = fit.robust(clusters)
+    coef, se, converged = fit.coef, fit.se, fit.converged
+    engines = [fit.engine]
     notes: list[tuple[type[Warning], str]] = []
     if plan.warning is not None:
         notes.append((DataQualityWarning, plan.warning))
@@ -290,9 +362,12 @@ def conditional_logistic(
     p_trend: dict[str, float] = {}
     if trend:
         scored = trend_design(design, frame, exposure)
-        trend_res, trend_coef, trend_se, trend_converged = _fit(scored, y, groups)
-        if clusters is not None and np.all(np.isfinite(trend_se)):
-            trend_se = _robust_se(trend_res, trend_coef, clusters)
+        trend_fit = _fit(scored, y, groups, engine, bool(_separated(scored.exog, y, groups)))
+        if clusters is not None:
+            trend_fit = trend_fit.robust(clusters)
+        trend_coef, trend_se = trend_fit.coef, trend_fit.se
+        trend_converged = trend_fit.converged
+        engines.append(trend_fit.engine)
         name = scored.groups[exposure][0]
         i = scored.terms.index(name)
         b, s = float(trend_coef[i]), float(trend_se[i])
@@ -317,7 +392,7 @@ def conditional_logistic(
     method = "conditional-logistic" + ("-cluster-robust" if plan.clustered else "")
     return RegressionResult(
         table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome, exposures=(exposure,),
-        method=method, engine="statsmodels", interval="wald", alpha=alpha,
+        method=method, engine="+".join(dict.fromkeys(engines)), interval="wald", alpha=alpha,
         accounting=accounting, converged=converged, trend=p_trend,
-        warnings=tuple(message for _, message in notes), raw=res,
+        warnings=tuple(message for _, message in notes), raw=fit.raw,
     )

@@ -88,7 +88,7 @@ def library_flags(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
 
 
 def _sm_family(family: str) -> Any:
-    import statsmodels.api as sm
+    from ... import _statsmodels as sm
 
     return {"binomial": sm.families.Binomial, "poisson": sm.families.Poisson,
             "gaussian": sm.families.Gaussian}[family]()
@@ -97,7 +97,7 @@ def _sm_family(family: str) -> Any:
 def _fit_statsmodels(y: np.ndarray, x: np.ndarray, groups: np.ndarray, cov_struct: str,
                      cov_type: str, fallback: str | None, *, family: str = "binomial",
                      time: np.ndarray | None = None, scale_fixed: bool = False) -> GEEFit:
-    import statsmodels.api as sm
+    from ... import _statsmodels as sm
 
     if cov_struct == "independence":
         structure = sm.cov_struct.Independence()

@@ -115,7 +115,8 @@ class RegressionResult(Result):
         ``"gee-<cov_struct>-mancl-derouen"``, ``"firth-logistic-profile"`` (profile
         penalised-likelihood intervals) or ``"conditional-logistic"``.
     engine : str
-        Library that fitted the model: ``"statsmodels"``, ``"fastgee"`` or ``"firthmodels"``.
+        Library that fitted the model: ``"statsmodels"``, ``"fastgee"``, ``"fastclogit"`` or
+        ``"firthmodels"``.
     fallback : str or None
         Why ``engine="auto"`` left the vectorised GEE solver for statsmodels (e.g. the
         exchangeable correlation fell below :math:`-1/(m_{max} - 1)`); ``None`` otherwise.
@@ -145,7 +146,8 @@ class RegressionResult(Result):
         Statistical caveats, also issued as warnings.
     raw : object
         The native fitted object (statsmodels results, :class:`~bmecohort.estimators.
-        fastgee.FastGEEFit` or firthmodels' ``FirthLogisticRegression``).
+        fastgee.FastGEEFit`, :class:`~bmecohort.estimators.regression.fastclogit.
+        FastClogitFit` or firthmodels' ``FirthLogisticRegression``).
 
     Examples
     --------
@@ -267,7 +269,7 @@ class _Fit:
 
 
 def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
-    import statsmodels.api as sm
+    from ... import _statsmodels as sm
 
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
