@@ -211,10 +211,22 @@ class _Fit:
 
 
 def _record(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
-    """Did a library warn about non-convergence, or about perfect separation?"""
-    text = [f"{type(w.message).__name__}: {w.message}" for w in caught]
-    convergence = any("Convergence" in t or "converge" in t for t in text)
-    separation = any("PerfectSeparation" in t or "separation" in t.lower() for t in text)
+    """Did statsmodels warn about non-convergence, or about perfect separation?
+
+    By warning class, never by message text (a reworded message would silence it); the
+    fitted values are checked for separation independently (:func:`_separation`).
+    """
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning as LibraryConvergence,
+    )
+    from statsmodels.tools.sm_exceptions import (
+        IterationLimitWarning,
+        PerfectSeparationWarning,
+    )
+
+    convergence = any(issubclass(w.category, (LibraryConvergence, IterationLimitWarning))
+                      for w in caught)
+    separation = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
     return convergence, separation
 
 
