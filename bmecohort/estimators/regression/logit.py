@@ -216,17 +216,12 @@ def _record(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
     By warning class, never by message text (a reworded message would silence it); the
     fitted values are checked for separation independently (:func:`_separation`).
     """
-    from statsmodels.tools.sm_exceptions import (
-        ConvergenceWarning as LibraryConvergence,
-    )
-    from statsmodels.tools.sm_exceptions import (
-        IterationLimitWarning,
-        PerfectSeparationWarning,
-    )
+    from statsmodels.tools import sm_exceptions as library
 
-    convergence = any(issubclass(w.category, (LibraryConvergence, IterationLimitWarning))
+    convergence = any(issubclass(w.category, (library.ConvergenceWarning,
+                                              library.IterationLimitWarning))
                       for w in caught)
-    separation = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
+    separation = any(issubclass(w.category, library.PerfectSeparationWarning) for w in caught)
     return convergence, separation
 
 
