@@ -206,8 +206,8 @@ def power(
     Parameters
     ----------
     design : {"knee_pain", "knee_progression", "syndesmophytes", "erosive_progression"} or callable
-        A built-in design (see :mod:`bmecohort.power.designs` and
-        :func:`bmecohort.power.describe_designs`), or a function
+        A built-in design (see :mod:`bmecohort.power_analysis.designs` and
+        :func:`bmecohort.power_analysis.describe_designs`), or a function
         ``design(seed, n, effect, **options)`` returning ``(estimate, ci_lower, ci_upper,
         p_value)`` (or any object with those attributes, such as a bmecohort result). It
         receives an integer ``seed`` (use ``numpy.random.default_rng(seed)`` or pass it to a
@@ -272,7 +272,7 @@ def power(
     the marginal logistic model by GEE (exchangeable working correlation, robust errors,
     participants as clusters) with bmecohort's vectorised solver: milliseconds per
     replicate. The truth of each design is exact in the simulated population (see
-    :func:`bmecohort.power.describe_designs`), so coverage near :math:`1 - \\alpha` checks
+    :func:`bmecohort.power_analysis.describe_designs`), so coverage near :math:`1 - \\alpha` checks
     the interval, and power at ``effect=1`` near ``alpha`` checks the test's size.
 
     How many knees are needed to detect an odds ratio of 2 for incident BML and incident
@@ -293,7 +293,7 @@ def power(
 
     Examples
     --------
-    >>> from bmecohort.power import power
+    >>> from bmecohort.power_analysis import power
     >>> result = power("knee_pain", effect=2.0, n_grid=[100, 200], replicates=4, seed=1)
     >>> result.summary()[["n", "replicates"]]
          n  replicates
