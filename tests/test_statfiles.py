@@ -91,6 +91,30 @@ def test_a_cohort_in_sas_stata_and_spss_files_loads_as_its_csv_twin(stat_folder:
                                       check_categorical=False, obj=table)
 
 
+def test_stata_value_labels_on_integer_codes(stat_folder: Path) -> None:
+    participants = _storable(read_tables(VALID)["participants"])
+    participants["sex"] = participants["sex"].map({"F": 1, "M": 2}).astype(np.int32)
+    (stat_folder / "participants.sav").unlink()
+    write(participants, stat_folder / "participants.dta", {"sex": {1: "F", 2: "M"}})
+    loaded = load_cohort(stat_folder).participants
+    pd.testing.assert_series_equal(loaded["sex"], load_cohort(VALID).participants["sex"],
+                                   check_dtype=False, check_categorical=False)
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta", ".xpt"])
+def test_date_only_columns_arrive_as_dates(stat_folder: Path, suffix: str) -> None:
+    """SPSS DATE, Stata %td and SAS DATE formats (date objects when written) are dates."""
+    visits = _storable(read_tables(VALID)["visits"])
+    visits["visit_date"] = pd.to_datetime(visits["visit_date"]).dt.date  # date-only format
+    (stat_folder / "visits.dta").unlink()
+    write(visits, stat_folder / f"visits{suffix}")
+    read = read_tables(stat_folder)["visits"]["visit_date"]
+    assert pd.api.types.is_datetime64_any_dtype(read)
+    loaded = load_cohort(stat_folder).visits["visit_date"]
+    pd.testing.assert_series_equal(loaded, load_cohort(VALID).visits["visit_date"],
+                                   check_dtype=False)
+
+
 def test_failures_name_the_file_and_the_observation(stat_folder: Path) -> None:
     frame, _ = pyreadstat.read_sav(str(stat_folder / "participants.sav"))
     frame.loc[2, "sex"] = 3.0  # a code without a label

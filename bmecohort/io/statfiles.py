@@ -100,7 +100,9 @@ def read_stat_file(path: Path, *, text: dict[str, str] | None = None,
         # Transport files hold no labels: their reader takes no label options.
         options = {} if path.suffix.lower() == ".xpt" else {"apply_value_formats": False,
                                                             "user_missing": False}
-        frame, meta = reader(str(path), **options)
+        # Dates as datetime64 (pyreadstat's default is Python date objects in an object
+        # column), which the ISO date rule accepts as they are.
+        frame, meta = reader(str(path), dates_as_pandas_datetime=True, **options)
     except Exception as err:  # pyreadstat raises its own classes (ReadstatError, PyreadstatError)
         raise ValueError(f"{type(err).__name__}: {err}") from err
     sets = getattr(meta, "value_labels", None) or {}
