@@ -94,6 +94,21 @@ def read_stat_file(path: Path, *, text: dict[str, str] | None = None,
         When pyreadstat (the extra ``bmecohort[formats]``) is not installed.
     ValueError
         When the file cannot be read as its suffix says (pyreadstat's ReadstatError is one).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> import pyreadstat
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "participants.sav"
+    ...     pyreadstat.write_sav(pd.DataFrame({"participant_id": ["p1", "p2"],
+    ...                                        "sex": [1.0, 2.0]}), str(path),
+    ...                          variable_value_labels={"sex": {1: "F", 2: "M"}})
+    ...     frame = read_stat_file(path, text={"participant_id": "str", "sex": "str"})
+    >>> frame["sex"].tolist(), frame.attrs["value_labels"]
+    (['F', 'M'], {'sex': {1.0: 'F', 2.0: 'M'}})
     """
     reader = getattr(_pyreadstat(), STAT_FORMATS[path.suffix.lower()])
     try:
