@@ -7,6 +7,7 @@ the same reader path serves.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 import warnings
@@ -113,6 +114,18 @@ def test_date_only_columns_arrive_as_dates(stat_folder: Path, suffix: str) -> No
     loaded = load_cohort(stat_folder).visits["visit_date"]
     pd.testing.assert_series_equal(loaded, load_cohort(VALID).visits["visit_date"],
                                    check_dtype=False)
+
+
+def test_a_date_out_of_range_is_a_failure_of_its_row(stat_folder: Path) -> None:
+    visits = _storable(read_tables(VALID)["visits"])
+    dates = pd.to_datetime(visits["visit_date"]).dt.date.astype(object)
+    dates[3] = dt.date(1583, 1, 1)  # before datetime64's range: a typo, not a whole file
+    write(visits.assign(visit_date=dates), stat_folder / "visits.sav")
+    (stat_folder / "visits.dta").unlink()
+    with pytest.raises(CohortValidationError) as err:
+        load_cohort(stat_folder)
+    cases = err.value.failure_cases
+    assert cases[["file", "column", "row"]].values.tolist() == [["visits.sav", "visit_date", 3]]
 
 
 def test_failures_name_the_file_and_the_observation(stat_folder: Path) -> None:

@@ -25,6 +25,7 @@ How such a file meets the schemas:
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from types import ModuleType
 
@@ -36,6 +37,14 @@ __all__ = ["STAT_FORMATS", "read_stat_file"]
 STAT_FORMATS: dict[str, str] = {
     ".sas7bdat": "read_sas7bdat", ".xpt": "read_xport", ".dta": "read_dta",
     ".sav": "read_sav"}
+
+#: Reader options: stored codes (labels are applied below, to text columns only) and
+#: user-defined missing values as missing. Transport files hold no labels; without its
+#: catalogue a .sas7bdat reader applies none.
+_OPTIONS: dict[str, dict[str, bool]] = {
+    ".sas7bdat": {"user_missing": False}, ".xpt": {},
+    ".dta": {"apply_value_formats": False, "user_missing": False},
+    ".sav": {"apply_value_formats": False, "user_missing": False}}
 
 
 def _pyreadstat() -> ModuleType:
@@ -64,6 +73,22 @@ def _as_text(series: pd.Series, labels: dict | None) -> pd.Series:
                         na_action="ignore").astype("string")
     text = text.mask(text == "")
     return text.astype(object).where(text.notna(), None)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Python dates (pyreadstat's date formats) as datetime64; other columns unchanged.
+
+    A date outside datetime64's range (before 1677, a typo such as year 1583) keeps the
+    column as date objects, so that validation names that row instead of the whole file
+    failing to read.
+    """
+    present = values.dropna()
+    if present.empty or not present.map(lambda v: isinstance(v, dt.date)).all():
+        return values
+    try:
+        return pd.to_datetime(values)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        return values
 
 
 def read_stat_file(path: Path, *, text: dict[str, str] | None = None,
@@ -112,12 +137,8 @@ def read_stat_file(path: Path, *, text: dict[str, str] | None = None,
     """
     reader = getattr(_pyreadstat(), STAT_FORMATS[path.suffix.lower()])
     try:
-        # Transport files hold no labels: their reader takes no label options.
-        options = {} if path.suffix.lower() == ".xpt" else {"apply_value_formats": False,
-                                                            "user_missing": False}
-        # Dates as datetime64 (pyreadstat's default is Python date objects in an object
-        # column), which the ISO date rule accepts as they are.
-        frame, meta = reader(str(path), dates_as_pandas_datetime=True, **options)
+        options = _OPTIONS[path.suffix.lower()]
+        frame, meta = reader(str(path), **options)
     except Exception as err:  # pyreadstat raises its own classes (ReadstatError, PyreadstatError)
         raise ValueError(f"{type(err).__name__}: {err}") from err
     sets = getattr(meta, "value_labels", None) or {}
@@ -125,6 +146,8 @@ def read_stat_file(path: Path, *, text: dict[str, str] | None = None,
               for column, name in (getattr(meta, "variable_to_label", None) or {}).items()
               if name in sets}
     frame = frame.reset_index(drop=True)
+    for column in frame.select_dtypes(include="object").columns:
+        frame[column] = _dates(frame[column])
     if not raw:
         for column, kind in (text or {}).items():
             if column in frame.columns:
