@@ -1,8 +1,8 @@
 """Cohorts and OAI files given as SAS (.xpt), Stata (.dta) and SPSS (.sav) files.
 
 The files are written here with pyreadstat from the CSV fixtures (value labels included), never
-downloaded. pyreadstat cannot write .sas7bdat: SAS is tested through transport files, which
-the same reader path serves.
+downloaded. pyreadstat cannot write .sas7bdat: SAS is tested through transport files and
+two small .sas7bdat files written by R's haven (fixtures/sas7bdat/make_sas7bdat.R).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from bmecohort.io.oai import parse_oai_codes  # noqa: E402
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "valid_cohort"
 OAI = FIXTURES / "oai"
+SAS7BDAT = FIXTURES / "sas7bdat"  # written by make_sas7bdat.R (haven, i.e. ReadStat)
 MONTHS = {"V00": 0, "V01": 12}
 #: One format per table, so that every reader serves a table of the valid cohort.
 SUFFIX = {"participants": ".sav", "visits": ".dta", "lesion_reads": ".sav",
@@ -90,6 +91,18 @@ def test_a_cohort_in_sas_stata_and_spss_files_loads_as_its_csv_twin(stat_folder:
     for table, frame in expected.tables.items():
         pd.testing.assert_frame_equal(loaded.tables[table], frame, check_dtype=False,
                                       check_categorical=False, obj=table)
+
+
+def test_sas7bdat_tables_load_as_their_csv_twins(stat_folder: Path) -> None:
+    for table in ("participants", "visits"):
+        next(stat_folder.glob(f"{table}.*")).unlink()
+        shutil.copy(SAS7BDAT / f"{table}.sas7bdat", stat_folder)
+    tables = read_tables(stat_folder)
+    assert pd.api.types.is_datetime64_any_dtype(tables["visits"]["visit_date"])
+    loaded, expected = load_cohort(stat_folder), load_cohort(VALID)
+    for table in ("participants", "visits"):
+        pd.testing.assert_frame_equal(loaded.tables[table], expected.tables[table],
+                                      check_dtype=False, check_categorical=False, obj=table)
 
 
 def test_stata_value_labels_on_integer_codes(stat_folder: Path) -> None:
@@ -207,6 +220,15 @@ def test_read_oai_moaks_reads_sas_exports(names: list[str], tmp_path: Path) -> N
     assert [str(w.message) for w in sas_warnings] == [str(w.message) for w in text_warnings]
     pd.testing.assert_frame_equal(from_sas, from_text)
     assert len(from_sas) > 0 and np.isfinite(from_sas["score"].dropna()).all()
+
+
+def test_read_oai_moaks_reads_an_oai_sas7bdat_file() -> None:
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        from_text = read_oai_moaks(OAI / "kMRI_SQ_MOAKS_BICL00.txt", visit_months=MONTHS)
+        from_sas = read_oai_moaks(SAS7BDAT / "kmri_sq_moaks_bicl00.sas7bdat",
+                                  visit_months=MONTHS)
+    pd.testing.assert_frame_equal(from_sas, from_text)
 
 
 def test_oai_sas_failures_name_the_observation(tmp_path: Path) -> None:
