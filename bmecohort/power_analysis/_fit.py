@@ -18,7 +18,10 @@ import numpy as np
 from ..estimators.regression._design import wald
 from ..estimators.regression.fastgee import fit_logit_gee
 
-__all__ = ["FitFailure", "ReplicateEstimate", "gee_odds_ratio"]
+__all__ = ["SEPARATED", "FitFailure", "ReplicateEstimate", "gee_odds_ratio"]
+
+#: The failure reason of a replicate whose outcome is separated (a zero cell).
+SEPARATED = "zero cell (separation)"
 
 
 class FitFailure(Exception):
@@ -90,7 +93,7 @@ def gee_odds_ratio(outcome: np.ndarray, exposures: np.ndarray, groups: np.ndarra
         exposed = x[:, column] > 0
         cells = np.bincount(exposed * 2 + (y > 0), minlength=4)
         if (cells == 0).any():
-            raise FitFailure("zero cell (separation)")
+            raise FitFailure(SEPARATED)
     design = np.column_stack([np.ones(len(y)), x])
     if cov_struct == "exchangeable" and np.unique(groups).size == len(y):
         # every cluster holds one unit (e.g. one knee per person): no within-cluster pair

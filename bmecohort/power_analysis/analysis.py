@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, N
 from ..exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
-from ._fit import FitFailure, ReplicateEstimate
+from ._fit import SEPARATED, FitFailure, ReplicateEstimate
 from .designs import DESIGNS, PowerDesign
 from .result import (
     CLUSTERS,
@@ -177,7 +177,10 @@ def _caveats(table: pd.DataFrame, replicates: pd.DataFrame) -> list[tuple[type, 
     for n, part in replicates[replicates[REASON].notna()].groupby(N):
         reasons = part[REASON].value_counts()
         listing = "; ".join(f"{k}: {v}" for k, v in reasons.items())
-        separated = any("separation" in str(k).lower() for k in reasons.index)
+        # our own fixed label, or a user design's exception of statsmodels' separation class
+        # (reasons start with the exception's class name), never a message's wording
+        separated = any(k == SEPARATED or str(k).startswith("PerfectSeparation")
+                        for k in reasons.index)
         category = SeparationWarning if separated else ConvergenceWarning
         total = int((replicates[N] == n).sum())
         notes.append((category, f"n={n}: {len(part)} of {total} replicate fits failed "

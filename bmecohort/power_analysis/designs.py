@@ -41,7 +41,7 @@ import pandas as pd
 from .._columns import PARTICIPANT, SIDE, VISIT
 from ..exceptions import AnalysisInputError
 from ..scoring import MSASSS_CORNERS, SYSTEMS
-from ._fit import FitFailure, ReplicateEstimate, gee_odds_ratio
+from ._fit import SEPARATED, FitFailure, ReplicateEstimate, gee_odds_ratio
 
 __all__ = ["DESIGNS", "PowerDesign"]
 
@@ -186,7 +186,7 @@ class PowerDesign:
             reference = ~(exposures[:, list(self.binary)] > 0).any(axis=1)
             outcome = frame[OUTCOME].to_numpy(dtype=bool)[reference]
             if outcome.all() or not outcome.any():
-                raise FitFailure("zero cell (separation)")
+                raise FitFailure(SEPARATED)
         return gee_odds_ratio(frame[OUTCOME].to_numpy(dtype=float), exposures, codes,
                               term=self.term, binary=self.binary,
                               cov_struct=resolved.get("cov_struct", "exchangeable"),
