@@ -26,7 +26,7 @@ import time
 
 from _harness import log, recorded, target, write_result
 
-from bmecohort.power import power
+from bmecohort.power_analysis import power
 
 GRID = [200, 400, 800]
 

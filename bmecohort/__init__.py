@@ -12,6 +12,11 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# ``bmecohort.power`` is the function; its old package name still imports, with a warning
+from . import _deprecated
+
+_deprecated.install()
+
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     # the validated container and the registry
@@ -110,7 +115,8 @@ _EXPORTS: dict[str, str] = {
     "build_report": "bmecohort.report",
     "table_one": "bmecohort.report",
     # power
-    "PowerResult": "bmecohort.power",
+    "power": "bmecohort.power_analysis",
+    "PowerResult": "bmecohort.power_analysis",
     # results and errors
     "Accounting": "bmecohort.results",
     "CohortValidationError": "bmecohort.exceptions",
@@ -134,7 +140,7 @@ _SUBMODULES: tuple[str, ...] = (
     "io",
     "report",
     "reproduce",
-    "power",
+    "power_analysis",
 )
 
 __all__ = sorted(_EXPORTS)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +20,7 @@ from bmecohort.cohort import Cohort
 from bmecohort.estimators.association.twobytwo import odds_ratio_from_counts
 from bmecohort.estimators.regression.logit import logistic
 from bmecohort.exceptions import AnalysisInputError, SeparationWarning, SmallCellWarning
-from bmecohort.power import (
+from bmecohort.power_analysis import (
     DESIGNS,
     POWER_COLUMNS,
     REPLICATE_COLUMNS,
@@ -25,7 +29,7 @@ from bmecohort.power import (
     power,
     replicate_seeds,
 )
-from bmecohort.power._fit import FitFailure, gee_odds_ratio
+from bmecohort.power_analysis._fit import FitFailure, gee_odds_ratio
 
 ALPHA = 0.05
 
@@ -129,12 +133,29 @@ def test_result_shape_and_plot(sequential):
     assert "<table" in sequential._repr_html_()
 
 
-def test_package_is_callable_as_the_function():
-    result = bmecohort.power.__call__("knee_pain", effect=2.0, n_grid=[60], replicates=2,
-                                      seed=1)
-    direct = power("knee_pain", effect=2.0, n_grid=[60], replicates=2, seed=1)
-    pd.testing.assert_frame_equal(result.replicates, direct.replicates)
-    assert callable(bmecohort.power)
+def test_bmecohort_power_is_the_function_and_the_old_package_name_warns():
+    assert bmecohort.power is power and callable(bmecohort.power)
+    # A fresh interpreter: the old module names import (with a FutureWarning) and leave
+    # bmecohort.power callable as the analysis.
+    code = (
+        "import warnings, bmecohort\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    from bmecohort.power import DESIGNS, PowerResult\n"
+        "    import bmecohort.power.designs as designs\n"
+        "import bmecohort.power_analysis as new\n"
+        "assert DESIGNS is new.DESIGNS and PowerResult is new.PowerResult\n"
+        "assert designs is new.designs\n"
+        "assert [c.category for c in caught] == [FutureWarning, FutureWarning], caught\n"
+        "assert 'bmecohort.power_analysis' in str(caught[0].message)\n"
+        "r = bmecohort.power('knee_pain', effect=2.0, n_grid=[60], replicates=2, seed=1)\n"
+        "d = new.power('knee_pain', effect=2.0, n_grid=[60], replicates=2, seed=1)\n"
+        "assert r.replicates.equals(d.replicates)\n")
+    env_path = str(Path(bmecohort.__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": env_path},
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
 
 
 # --- the minimal frames match the published designs ----------------------------------------

@@ -419,3 +419,43 @@ def test_opt_out_of_clustering_is_a_recorded_warning():
     with pytest.raises(AnalysisInputError, match="Firth-penalised GEE"):
         logistic(data, outcome="outcome", exposures="exposure", firth=True,
                  cluster="participant_id")
+
+
+def test_library_caveats_are_read_from_warning_classes_not_text() -> None:
+    """A reworded statsmodels message is still caught; a message that merely mentions
+    convergence or separation in another class is not."""
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning as LibraryConvergence,
+    )
+    from statsmodels.tools.sm_exceptions import (
+        PerfectSeparationWarning,
+    )
+
+    def caught(*items: tuple[str, type[Warning]]) -> list[warnings.WarningMessage]:
+        with warnings.catch_warnings(record=True) as out:
+            warnings.simplefilter("always")
+            for text, category in items:
+                warnings.warn(text, category, stacklevel=1)
+        return out
+
+    assert geefit.library_flags(caught(("the solver gave up", LibraryConvergence))) == \
+        (True, False)
+    assert geefit.library_flags(caught(("fitted values are 0 or 1",
+                                       PerfectSeparationWarning))) == (False, True)
+    assert geefit.library_flags(caught(("failed to converge: perfect separation",
+                                       RuntimeWarning))) == (False, False)
+
+
+def test_separation_is_found_from_the_fitted_values_without_any_warning(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # as if a library upgrade had silenced every statsmodels warning
+    from bmecohort.estimators.regression import logit as logit_module
+
+    monkeypatch.setattr(logit_module, "library_flags", lambda caught: (False, False))
+    frame = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1, 0, 1],
+                          "x": [0.1, 0.5, 1.0, 1.4, 3.0, 3.2, 4.0, 5.1, 0.3, 2.9]})
+    with pytest.warns(SeparationWarning):
+        fit = logistic(frame, outcome="y", exposures="x", cluster=None)
+    assert any("separated" in w for w in fit.warnings)

@@ -291,32 +291,53 @@ def test_interval_censored_rejects_bad_input() -> None:
 
 # --- Aalen-Johansen ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("dataset", ["untied", "tied"])
+AJ_TOL = 1e-12  # the estimate and the delta-method interval, both computed exactly
+
+
+@pytest.mark.parametrize("dataset", ["untied", "tied", "heavy_ties"])
 @pytest.mark.parametrize("cause", [1, 2])
 def test_aalen_johansen_matches_multistate_survfit(dataset: str, cause: int) -> None:
     data = COMPETING.query("dataset == @dataset")
     ref = COMPETING_REF.query("dataset == @dataset")
-    state = np.random.get_state()[1].copy()  # noqa: NPY002 - lifelines uses it
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 - the global RNG is never used
     got = aalen_johansen(data, duration="time", event="status", event_of_interest=cause)
     np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
     at = got.cumulative_incidence_at(ref["time"].to_numpy())
-    np.testing.assert_allclose(at["estimate"], ref[f"cif{cause}"], rtol=0, atol=EST_TOL)
+    np.testing.assert_allclose(at["estimate"], ref[f"cif{cause}"], rtol=0, atol=AJ_TOL)
     np.testing.assert_array_equal(at["at_risk"], ref["n_risk"])
-    assert got.jittered == (dataset == "tied")
     assert got.accounting.events == int((data["status"] == cause).sum())
     assert got.competing + got.censored + got.accounting.events == len(data)
 
 
-@pytest.mark.parametrize("dataset", ["untied", "tied"])
+def test_the_heavily_tied_case_ties_both_event_types_and_censorings() -> None:
+    data = COMPETING.query("dataset == 'heavy_ties'")
+    both = data.loc[data["status"] > 0].groupby("time")["status"].nunique()
+    censored = set(data.loc[data["status"] == 0, "time"])
+    assert (both > 1).sum() >= 3 and len(censored & set(both.index)) >= 3
+
+
+@pytest.mark.parametrize("dataset", ["untied", "tied", "heavy_ties"])
 def test_aalen_johansen_interval_matches_delta_method(dataset: str) -> None:
-    """lifelines' variance vs the Marubini-Valsecchi formula coded in R (with ties there)."""
+    """The Marubini-Valsecchi delta-method interval coded in R, with ties there."""
     data = COMPETING.query("dataset == @dataset")
     ref = COMPETING_REF.query("dataset == @dataset and cif1 > 0")
     got = aalen_johansen(data, duration="time", event="status", event_of_interest=1)
     at = got.cumulative_incidence_at(ref["time"].to_numpy())
     finite = np.isfinite(ref["ci_lower_delta"].to_numpy())
-    np.testing.assert_allclose(at["ci_lower"][finite], ref["ci_lower_delta"][finite], atol=CI_TOL)
-    np.testing.assert_allclose(at["ci_upper"][finite], ref["ci_upper_delta"][finite], atol=CI_TOL)
+    np.testing.assert_allclose(at["ci_lower"][finite], ref["ci_lower_delta"][finite],
+                               rtol=0, atol=AJ_TOL)
+    np.testing.assert_allclose(at["ci_upper"][finite], ref["ci_upper_delta"][finite],
+                               rtol=0, atol=AJ_TOL)
+
+
+def test_aalen_johansen_is_invariant_to_row_order_and_seed_is_deprecated() -> None:
+    data = COMPETING.query("dataset == 'heavy_ties'")
+    got = aalen_johansen(data, duration="time", event="status", event_of_interest=1)
+    shuffled = aalen_johansen(data.sample(frac=1, random_state=3), duration="time",
+                              event="status", event_of_interest=1)
+    pd.testing.assert_frame_equal(got.table, shuffled.table)
+    with pytest.warns(FutureWarning, match="seed is deprecated"):
+        aalen_johansen(data, duration="time", event="status", event_of_interest=1, seed=1)
 
 
 def test_aalen_johansen_without_competing_events_is_one_minus_km() -> None:

@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the power analysis and print its table."""
     from ..exceptions import BmecohortError
-    from ..power import power
+    from ..power_analysis import power
 
     if args.replicates < 1:
         raise UsageError("--replicates must be at least 1")

@@ -11,8 +11,9 @@ from ._common import UsageError, existing_folder, print_json, warnings_to_stderr
 __all__ = ["register", "run"]
 
 _DESCRIPTION = """\
-Read a cohort folder (participants.csv, visits.csv and any optional tables, as CSV or
-Parquet) and check every table and every rule between tables.
+Read a cohort folder (participants.csv, visits.csv and any optional tables, as CSV,
+Parquet, SAS .sas7bdat/.xpt, Stata .dta or SPSS .sav) and check every table and every rule
+between tables.
 
 Exit status: 0 when the cohort is valid, 1 when anything fails, 2 on usage errors. The
 report goes to standard output; warnings (e.g. files that are not tables) to standard error.
@@ -20,7 +21,8 @@ With --format csv, a cell that a spreadsheet would run as a formula (text starti
 -, @) is written with a leading ' ; --format json writes NaN as null and infinities as
 "inf"/"-inf" (valid JSON).
 In the report, 'row' is the 0-based data row of a file; in a CSV file the line to edit is
-row + 2 (line 1 is the header), shown as 'line'."""
+row + 2 (line 1 is the header), shown as 'line'; in a SAS, Stata or SPSS file the
+observation number is row + 1."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

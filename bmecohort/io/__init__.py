@@ -1,6 +1,7 @@
 """Reading and writing cohorts: folders of table files, and the OAI MOAKS importer.
 
-- :func:`load_cohort` reads a folder of ``<table>.csv`` / ``<table>.parquet`` files and
+- :func:`load_cohort` reads a folder of ``<table>.csv`` / ``<table>.parquet`` files (or SAS,
+  Stata and SPSS files, :mod:`.statfiles`) and
   validates it into a :class:`~bmecohort.Cohort`; :func:`read_tables` reads without
   validating; :func:`write_cohort` writes a cohort back, one file per table.
 - :func:`read_oai_moaks` turns OAI-style wide MOAKS files into the long ``lesion_reads``

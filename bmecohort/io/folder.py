@@ -2,7 +2,8 @@
 
 A cohort folder holds ``participants.csv``, ``visits.csv`` and any of the optional tables
 (``lesion_reads``, ``knee_outcomes``, ``spine_corners``, ``ra_bones``, ``hip_cases``), each as
-``<table>.csv`` or ``<table>.parquet``. Any other file is reported with a
+``<table>.csv`` or ``<table>.parquet``, or as a SAS (``.sas7bdat``, ``.xpt``), Stata (``.dta``)
+or SPSS (``.sav``) file, read by :mod:`bmecohort.io.statfiles` (value labels, dates). Any other file is reported with a
 :class:`~bmecohort.exceptions.DataQualityWarning`, never ignored silently.
 
 Row labels. Tables keep pandas' 0-based row index, so the ``row`` of a validation failure is
@@ -38,16 +39,21 @@ from ..exceptions import CohortValidationError, DataQualityWarning
 from ..schemas import TABLES, columns_of
 from ..validation._failures import Failures, render
 from .dialect import DialectProblem, Read, read_delimited, shown_name
+from .statfiles import STAT_FORMATS, read_stat_file
 
-__all__ = ["FORMATS", "load_cohort", "read_tables", "table_files", "write_cohort"]
+__all__ = ["FORMATS", "READ_SUFFIXES", "load_cohort", "read_tables", "table_files",
+           "write_cohort"]
 
-#: File formats of a cohort folder, by file suffix.
+#: File formats that :func:`write_cohort` writes, by file suffix.
 FORMATS: dict[str, str] = {"csv": ".csv", "parquet": ".parquet"}
+#: Suffixes of the table files that are read: CSV, Parquet, SAS, Stata and SPSS.
+READ_SUFFIXES: tuple[str, ...] = (*FORMATS.values(), *STAT_FORMATS)
 #: Tables whose ids and labels are read as categoricals (large and repetitive).
 _CATEGORICAL_TABLES = frozenset({"lesion_reads", "spine_corners", "ra_bones"})
 #: The note that explains ``row`` to someone editing a CSV file.
 ROW_NOTE = ("row is the 0-based data row of the file; in a CSV file line = row + 2 "
-            "(line 1 is the header)")
+            "(line 1 is the header); in a SAS, Stata or SPSS file the observation number "
+            "is row + 1")
 
 
 def _folder(path: str | os.PathLike[str]) -> Path:
@@ -81,7 +87,7 @@ def _not_a_file(entry: Path) -> str | None:
 
 def _scan(folder: Path) -> tuple[dict[str, list[Path]], list[Path], dict[str, list[str]]]:
     """Table files, other entries, and table-named entries that are not readable files."""
-    suffixes = set(FORMATS.values())
+    suffixes = set(READ_SUFFIXES)
     tables: dict[str, list[Path]] = {}
     others: list[Path] = []
     broken: dict[str, list[str]] = {}
@@ -108,7 +114,7 @@ def _describe_other(entry: Path) -> str:
         name += f" ({problem})"
     stem = entry.stem.lower()
     close = difflib.get_close_matches(stem, list(TABLES), n=1)
-    suffix = entry.suffix.lower() if entry.suffix.lower() in FORMATS.values() else ".csv"
+    suffix = entry.suffix.lower() if entry.suffix.lower() in READ_SUFFIXES else ".csv"
     # A hint only when it names something else than the entry itself.
     if close and f"{close[0]}{suffix}" != entry.name:
         name += f" (did you mean {close[0]}{suffix}?)"
@@ -144,12 +150,13 @@ def table_files(path: str | os.PathLike[str], *, stacklevel: int = 2
     """
     folder = _folder(path)
     tables, others, _ = _scan(folder)
-    unnamed = [e for e in others if not (e.suffix in FORMATS.values() and e.stem in TABLES)]
+    unnamed = [e for e in others if not (e.suffix in READ_SUFFIXES and e.stem in TABLES)]
     if unnamed:
         warnings.warn(
             f"{shown_name(str(folder))}: not read, not a table file: "
             f"{', '.join(_describe_other(e) for e in unnamed)}. Table files are named "
-            f"<table>.csv or <table>.parquet with <table> one of {list(TABLES)}.",
+            f"<table>.csv or <table>.parquet (or .sas7bdat, .xpt, .dta, .sav) with <table> "
+            f"one of {list(TABLES)}.",
             DataQualityWarning, stacklevel=stacklevel)
     return {name: tables[name] for name in TABLES if name in tables}, others
 
@@ -170,6 +177,10 @@ def _read_one(table: str, file: Path) -> Read:
     if file.suffix == FORMATS["parquet"]:
         return Read(pd.read_parquet(file))
     dtypes, keys = _csv_dtypes(table)
+    if file.suffix in STAT_FORMATS:
+        spec = columns_of(table)
+        return Read(read_stat_file(file, text=dtypes, boolean={
+            c for c, s in spec.items() if s["kind"] == "boolean"}))
     return read_delimited(file, dtype=dtypes, text_keys=keys)
 
 
@@ -229,7 +240,8 @@ def read_tables(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     Parameters
     ----------
     path : str or path-like
-        Folder holding ``<table>.csv`` or ``<table>.parquet`` files.
+        Folder holding ``<table>.csv``, ``<table>.parquet``, ``.sas7bdat``, ``.xpt``, ``.dta``
+        or ``.sav`` files.
 
     Returns
     -------
@@ -289,7 +301,10 @@ def load_cohort(path: str | os.PathLike[str], *, allow_within_grade: bool = Fals
     path : str or path-like
         Folder holding one file per table, named after it: ``participants.csv``,
         ``visits.parquet``, ... (``participants`` and ``visits`` are required; the other
-        tables may be absent). CSV and Parquet files may be mixed, one file per table.
+        tables may be absent). CSV, Parquet, SAS (``.sas7bdat``, ``.xpt``), Stata (``.dta``)
+        and SPSS (``.sav``) files may be mixed, one file per table; the last four need the
+        extra ``bmecohort[formats]`` (pyreadstat), and their value labels replace the codes
+        of text columns (see :mod:`bmecohort.io.statfiles`).
     allow_within_grade : bool, default=False
         Accept half grades (within-grade change codes) for the items that define them.
     name : str or None, default=None
@@ -308,7 +323,8 @@ def load_cohort(path: str | os.PathLike[str], *, allow_within_grade: bool = Fals
         Listing every failure at once: unreadable files, tables given twice, and every
         broken rule. Its ``failure_cases`` has the columns ``table, column, row, value,
         rule`` plus ``file`` and ``line``: ``row`` is the 0-based data row of the file and,
-        for CSV files, ``line = row + 2`` is the line to edit (line 1 is the header).
+        for CSV files, ``line = row + 2`` is the line to edit (line 1 is the header); SAS,
+        Stata and SPSS files have no lines (``line`` empty; observation = ``row + 1``).
 
     Warns
     -----
@@ -386,7 +402,8 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
     Raises
     ------
     FileExistsError
-        When the folder already holds table files and ``overwrite`` is false.
+        When the folder already holds table files and ``overwrite`` is false, or holds
+        SAS, Stata or SPSS table files (whatever ``overwrite``: they are source data).
     ValueError
         For an unknown ``format``.
 
@@ -422,6 +439,15 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
     folder.mkdir(parents=True, exist_ok=True)
     existing = [folder / f"{t}{s}" for t in TABLES for s in FORMATS.values()
                 if os.path.lexists(folder / f"{t}{s}")]
+    # SAS, Stata and SPSS tables are the user's source data: never removed, and a table
+    # written beside one would be read twice.
+    sources = [folder / f"{t}{s}" for t in TABLES for s in STAT_FORMATS
+               if os.path.lexists(folder / f"{t}{s}")]
+    if sources:
+        raise FileExistsError(
+            f"{shown_name(str(folder))} holds SAS, Stata or SPSS table files "
+            f"({', '.join(shown_name(p.name) for p in sources)}), which are never replaced; "
+            f"write the cohort to another folder")
     if existing and not overwrite:
         raise FileExistsError(
             f"{shown_name(str(folder))} already holds table files "

@@ -27,6 +27,7 @@ from ..exceptions import CohortValidationError, DataQualityWarning
 from ..scoring import KNEE_SUBREGIONS
 from ..validation._failures import render
 from .dialect import read_delimited, shown_name
+from .statfiles import STAT_FORMATS, read_stat_file
 
 __all__ = ["OAI_ITEMS", "read_oai_moaks", "parse_oai_codes"]
 
@@ -124,6 +125,15 @@ def _read_source(source: Source, problems: _Problems) -> tuple[pd.DataFrame | No
     if not path.is_file():
         raise FileNotFoundError(f"OAI file not found: {shown_name(str(path))}")
     name = shown_name(path.name)
+    if path.suffix.lower() in STAT_FORMATS:
+        # OAI's SAS files (and Stata/SPSS exports) hold the codes as numbers (SIDE 1/2,
+        # special missing .A as missing): the stored values, without their labels.
+        problems.binary.add(name)
+        try:
+            return read_stat_file(path, raw=True), name
+        except ValueError as err:
+            problems.add_table(name, None, f"readable file: could not be read ({err})")
+            return None, name
     # Everything as text, only empty fields missing: the codes are parsed (and unparseable
     # values reported) below. The dialect checks (UTF-8, '|' delimiter, duplicated headers,
     # field counts, a truncated last row) are those of cohort folders.
@@ -143,16 +153,19 @@ class _Problems:
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
+        #: Sources without lines (SAS, Stata, SPSS files): their ``line`` stays empty.
+        self.binary: set[str] = set()
 
     def add(self, name: str, column: str, index: pd.Index | Sequence[object],
             values: object, rule: str) -> None:
         rows = list(index)
         is_file = name != "<DataFrame>"
+        has_lines = is_file and name not in self.binary
         self.parts.append(pd.DataFrame({
             "table": name, "column": column, "row": pd.Series(rows, dtype=object),
             "value": pd.Series(list(values), dtype=object), "rule": rule,
             "file": name if is_file else None,
-            "line": pd.array([r + 2 if is_file else None for r in rows], dtype="Int64"),
+            "line": pd.array([r + 2 if has_lines else None for r in rows], dtype="Int64"),
         }))
 
     def add_table(self, name: str, column: str | None, rule: str) -> None:
@@ -167,7 +180,8 @@ class _Problems:
         cases = pd.concat(self.parts, ignore_index=True)
         raise CohortValidationError(
             "cannot import the OAI MOAKS file: " + render(cases)
-            + "\n  (row is the 0-based data row; line = row + 2 in the file)", cases)
+            + "\n  (row is the 0-based data row; line = row + 2 in a text file, observation "
+              "= row + 1 in a SAS, Stata or SPSS file)", cases)
 
 
 def _wide_to_long(frame: pd.DataFrame, name: str, months: dict[str, int | None],
@@ -314,8 +328,10 @@ def read_oai_moaks(
     Parameters
     ----------
     path_or_frame : path, DataFrame, or a sequence of them
-        Pipe-delimited OAI ASCII file(s) (e.g. ``kMRI_SQ_MOAKS_BICL00.txt``) or frames read
-        from them. Several sources (one per visit file) are stacked. Column names are matched
+        Pipe-delimited OAI ASCII file(s) (e.g. ``kMRI_SQ_MOAKS_BICL00.txt``), OAI SAS files
+        (``.sas7bdat``, ``.xpt``; also Stata ``.dta`` and SPSS ``.sav`` exports, read with the
+        extra ``bmecohort[formats]``: the stored codes, SAS special missing values missing)
+        or frames read from them. Several sources (one per visit file) are stacked. Column names are matched
         case-insensitively; ``ID`` and ``SIDE`` are required, ``READPRJ`` is kept as
         ``read_project`` when present. Only the BML variables ``V{vv}MBM{S|N|P}{subregion}``
         are imported; the files' other variables (cartilage, menisci, ...) are not BML reads

@@ -80,10 +80,17 @@ class GEEFit:
 
 
 def library_flags(caught: list[warnings.WarningMessage]) -> tuple[bool, bool]:
-    """Did a library warn about non-convergence, or about perfect separation?"""
-    text = [f"{type(w.message).__name__}: {w.message}" for w in caught]
-    convergence = any("Convergence" in t or "converge" in t for t in text)
-    separation = any("PerfectSeparation" in t or "separation" in t.lower() for t in text)
+    """Did statsmodels warn about non-convergence, or about perfect separation?
+
+    By warning class, never by message text (a reworded message would silence it); the
+    fitted values are checked for separation independently.
+    """
+    from statsmodels.tools import sm_exceptions as library
+
+    convergence = any(issubclass(w.category, (library.ConvergenceWarning,
+                                              library.IterationLimitWarning))
+                      for w in caught)
+    separation = any(issubclass(w.category, library.PerfectSeparationWarning) for w in caught)
     return convergence, separation
 
 

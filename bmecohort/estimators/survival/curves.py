@@ -1,8 +1,9 @@
 """Right-censored time to event: Kaplan-Meier, Cox regression, Aalen-Johansen.
 
-Thin wrappers of lifelines (``KaplanMeierFitter``, ``CoxPHFitter``,
-``AalenJohansenFitter``): a DataFrame and column names in, a frozen result out with the
-accounting (units, events, censored, exclusions) and the fitted lifelines object as ``.raw``.
+Thin wrappers of lifelines (``KaplanMeierFitter``, ``CoxPHFitter``): a DataFrame and column
+names in, a frozen result out with the accounting (units, events, censored, exclusions) and
+the fitted lifelines object as ``.raw``. The Aalen-Johansen curve is computed from the
+counting-process increments (:mod:`._aalen_johansen`): lifelines jitters tied times.
 Curves keep, in ``.table``, everything a survival plot needs: every observed time with the
 numbers at risk, events, censored, the estimate and its pointwise interval.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from lifelines import AalenJohansenFitter, CoxPHFitter, KaplanMeierFitter
+from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from scipy import stats
 
@@ -23,6 +24,7 @@ from ..._checks import check_alpha, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError
 from ...results import Accounting, CurveResult, Result, result, summary_frame
+from ._aalen_johansen import cumulative_incidence
 from ._efron import efron_cluster_covariance
 from ._lifelines import (
     AT_RISK,
@@ -442,9 +444,6 @@ class CumulativeIncidenceResult(CurveResult):
         ``competing`` (other event types), ``censored, estimate, ci_lower, ci_upper``.
     event_of_interest : object
         The event code the curve is for.
-    jittered : bool
-        Whether lifelines broke tied times of different event types by jittering (see
-        :func:`aalen_johansen`).
     method : str
         ``"aalen-johansen"``.
     interval : str
@@ -454,8 +453,8 @@ class CumulativeIncidenceResult(CurveResult):
     accounting : Accounting
         Rows in, units used, events of interest, exclusions; ``competing`` and
         ``censored`` count the others.
-    raw : lifelines.AalenJohansenFitter
-        The fitted lifelines object (on jittered times when ``jittered``).
+    raw : None
+        No fitted object: the curve is computed here (lifelines jitters tied times).
     """
 
     label: str
@@ -463,7 +462,6 @@ class CumulativeIncidenceResult(CurveResult):
     event_of_interest: Any
     competing: int
     censored: int
-    jittered: bool
     method: str
     interval: str
     alpha: float
@@ -493,7 +491,7 @@ def aalen_johansen(
     event_of_interest: Any,
     censored: Any = 0,
     alpha: float = 0.05,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> CumulativeIncidenceResult:
     r"""Aalen-Johansen cumulative incidence when other events (dropout, death) compete.
 
@@ -512,9 +510,9 @@ def aalen_johansen(
         The value of ``event`` that marks censoring.
     alpha : float, default=0.05
         One minus the confidence level.
-    seed : int, default=0
-        Seed of lifelines' jitter of tied times (numpy's global random state is restored
-        afterwards).
+    seed : None
+        Deprecated and ignored (it seeded lifelines' jitter of tied times, no longer used);
+        passing it warns.
 
     Returns
     -------
@@ -530,17 +528,15 @@ def aalen_johansen(
 
     with :math:`\hat S` the Kaplan-Meier estimate of being free of any event. Unlike
     :math:`1 - \mathrm{KM}` with competing events censored, :math:`\hat F_k` does not
-    overstate the risk. The variance is lifelines' delta-method (Greenwood-type) estimator
+    overstate the risk. The variance is the delta-method (Greenwood-type) estimator
     (Collett 2015, p. 411; SAS ``LIFETEST``) with a log(-log) interval; R's multi-state
     ``survfit`` gives the same estimate but an infinitesimal-jackknife standard error.
 
-    lifelines' ``AalenJohansenFitter`` cannot take event times of different types tied at
-    one time and jitters them (uniformly by up to a tiny amount, seeded here). The estimate
-    does not depend on the order of tied events of different types, and censorings tied
-    with an event are shifted after every jittered event (the usual events-before-censoring
-    rule), so ``table`` (reported at the original times) equals the estimate with ties. In
-    our tests the delta-method interval at the original times also equals the one computed
-    with ties (to 1e-15); ``raw`` holds the jittered fit.
+    Tied times are handled exactly (events of several types at one time enter one step,
+    censorings tied with them leave after it), as in R's multi-state ``survfit``: the
+    estimate is computed here from the counting-process increments
+    (:mod:`._aalen_johansen`), not by lifelines' ``AalenJohansenFitter``, which breaks such
+    ties by random jitter. No random state is used.
 
     Examples
     --------
@@ -556,6 +552,10 @@ def aalen_johansen(
     0  24.0     0.275        4
     """
     alpha = check_alpha(alpha)
+    if seed is not None:
+        warnings.warn("aalen_johansen: seed is deprecated and ignored (ties are handled "
+                      "exactly, nothing is random); drop the argument", FutureWarning,
+                      stacklevel=2)
     frame, excluded, times = _prepare_curve(data, duration, event, binary=False)
     codes = frame[event]
     is_censored = (codes == censored).to_numpy()
@@ -565,65 +565,29 @@ def aalen_johansen(
             f"data: no row of {event!r} equals event_of_interest={event_of_interest!r}; the "
             f"event types present are {sorted(map(repr, types))} (censored={censored!r})."
         )
-    # lifelines wants 0 for censored and positive integers for the event types
-    mapping = {value: i + 1 for i, value in enumerate(types)}
-    coded = np.where(is_censored, 0, codes.map(mapping).fillna(0).to_numpy()).astype(int)
-    interest = mapping[event_of_interest]
-    distinct = np.unique(times)
-    gap = float(np.min(np.diff(distinct))) if len(distinct) > 1 else 1.0
-    jitter = gap / 10.0
-    frame_t = pd.DataFrame({"t": times, "e": coded})
-    event_rows = frame_t.loc[frame_t["e"] != 0]
-    jittered = bool((event_rows.groupby("t")["e"].nunique() > 1).any())
-    fit_times = times.copy()
-    if jittered:
-        # keep censorings tied with an event after all jittered events (|shift| <= jitter)
-        tied_censor = (coded == 0) & np.isin(times, event_rows["t"].to_numpy())
-        fit_times[tied_censor] += 2 * jitter
-    fitter = AalenJohansenFitter(alpha=alpha, jitter_level=jitter, seed=seed)
-    state = np.random.get_state()  # noqa: NPY002 - lifelines seeds the legacy global RNG
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Tied event times were detected")
-            fitter, caveats = run_lifelines(
-                lambda: fitter.fit(fit_times, coded, event_of_interest=interest)
-            )
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
-    curve = fitter.cumulative_density_.iloc[:, 0]
-    bounds = fitter.confidence_interval_
-    lookup_at = distinct + (2.5 * jitter if jittered else 0.0)
-    index = np.searchsorted(curve.index.to_numpy(dtype=float), lookup_at, side="right") - 1
-    estimate = curve.to_numpy(dtype=float)[index]
-    low = np.minimum(bounds.iloc[:, 0], bounds.iloc[:, 1]).to_numpy(dtype=float)[index]
-    high = np.maximum(bounds.iloc[:, 0], bounds.iloc[:, 1]).to_numpy(dtype=float)[index]
-    zero = estimate == 0  # log(-log F) is undefined before the first event of interest
-    low[zero], high[zero] = 0.0, 0.0
-    order = np.searchsorted(distinct, times)
-    counts = np.zeros((len(distinct), 3), dtype=int)
-    np.add.at(counts, (order, np.select([coded == interest, coded != 0], [0, 1], 2)), 1)
-    at_risk = len(times) - np.concatenate([[0], np.cumsum(counts.sum(axis=1))[:-1]])
+    is_interest = (~is_censored) & (codes == event_of_interest).to_numpy()
+    curve = cumulative_incidence(np.asarray(times, dtype=float), is_interest, ~is_censored,
+                                 alpha)
     table = pd.DataFrame({
-        TIME: distinct, AT_RISK: at_risk, EVENTS: counts[:, 0], "competing": counts[:, 1],
-        CENSORED: counts[:, 2], ESTIMATE: estimate, CI_LOWER: low, CI_UPPER: high,
+        TIME: curve["time"], AT_RISK: curve["at_risk"], EVENTS: curve["events"],
+        "competing": curve["competing"], CENSORED: curve["censored"],
+        ESTIMATE: curve["estimate"], CI_LOWER: curve["ci_lower"], CI_UPPER: curve["ci_upper"],
     })
-    if distinct[0] > 0:
+    if curve["time"][0] > 0:
         start = pd.DataFrame({TIME: [0.0], AT_RISK: [len(times)], EVENTS: [0], "competing": [0],
                               CENSORED: [0], ESTIMATE: [0.0], CI_LOWER: [0.0], CI_UPPER: [0.0]})
         table = pd.concat([start, table], ignore_index=True)
-    n_interest = int((coded == interest).sum())
+    n_interest = int(is_interest.sum())
     return CumulativeIncidenceResult(
         label=f"cumulative incidence[{event_of_interest}]",
         table=table,
         event_of_interest=event_of_interest,
-        competing=int(((coded != 0) & (coded != interest)).sum()),
+        competing=int((~is_censored & ~is_interest).sum()),
         censored=int(is_censored.sum()),
-        jittered=jittered,
         method="aalen-johansen",
         interval="log-log delta method",
         alpha=alpha,
         accounting=Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
                               events=n_interest, excluded=excluded),
-        raw=fitter,
-        warnings=caveats,
+        raw=None,
     )

@@ -104,6 +104,15 @@ def competing_sets(rng: np.random.Generator) -> pd.DataFrame:
         status = np.select([time == t1, time == t2], [1, 2], 0)
         time = np.ceil(time) if rounding == 0 else time.round(rounding)
         frames[name] = pd.DataFrame({"time": time, "status": status})
+    # Coarse times (six values): both event types and censorings tied at nearly every time,
+    # and everyone still at risk leaves at the last time.
+    n = 60
+    t1, t2 = rng.exponential(40, n), rng.exponential(50, n)
+    censor = rng.uniform(5, 60, n)
+    time = np.minimum.reduce([t1, t2, censor])
+    status = np.select([time == t1, time == t2], [1, 2], 0)
+    frames["heavy_ties"] = pd.DataFrame({"time": np.minimum(np.ceil(time / 10), 6),
+                                         "status": status})
     return pd.concat([f.assign(dataset=k) for k, f in frames.items()], ignore_index=True)[
         ["dataset", "time", "status"]]
 

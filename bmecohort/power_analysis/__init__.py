@@ -6,15 +6,13 @@ interval coverage and estimates by sample size, in parallel through joblib (proc
 Dask cluster inside ``joblib.parallel_config(backend="dask")``) with results identical for
 a seed whatever the number of workers.
 
-``bmecohort.power`` is this package, and calling it calls :func:`power`:
-``bmecohort.power("knee_pain", effect=2, n_grid=[200, 400], replicates=200, seed=1)``.
+The function is ``bmecohort.power``:
+``bmecohort.power("knee_pain", effect=2, n_grid=[200, 400], replicates=200, seed=1)``. This
+package was ``bmecohort.power`` up to 0.1.0; importing from that name still works but warns
+(:mod:`bmecohort._deprecated`).
 """
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 from ._fit import FitFailure, ReplicateEstimate
 from .analysis import power, replicate_seeds
@@ -34,18 +32,3 @@ __all__ = [
     "replicate_seeds",
 ]
 
-
-class _CallableModule(types.ModuleType):
-    """The package, callable as :func:`power`.
-
-    Importing ``bmecohort.power`` binds the package to the attribute ``power`` of
-    ``bmecohort`` (Python's import system does so for every subpackage), which would hide the
-    function of the same name; making the package callable keeps
-    ``bmecohort.power(...)`` working whichever was imported first.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> PowerResult:
-        return power(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

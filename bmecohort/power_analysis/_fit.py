@@ -19,7 +19,10 @@ import numpy as np
 from ..estimators.regression._design import wald
 from ..estimators.regression.geefit import fit_gee
 
-__all__ = ["FitFailure", "ReplicateEstimate", "gee_odds_ratio"]
+__all__ = ["SEPARATED", "FitFailure", "ReplicateEstimate", "gee_odds_ratio"]
+
+#: The failure reason of a replicate whose outcome is separated (a zero cell).
+SEPARATED = "zero cell (separation)"
 
 
 class FitFailure(Exception):
@@ -91,7 +94,7 @@ def gee_odds_ratio(outcome: np.ndarray, exposures: np.ndarray, groups: np.ndarra
         exposed = x[:, column] > 0
         cells = np.bincount(exposed * 2 + (y > 0), minlength=4)
         if (cells == 0).any():
-            raise FitFailure("zero cell (separation)")
+            raise FitFailure(SEPARATED)
     design = np.column_stack([np.ones(len(y)), x])
     n_clusters = np.unique(groups).size
     if cov_struct == "exchangeable" and n_clusters == len(y):

@@ -5,7 +5,7 @@ replicate needs: the simulator's tables (unvalidated: the generators are tested 
 valid cohorts), the analysis frame built on integer unit keys without merges (the same
 inclusion rules as the design function; the tests check that the frames agree), and a
 marginal logistic model fitted by GEE with an exchangeable working correlation and robust
-errors, clustered by participant (:func:`~bmecohort.power._fit.gee_odds_ratio`).
+errors, clustered by participant (:func:`~bmecohort.power_analysis._fit.gee_odds_ratio`).
 
 ========================= ============================== =====================================
 design                    effect (simulator parameter)   analysis
@@ -41,7 +41,7 @@ import pandas as pd
 from .._columns import PARTICIPANT, SIDE, VISIT
 from ..exceptions import AnalysisInputError
 from ..scoring import MSASSS_CORNERS, SYSTEMS
-from ._fit import FitFailure, ReplicateEstimate, gee_odds_ratio
+from ._fit import SEPARATED, FitFailure, ReplicateEstimate, gee_odds_ratio
 
 __all__ = ["DESIGNS", "PowerDesign"]
 
@@ -54,7 +54,7 @@ class PowerDesign:
     """A built-in power design: which simulator, which effect, which frame and model.
 
     Calling the design runs one replicate: ``design(seed, n, effect, alpha=..., **options)``
-    returns a :class:`~bmecohort.power._fit.ReplicateEstimate`.
+    returns a :class:`~bmecohort.power_analysis._fit.ReplicateEstimate`.
 
     Attributes
     ----------
@@ -186,7 +186,7 @@ class PowerDesign:
             reference = ~(exposures[:, list(self.binary)] > 0).any(axis=1)
             outcome = frame[OUTCOME].to_numpy(dtype=bool)[reference]
             if outcome.all() or not outcome.any():
-                raise FitFailure("zero cell (separation)")
+                raise FitFailure(SEPARATED)
         return gee_odds_ratio(frame[OUTCOME].to_numpy(dtype=float), exposures, codes,
                               term=self.term, binary=self.binary,
                               cov_struct=resolved.get("cov_struct", "exchangeable"),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, N
 from ..exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
-from ._fit import FitFailure, ReplicateEstimate
+from ._fit import SEPARATED, FitFailure, ReplicateEstimate
 from .designs import DESIGNS, PowerDesign
 from .result import (
     CLUSTERS,
@@ -177,7 +177,10 @@ def _caveats(table: pd.DataFrame, replicates: pd.DataFrame) -> list[tuple[type, 
     for n, part in replicates[replicates[REASON].notna()].groupby(N):
         reasons = part[REASON].value_counts()
         listing = "; ".join(f"{k}: {v}" for k, v in reasons.items())
-        separated = any("separation" in str(k).lower() for k in reasons.index)
+        # our own fixed label, or a user design's exception of statsmodels' separation class
+        # (reasons start with the exception's class name), never a message's wording
+        separated = any(k == SEPARATED or str(k).startswith("PerfectSeparation")
+                        for k in reasons.index)
         category = SeparationWarning if separated else ConvergenceWarning
         total = int((replicates[N] == n).sum())
         notes.append((category, f"n={n}: {len(part)} of {total} replicate fits failed "
@@ -206,8 +209,8 @@ def power(
     Parameters
     ----------
     design : {"knee_pain", "knee_progression", "syndesmophytes", "erosive_progression"} or callable
-        A built-in design (see :mod:`bmecohort.power.designs` and
-        :func:`bmecohort.power.describe_designs`), or a function
+        A built-in design (see :mod:`bmecohort.power_analysis.designs` and
+        :func:`bmecohort.power_analysis.describe_designs`), or a function
         ``design(seed, n, effect, **options)`` returning ``(estimate, ci_lower, ci_upper,
         p_value)`` (or any object with those attributes, such as a bmecohort result). It
         receives an integer ``seed`` (use ``numpy.random.default_rng(seed)`` or pass it to a
@@ -272,7 +275,7 @@ def power(
     the marginal logistic model by GEE (exchangeable working correlation, robust errors,
     participants as clusters) with bmecohort's vectorised solver: milliseconds per
     replicate. The truth of each design is exact in the simulated population (see
-    :func:`bmecohort.power.describe_designs`), so coverage near :math:`1 - \\alpha` checks
+    :func:`bmecohort.power_analysis.describe_designs`), so coverage near :math:`1 - \\alpha` checks
     the interval, and power at ``effect=1`` near ``alpha`` checks the test's size.
 
     How many knees are needed to detect an odds ratio of 2 for incident BML and incident
@@ -293,7 +296,7 @@ def power(
 
     Examples
     --------
-    >>> from bmecohort.power import power
+    >>> from bmecohort.power_analysis import power
     >>> result = power("knee_pain", effect=2.0, n_grid=[100, 200], replicates=4, seed=1)
     >>> result.summary()[["n", "replicates"]]
          n  replicates
