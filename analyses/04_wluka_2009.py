@@ -26,6 +26,7 @@ from bmecohort.reproduce import (
     Published,
     count_row,
     design_row,
+    not_reproducible_row,
     printed_count,
     replicate,
     show,
@@ -40,6 +41,10 @@ WOMEN = 148
 PREVALENCE = Published("14.9", unit="%", source="literature.md 4 (VERIFIED)")
 # literature.md 4, VERIFIED: "very large BML ... (odds ratio 5.55, 95% CI 1.04 to 29.6)"
 VERY_LARGE_OR = Published("5.55", "1.04", "29.6", source="literature.md 4 (VERIFIED)")
+# literature.md 4, VERIFIED: lateral tibial cartilage volume loss with BML, "regression
+# coefficient 39.2 mm(3), 95% CI 11.1 to 67.2, p = 0.007"
+VOLUME_LOSS = Published("39.2", "11.1", "67.2", unit=" mm3",
+                        source="literature.md 4 (VERIFIED)")
 # Assumptions of the simulator (not published): ORs for BML grades 1 and 2, and the
 # progression risk without BML.
 ASSUMED_SMALLER_ORS = (1.5, 2.5)
@@ -95,7 +100,11 @@ def run(quick: bool = False, seed: int = 850) -> list[dict]:
     replication = replicate(lambda s: simulate_and_fit(s, with_bml), seed=seed,
                             replicates=20 if quick else 200)
     very_large = replication.of("knees with a very large BML")["estimate"].mean()
-    return [row, design_row(
+    volume = not_reproducible_row(
+        "4c", PAPER, "lateral tibial cartilage volume loss with BML (regression coefficient, "
+        "mm3)", VOLUME_LOSS, "no volumes or model were published, and the simulator has no "
+        "cartilage volume")
+    return [row, volume, design_row(
         "4b", PAPER, "OR of cartilage defect progression, very large BML vs none "
         "(adjusted for age and BMI; the paper's confounders are unknown)", VERY_LARGE_OR,
         replication, "very large", truth=VERY_LARGE_OR.values()[0],

@@ -20,7 +20,13 @@
 from __future__ import annotations
 
 from bmecohort import logistic
-from bmecohort.reproduce import Published, design_row, replicate, show
+from bmecohort.reproduce import (
+    Published,
+    design_row,
+    not_reproducible_row,
+    replicate,
+    show,
+)
 from bmecohort.simulate import hand_oa_joints, true_effects
 
 PAPER = "Haugen 2015 (Ann Rheum Dis 74:702)"
@@ -32,6 +38,14 @@ BML_OR = Published("2.85", "1.23", "6.58", source="literature.md 7 (VERIFIED)")
 # literature.md 7, VERIFIED: increasing/incident synovitis OR 2.66 (1.38-5.11)
 SYNOVITIS_OR = Published("2.66", "1.38", "5.11", source="literature.md 7 (VERIFIED)")
 COVARIATES = ("age", "sex", "bmi", "follow_up_years")
+# literature.md 7, VERIFIED: loss of tenderness, resolution of synovitis OR 1.72 (0.80-3.68)
+# and moderate/large decrease of BML OR 1.90 (0.57-6.33)
+LOSS_OF_TENDERNESS = {
+    "resolution of synovitis": Published("1.72", "0.80", "3.68",
+                                         source="literature.md 7 (VERIFIED)"),
+    "moderate/large decrease of BML": Published("1.90", "0.57", "6.33",
+                                                source="literature.md 7 (VERIFIED)"),
+}
 
 
 # %%
@@ -77,6 +91,11 @@ def run(quick: bool = False, seed: int = 702) -> list[dict]:
                         f"the one-exposure model's true marginal OR is "
                         f"{truth['synovitis_or_alone']:.2f}; radiographic change not "
                         "simulated"),
+        *(not_reproducible_row(f"8{c}", PAPER, f"OR of loss of joint tenderness, {name} "
+                               "(GEE)", published, "outcome counts by exposure were not "
+                               "published, and the simulator has no model of losing "
+                               "tenderness")
+          for c, (name, published) in zip("cd", LOSS_OF_TENDERNESS.items(), strict=True)),
     ]
 
 

@@ -209,6 +209,9 @@ def summarise(runs: pd.DataFrame, *, published: float, published_low: float,
     est = runs["estimate"].to_numpy() * multiplier
     low = runs["ci_lower"].to_numpy() * multiplier
     high = runs["ci_upper"].to_numpy() * multiplier
+    with_interval = np.isfinite(low) & np.isfinite(high)
+    if (usable & with_interval).any():  # an interval statistic: one without it is dropped
+        usable = usable & with_interval
     compared = hits is not None or not math.isnan(published)
     if hits is None:
         with np.errstate(invalid="ignore"):
