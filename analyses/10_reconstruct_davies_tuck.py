@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from bmecohort import reconstruct_2x2
-from bmecohort.reproduce import Published, count_row, show
+from bmecohort.reproduce import Published, not_reproducible_row, show
 
 PAPER = "Davies-Tuck 2009 (Ann Rheum Dis 68:904)"
 
@@ -42,7 +42,8 @@ def reconstructions(n_exposed: int = INCIDENT, n_unexposed: int = AT_RISK - INCI
 
 
 def run(quick: bool = False, seed: int = 904) -> list[dict]:
-    """One row per interval method (no simulation: ``quick`` and ``seed`` are unused)."""
+    """One row per interval method, not reproducible (no simulation: ``quick`` and ``seed``
+    are unused)."""
     rows = []
     for method in ("woolf", "cornfield"):
         exact, near = reconstructions(method=method)
@@ -61,12 +62,13 @@ def run(quick: bool = False, seed: int = 904) -> list[dict]:
             note += (f"; all need pain in at least {pain['exposed_cases']} of {INCIDENT} "
                      f"knees with incident BML and {pain['unexposed_cases']} of "
                      f"{AT_RISK - INCIDENT} without")
-        rows.append(count_row(
+        rows.append(not_reproducible_row(
             f"10-{method}", PAPER, f"crude 2x2 table behind OR 4.2 (1.2-15.1), {INCIDENT} "
-            f"vs {AT_RISK - INCIDENT} knees ({method}); reproduced: the closest table",
-            PAIN_OR, estimate=None if top is None else float(top["estimate"]),
+            f"vs {AT_RISK - INCIDENT} knees ({method}); shown: the closest table",
+            PAIN_OR, f"the pain counts were not published; {note}",
+            estimate=None if top is None else float(top["estimate"]),
             ci_lower=None if top is None else float(top["ci_lower"]),
-            ci_upper=None if top is None else float(top["ci_upper"]), note=note))
+            ci_upper=None if top is None else float(top["ci_upper"])))
     return rows
 
 

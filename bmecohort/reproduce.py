@@ -1,22 +1,29 @@
 """Reproductions of the source documents' statistics: published vs reproduced, row by row.
 
 Every analysis in ``analyses/`` types its published numbers once (as printed, with the
-literature.md section), computes the reproduction with bmecohort's public API, and returns
-rows built here, so that every row has the same columns and the same matching rules:
+literature.md section), computes what it can with bmecohort's public API, and returns rows
+built here, so that every row has the same columns and the same rules. A row has one of
+three bases, and only the first can be *matched*:
 
-* ``"published counts"``: the statistic recomputed from counts the paper printed; matched
-  when every published number is equal to the reproduced one at its printed precision
-  (:func:`count_row`), or, for a p-value printed as a bound ("P < 0.001"), when the
-  reproduced p lies below it (:func:`p_value_row`).
-* ``"design replication on simulated data"``: the published design (sample size,
-  clustering, follow-up) simulated with the true effect set to the published one and
-  analysed as published (:func:`replicate`, :func:`replication_row`). It checks the method
-  and the design, not the paper's data: matched when the published value lies inside the
-  interval of one seeded replicate; across replicates the row also reports how often the
-  interval covers the published value and the mean ratio of its width to the published one.
+* (a) :data:`BASIS_COUNTS`, recomputed from published counts (:func:`count_row`,
+  :func:`p_value_row`): matched when every published number equals the recomputed one at
+  its printed precision, or, for a p-value printed as a bound ("P < 0.001"), when the
+  recomputed p lies below it. A row whose count was itself read back from a printed
+  percentage (``from_percentage=True``), or that repeats a compared estimate with another
+  interval, matches by construction: it says so and ``independent`` is False, so it is not
+  counted as a confirmation.
+* (b) :data:`BASIS_DESIGN`, a design check on simulated data (:func:`design_row`,
+  :func:`p_design_row`): the published design simulated with an assumed truth and analysed
+  as published, over many replicates. It checks the estimator under that design, not the
+  paper's data, so ``matched`` is always empty; the row reports the coverage of the
+  published value by the replicates' intervals (unusable replicates count as misses;
+  ``coverage_usable`` leaves them out), the median estimate and its bias against the
+  simulator's truth, the median p-value, the share of replicates dropped and the median
+  ratio of the interval width to the published one.
+* (c) :data:`BASIS_NONE`, not reproducible (:func:`not_reproducible_row`), with the reason.
 
-:func:`run_all` discovers and runs every analysis and :func:`write_reports` writes
-``reproductions.csv`` and ``reproductions.md``.
+:func:`headline` counts only basis (a). :func:`run_all` discovers and runs every analysis
+and :func:`write_reports` writes ``reproductions.csv`` and ``reproductions.md``.
 """
 
 from __future__ import annotations
@@ -24,166 +31,95 @@ from __future__ import annotations
 import importlib.util
 import math
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._design_check import (
+    WIDTH_BAND,
+    Replication,
+    Scale,
+    replicate,
+    replicate_batch,
+    summarise,
+    woolf_tables,
+)
 from ._files import atomic_write, write_text
-from .exceptions import AnalysisInputError, BmecohortWarning
+from ._printed import Published, printed_count
+from ._printed import fmt as _fmt
+from ._printed import within as _within
+from .exceptions import AnalysisInputError
 
 __all__ = [
     "BASIS_COUNTS",
     "BASIS_DESIGN",
+    "BASIS_NONE",
     "COLUMNS",
+    "WIDTH_BAND",
     "Published",
     "Replication",
     "count_row",
+    "design_row",
     "discover",
-    "p_replication_row",
+    "headline",
+    "headline_text",
+    "not_reproducible_row",
+    "p_design_row",
     "p_value_row",
     "printed_count",
     "replicate",
-    "replication_row",
+    "replicate_batch",
     "reproduce",
     "run_all",
     "show",
+    "woolf_tables",
     "write_reports",
 ]
 
-BASIS_COUNTS = "published counts"
-BASIS_DESIGN = "design replication on simulated data"
+BASIS_COUNTS = "recomputed from published counts"
+BASIS_DESIGN = "design check on simulated data"
+BASIS_NONE = "not reproducible"
+BASES: tuple[str, ...] = (BASIS_COUNTS, BASIS_DESIGN, BASIS_NONE)
 RULE_PRINTED = "equal at printed precision"
-RULE_BOUND = "reproduced estimate beyond the printed bound"
-RULE_RANGE = "reproduced estimate inside the printed range"
-RULE_INSIDE = "published value inside the reproduced interval"
-RULE_P_RANGE = "published p inside the 2.5-97.5% range of replicate p-values"
+RULE_BOUND = "recomputed estimate beyond the printed bound"
+RULE_RANGE = "recomputed estimate inside the printed range"
 RULE_NONE = "not compared: no published value"
+RULE_DESIGN = "design check: no match claimed"
+RULE_NOT_REPRODUCIBLE = "not reproducible: see note"
+FROM_PERCENTAGE = ("count read back from the printed percentage of the known denominator: "
+                   "matches by construction, not an independent confirmation")
 
 #: Columns of every reproduction row, in table order.
 COLUMNS: tuple[str, ...] = (
     "id", "paper", "statistic", "published", "reproduced", "basis", "matched", "match_rule",
-    "published_estimate", "published_ci_lower", "published_ci_upper", "reproduced_estimate",
-    "reproduced_ci_lower", "reproduced_ci_upper", "replicates", "coverage", "width_ratio",
-    "median_estimate", "source", "note",
+    "independent", "published_estimate", "published_ci_lower", "published_ci_upper",
+    "reproduced_estimate", "reproduced_ci_lower", "reproduced_ci_upper", "replicates",
+    "dropped", "coverage", "coverage_usable", "truth", "bias", "median_p", "width_ratio",
+    "source", "note",
 )
-Scale = Literal["ratio", "linear"]
-
-
-def _parse(text: str | None, name: str) -> tuple[float, int]:
-    """A printed number and its decimal places ("15.1" -> (15.1, 1)); None -> (nan, 0)."""
-    if text is None:
-        return math.nan, 0
-    if not isinstance(text, str):
-        raise AnalysisInputError(f"{name}: type published numbers as printed strings "
-                                 f"(e.g. '1.20'), got {text!r}.")
-    body = text.strip().lstrip("<>")
-    try:
-        value = float(body)
-    except ValueError:
-        raise AnalysisInputError(f"{name}: cannot read {text!r} as a printed number.") from None
-    return value, len(body.split(".")[1]) if "." in body else 0
-
-
-@dataclass(frozen=True)
-class Published:
-    """A published statistic as printed: estimate and interval as strings, and its source.
-
-    Parameters
-    ----------
-    estimate : str or None
-        The printed estimate, e.g. ``"4.2"``, ``"14"`` (a percentage) or ``"<0.001"`` (a
-        p-value bound); ``None`` when the paper printed none (literature.md: NOT FOUND).
-    ci_lower, ci_upper : str or None, default=None
-        The printed confidence limits.
-    source : str, default=""
-        Where the number comes from, e.g. ``"literature.md 1 (VERIFIED)"``.
-    unit : str, default=""
-        Appended when displayed, e.g. ``"%"``.
-    label : str, default=""
-        How it was printed when that is not a number, e.g. ``"M/F 3:1"``.
-    range : bool, default=False
-        ``ci_lower``-``ci_upper`` is a printed range of values ("progressive in 70-80%"),
-        not a confidence interval; ``estimate`` is then ``None``.
-
-    Notes
-    -----
-    An estimate printed as a bound (``"<0.001"``, ``">50"``) is matched when the
-    reproduced estimate lies beyond it.
-    """
-
-    estimate: str | None
-    ci_lower: str | None = None
-    ci_upper: str | None = None
-    source: str = ""
-    unit: str = ""
-    label: str = ""
-    range: bool = False
-
-    @property
-    def bound(self) -> str:
-        """``"<"`` or ``">"`` when the estimate is printed as a bound, else ``""``."""
-        text = (self.estimate or "").strip()
-        return text[0] if text[:1] in ("<", ">") else ""
-
-    def values(self) -> tuple[float, float, float]:
-        """``(estimate, ci_lower, ci_upper)`` as floats, ``nan`` where not printed."""
-        return tuple(_parse(v, n)[0] for n, v in self._items())  # type: ignore[return-value]
-
-    def decimals(self) -> tuple[int, int, int]:
-        """Printed decimal places of the estimate and the limits."""
-        return tuple(_parse(v, n)[1] for n, v in self._items())  # type: ignore[return-value]
-
-    def _items(self) -> tuple[tuple[str, str | None], ...]:
-        return (("estimate", self.estimate), ("ci_lower", self.ci_lower),
-                ("ci_upper", self.ci_upper))
-
-    @property
-    def text(self) -> str:
-        """The numbers as printed, e.g. ``"4.2 (1.2-15.1)"``; ``""`` when none."""
-        if self.label:
-            return self.label
-        if self.range:
-            return f"{self.ci_lower}-{self.ci_upper}{self.unit}"
-        if self.estimate is None:
-            return ""
-        out = f"{self.estimate}{self.unit}"
-        if self.ci_lower is not None and self.ci_upper is not None:
-            out += f" ({self.ci_lower}-{self.ci_upper})"
-        return out
-
-
-def _within(value: float, published: float, decimals: int) -> bool:
-    """``|value - published| <= half a unit of the last printed digit`` (either tie rule)."""
-    return bool(abs(value - published) <= 0.5 * 10.0 ** -decimals * (1 + 1e-9))
-
-
-def _fmt(value: float) -> str:
-    """Three significant digits; scientific below 0.001; ``""`` for nan."""
-    if value is None or math.isnan(value):
-        return ""
-    if value != 0 and abs(value) < 0.001:
-        return f"{value:.1e}"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
 def _row(**fields: Any) -> dict[str, Any]:
     row = dict.fromkeys(COLUMNS, math.nan)
-    row.update(note="", source="", published="", matched=None)
+    row.update(note="", source="", published="", matched=None, independent=None)
     unknown = set(fields) - set(COLUMNS)
     if unknown:
         raise AnalysisInputError(f"unknown reproduction columns {sorted(unknown)}")
     row.update(fields)
-    est, low, high = (_fmt(float(row[c])) for c in ("reproduced_estimate",
-                                                      "reproduced_ci_lower",
-                                                      "reproduced_ci_upper"))
-    row["reproduced"] = f"{est} ({low}-{high})" if low and high else est
+    if "reproduced" not in fields:
+        est, low, high = (_fmt(float(row[c])) for c in ("reproduced_estimate",
+                                                          "reproduced_ci_lower",
+                                                          "reproduced_ci_upper"))
+        row["reproduced"] = f"{est} ({low}-{high})" if low and high else est
     return row
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def _numbers(result: Any, estimate: float | None, ci_lower: float | None,
@@ -196,8 +132,9 @@ def _numbers(result: Any, estimate: float | None, ci_lower: float | None,
 
 def count_row(id: str, paper: str, statistic: str, published: Published, result: Any = None,
               *, estimate: float | None = None, ci_lower: float | None = None,
-              ci_upper: float | None = None, scale: float = 1.0, note: str = "") -> dict:
-    """A row reproduced from published counts, matched at the printed precision.
+              ci_upper: float | None = None, scale: float = 1.0, note: str = "",
+              from_percentage: bool = False, independent: bool = True) -> dict:
+    """A row recomputed from published counts (basis a), matched at the printed precision.
 
     Parameters
     ----------
@@ -206,13 +143,19 @@ def count_row(id: str, paper: str, statistic: str, published: Published, result:
     published : Published
         The number as printed.
     result : object with ``estimate, ci_lower, ci_upper``, optional
-        The reproduction (any bmecohort scalar result); or pass the three numbers.
+        The recomputation (any bmecohort scalar result); or pass the three numbers.
     estimate, ci_lower, ci_upper : float or None, default=None
-        The reproduction when no ``result`` is given.
+        The recomputation when no ``result`` is given.
     scale : float, default=1.0
         Multiplier to the published unit (100 for a proportion printed as a percentage).
     note : str, default=""
         Why not matched, or what else the reader should know.
+    from_percentage : bool, default=False
+        The count was read back from the printed percentage (:func:`printed_count`): the
+        row matches by construction; the note says so and ``independent`` is False.
+    independent : bool, default=True
+        False for a row that repeats a compared estimate (e.g. with another interval):
+        it is shown but not counted by :func:`headline`.
 
     Returns
     -------
@@ -237,7 +180,9 @@ def count_row(id: str, paper: str, statistic: str, published: Published, result:
                 published_ci_upper=values[2], reproduced_estimate=reproduced[0],
                 reproduced_ci_lower=reproduced[1], reproduced_ci_upper=reproduced[2],
                 basis=BASIS_COUNTS, matched=matched, match_rule=rule,
-                source=published.source, note=note)
+                independent=None if matched is None else independent and not from_percentage,
+                source=published.source,
+                note=_join(FROM_PERCENTAGE if from_percentage else "", note))
 
 
 def _special(published: Published, estimates: np.ndarray) -> tuple[str, np.ndarray] | None:
@@ -254,98 +199,54 @@ def _special(published: Published, estimates: np.ndarray) -> tuple[str, np.ndarr
 
 def p_value_row(id: str, paper: str, statistic: str, published: Published, p_value: float,
                 *, note: str = "") -> dict:
-    """A p-value reproduced from published counts (a printed bound such as "<0.01" must
+    """A p-value recomputed from published counts (a printed bound such as "<0.01" must
     hold; a printed value must be equal at its precision)."""
     row = count_row(id, paper, statistic, published, estimate=p_value, note=note)
     row["published"] = f"P{'' if published.bound else ' = '}{published.estimate}"
     return row
 
 
-def printed_count(percent: str, n: int) -> np.ndarray:
-    """Every count ``k`` of ``n`` whose percentage rounds to the printed ``percent``.
+def not_reproducible_row(id: str, paper: str, statistic: str, published: Published,
+                         reason: str, *, estimate: float | None = None,
+                         ci_lower: float | None = None, ci_upper: float | None = None,
+                         reproduced: str = "") -> dict:
+    """A published statistic that cannot be reproduced (basis c), with the reason.
 
-    >>> printed_count("35.9", 351).tolist()
-    [126]
+    ``estimate, ci_lower, ci_upper`` may hold the nearest thing computed (e.g. the closest
+    2x2 table), shown but never compared.
     """
-    value, decimals = _parse(percent, "percent")
-    k = np.arange(n + 1)
-    return k[np.abs(100.0 * k / n - value) <= 0.5 * 10.0 ** -decimals * (1 + 1e-9)]
+    if not reason:
+        raise AnalysisInputError(f"row {id}: a statistic that is not reproducible needs "
+                                 f"the reason (no counts, no model published, ...)")
+    row = _row(id=id, paper=paper, statistic=statistic, published=published.text,
+               **dict(zip(("published_estimate", "published_ci_lower", "published_ci_upper"),
+                          published.values(), strict=True)),
+               reproduced_estimate=math.nan if estimate is None else float(estimate),
+               reproduced_ci_lower=math.nan if ci_lower is None else float(ci_lower),
+               reproduced_ci_upper=math.nan if ci_upper is None else float(ci_upper),
+               basis=BASIS_NONE, matched=None, match_rule=RULE_NOT_REPRODUCIBLE,
+               source=published.source, note=reason)
+    if reproduced:
+        row["reproduced"] = reproduced
+    return row
 
 
-# --- design replications ----------------------------------------------------------------
+# --- design checks ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Replication:
-    """Every replicate's estimates of a design replication.
-
-    Attributes
-    ----------
-    runs : pandas.DataFrame
-        One row per replicate and statistic: ``replicate`` (0 is the seeded one), ``seed``,
-        ``key``, ``estimate``, ``ci_lower``, ``ci_upper``, ``usable`` (see
-        :func:`replicate`) and ``warnings`` (bmecohort warning classes raised).
-    replicates : int
-        Number of replicates run.
-    seed : int
-        Seed of replicate 0; replicate ``i`` uses ``seed + i``.
-    """
-
-    runs: pd.DataFrame
-    replicates: int
-    seed: int
-
-    def of(self, key: str) -> pd.DataFrame:
-        """The rows of one statistic."""
-        return self.runs[self.runs["key"] == key]
+def _design_text(numbers: Mapping[str, float]) -> str:
+    """``reproduced`` of a design row: the median estimate and interval, and coverage."""
+    est, low, high = (_fmt(numbers[c]) for c in ("median_estimate", "ci_lower", "ci_upper"))
+    text = f"median {est} ({low}-{high})" if low and high else f"median {est}"
+    if not math.isnan(numbers["coverage"]):
+        text += f"; coverage {numbers['coverage']:.2f}"
+    return text
 
 
-def replicate(fit: Callable[[int], Mapping[str, tuple]], *, seed: int,
-              replicates: int) -> Replication:
-    """Run ``fit(seed + i)`` for ``i < replicates`` and collect every statistic.
-
-    ``fit`` simulates the design with the given seed, analyses it as published and returns
-    ``{key: (estimate, ci_lower, ci_upper)}``, or ``(estimate, ci_lower, ci_upper, usable)``
-    when it judges a statistic's usability itself (e.g. a separated covariate does not
-    spoil the exposure's odds ratio). bmecohort warnings raised inside a replicate
-    (separation, non-convergence, sparse cells) are recorded, not raised; unless ``fit``
-    says otherwise, a statistic is not usable when its replicate raised a separation or
-    convergence warning or when it is not finite.
-    """
-    if replicates < 1:
-        raise AnalysisInputError(f"replicates must be at least 1, got {replicates}")
-    records = []
-    for i in range(replicates):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("ignore")
-            warnings.simplefilter("always", BmecohortWarning)
-            stats = fit(seed + i)
-        names = sorted({type(w.message).__name__ for w in caught
-                        if issubclass(w.category, BmecohortWarning)})
-        fatal = any(n in ("SeparationWarning", "ConvergenceWarning") for n in names)
-        for key, value in stats.items():
-            est, low, high, *judged = value
-            # a statistic may have no interval (both limits nan), never an infinite one
-            limits = np.array([low, high], dtype=float)
-            finite = bool(np.isfinite(est) and (np.isfinite(limits).all()
-                                                or np.isnan(limits).all()))
-            usable = bool(judged[0]) if judged else not fatal
-            records.append({"replicate": i, "seed": seed + i, "key": key, "estimate": est,
-                            "ci_lower": low, "ci_upper": high,
-                            "usable": finite and usable, "warnings": ", ".join(names)})
-    return Replication(runs=pd.DataFrame(records), replicates=replicates, seed=seed)
-
-
-def _width(low: Any, high: Any, scale: Scale) -> Any:
-    if scale == "ratio":
-        return np.log(high) - np.log(low)
-    return high - low
-
-
-def replication_row(id: str, paper: str, statistic: str, published: Published,
-                    replication: Replication, key: str, *, scale: Scale = "ratio",
-                    multiplier: float = 1.0, note: str = "") -> dict:
-    """A design-replication row: the seeded replicate and the coverage across replicates.
+def design_row(id: str, paper: str, statistic: str, published: Published,
+               replication: Replication, key: str, *, truth: float, scale: Scale = "ratio",
+               multiplier: float = 1.0, note: str = "", width_reason: str = "") -> dict:
+    """A design check on simulated data (basis b): what the estimator does in the design.
 
     Parameters
     ----------
@@ -354,91 +255,95 @@ def replication_row(id: str, paper: str, statistic: str, published: Published,
     published : Published
         The number as printed (estimate ``None`` when not published).
     replication : Replication
-        From :func:`replicate`.
+        From :func:`replicate` or :func:`replicate_batch`.
     key : str
         Which statistic of the replication.
+    truth : float
+        The simulator's true value of the statistic (in the published unit; ``nan`` when
+        the simulator has no closed-form truth for it).
     scale : {"ratio", "linear"}, default="ratio"
-        Interval widths are compared on the log scale for ratios, as they are.
+        Widths are compared on the log scale for ratios; bias is ``median / truth - 1`` for
+        ratios and ``median - truth`` otherwise.
     multiplier : float, default=1.0
-        To the published unit (100 for a percentage).
+        From the statistic's unit to the published one (100 for a percentage).
     note : str, default=""
-        Design assumptions, or why not matched.
+        Design assumptions.
+    width_reason : str, default=""
+        Why the width ratio lies outside :data:`WIDTH_BAND` (e.g. one simulation serves
+        several published intervals); without it such a row's note says "no reason given".
 
     Returns
     -------
     dict
-        One row: the seeded replicate's estimate and interval, ``matched`` (the published
-        value inside that interval), ``coverage`` (share of usable replicates whose interval
-        holds the published value), ``width_ratio`` (mean width over the published width),
-        ``median_estimate`` over usable replicates and ``replicates`` (usable ones). For a
-        value printed as a bound or a range, ``matched`` and ``coverage`` ask whether the
-        seeded and each replicate's *estimate* lies beyond the bound or inside the range.
+        One row: ``matched`` empty; ``replicates`` (all run), ``dropped`` (share not usable:
+        separation, non-convergence, an infinite interval), ``coverage`` (share of all
+        replicates whose interval holds the published value: dropped ones are misses),
+        ``coverage_usable`` (among usable ones), ``reproduced_estimate`` (median estimate),
+        ``reproduced_ci_lower/upper`` (median limits), ``truth``, ``bias``, ``median_p``
+        and ``width_ratio`` (median over usable replicates of their interval width over
+        the published width). For a value printed as a bound or a range the coverage asks
+        whether each replicate's estimate lies beyond the bound or inside the range.
     """
     runs = replication.of(key)
-    if runs.empty:
-        raise AnalysisInputError(f"no statistic {key!r} in the replication; keys are "
-                                 f"{sorted(replication.runs['key'].unique())}")
-    usable = runs[runs["usable"]]
-    first = runs[runs["replicate"] == runs["replicate"].min()].iloc[0]
-    est, low, high = (float(first[c]) * multiplier for c in ("estimate", "ci_lower",
-                                                             "ci_upper"))
     pub, pub_low, pub_high = published.values()
-    lows = usable["ci_lower"].to_numpy() * multiplier
-    highs = usable["ci_upper"].to_numpy() * multiplier
-    notes = [note] if note else []
-    special = _special(published, np.asarray([est, *(usable["estimate"] * multiplier)]))
-    matched: bool | None
-    if special is not None:
-        rule, hits = special
-        matched = bool(hits[0])
-        coverage = float(np.mean(hits[1:])) if len(usable) else math.nan
-    elif math.isnan(pub):
-        matched, rule, coverage = None, RULE_NONE, math.nan
-    else:
-        matched, rule = bool(low <= pub <= high), RULE_INSIDE
-        coverage = float(np.mean((lows <= pub) & (pub <= highs))) if len(usable) else math.nan
-    if not first["usable"]:
-        notes.append(f"the seeded replicate was not usable ({first['warnings'] or 'non-finite'})")
-    ratio = math.nan
-    if not (published.range or math.isnan(pub_low) or math.isnan(pub_high)) and len(usable):
-        ratio = float(np.mean(_width(lows, highs, scale) / _width(pub_low, pub_high, scale)))
-    dropped = len(runs) - len(usable)
+    special = _special(published, runs["estimate"].to_numpy() * multiplier)
+    # a printed range ("70-80%") is not an interval: no width to compare with
+    numbers = summarise(runs, published=pub,
+                        published_low=math.nan if published.range else pub_low,
+                        published_high=math.nan if published.range else pub_high,
+                        hits=None if special is None else special[1], truth=truth,
+                        scale=scale, multiplier=multiplier)
+    notes = [note]
+    has_interval = not (published.range or math.isnan(pub_low) or math.isnan(pub_high))
+    ratio = numbers["width_ratio"]
+    if published.estimate is None and not published.range:
+        notes.append("no published value: coverage not computed")
+    elif not has_interval:
+        notes.append("the paper printed no interval: no width ratio")
+    elif not math.isnan(ratio) and not WIDTH_BAND[0] <= ratio <= WIDTH_BAND[1]:
+        notes.append(f"width ratio {ratio:.2f} outside {WIDTH_BAND[0]}-{WIDTH_BAND[1]}: "
+                     f"{width_reason or 'no reason given'}")
+    dropped = int(round(numbers["dropped"] * numbers["replicates"]))
     if dropped:
-        notes.append(f"{dropped} of {len(runs)} replicates not usable (separation, "
-                     f"non-convergence or an infinite interval) and left out")
+        notes.append(f"{dropped} of {numbers['replicates']} replicates dropped (separation, "
+                     "non-convergence or an infinite interval), counted as misses")
     return _row(id=id, paper=paper, statistic=statistic, published=published.text,
-                published_estimate=pub, published_ci_lower=pub_low, published_ci_upper=pub_high,
-                reproduced_estimate=est, reproduced_ci_lower=low, reproduced_ci_upper=high,
-                basis=BASIS_DESIGN, matched=matched, match_rule=rule,
-                replicates=len(usable), coverage=coverage, width_ratio=ratio,
-                median_estimate=float(usable["estimate"].median() * multiplier)
-                if len(usable) else math.nan,
-                source=published.source, note="; ".join(notes))
+                reproduced=_design_text(numbers), published_estimate=pub,
+                published_ci_lower=pub_low, published_ci_upper=pub_high,
+                reproduced_estimate=numbers["median_estimate"],
+                reproduced_ci_lower=numbers["ci_lower"],
+                reproduced_ci_upper=numbers["ci_upper"], basis=BASIS_DESIGN, matched=None,
+                match_rule=RULE_DESIGN, replicates=numbers["replicates"],
+                dropped=numbers["dropped"], coverage=numbers["coverage"],
+                coverage_usable=numbers["coverage_usable"], truth=truth,
+                bias=numbers["bias"], median_p=numbers["median_p"], width_ratio=ratio,
+                source=published.source, note=_join(*notes))
 
 
-def p_replication_row(id: str, paper: str, statistic: str, published: Published,
-                      replication: Replication, key: str, *, note: str = "") -> dict:
-    """A p-value of a design replication: the seeded replicate's p, the replicates' range.
+def p_design_row(id: str, paper: str, statistic: str, published: Published,
+                 replication: Replication, key: str, *, note: str = "") -> dict:
+    """A p-value in a design check: the replicates' median p next to the published one.
 
-    ``reproduced_ci_lower/upper`` hold the 2.5% and 97.5% quantiles of the usable
-    replicates' p-values; matched when the published p lies in that range.
+    ``reproduced_estimate`` is the median p over usable replicates and
+    ``reproduced_ci_lower/upper`` its 2.5% and 97.5% quantiles; ``coverage`` is left empty
+    (a p-value has no interval) and the note gives the share of replicates with p < 0.05.
     """
     runs = replication.of(key)
     usable = runs[runs["usable"]]["estimate"].to_numpy()
-    first = float(runs.iloc[0]["estimate"])
+    total = len(runs)
+    median = float(np.median(usable)) if len(usable) else math.nan
     low, high = (np.quantile(usable, [0.025, 0.975]) if len(usable) else (math.nan, math.nan))
-    pub = published.values()[0]
+    power = float(np.mean(usable < 0.05)) if len(usable) else math.nan
     return _row(id=id, paper=paper, statistic=statistic,
-                published=f"P = {published.estimate}", published_estimate=pub,
-                reproduced_estimate=first, reproduced_ci_lower=float(low),
-                reproduced_ci_upper=float(high), basis=BASIS_DESIGN,
-                matched=bool(low <= pub <= high), match_rule=RULE_P_RANGE,
-                replicates=len(usable),
-                coverage=float(np.mean(usable < 0.05)) if len(usable) else math.nan,
-                median_estimate=float(np.median(usable)) if len(usable) else math.nan,
+                published=f"P = {published.estimate}", reproduced=f"median P {_fmt(median)}",
+                published_estimate=published.values()[0], reproduced_estimate=median,
+                reproduced_ci_lower=float(low), reproduced_ci_upper=float(high),
+                basis=BASIS_DESIGN, matched=None, match_rule=RULE_DESIGN, replicates=total,
+                dropped=(total - len(usable)) / total, median_p=median,
                 source=published.source,
-                note="; ".join(x for x in (note, "coverage column: share of replicates with "
-                                                 "p < 0.05 (power)") if x))
+                note=_join(note, f"p < 0.05 in {power:.0%} of usable replicates; 95% of "
+                                 f"their p-values lie in {_fmt(float(low))}-"
+                                 f"{_fmt(float(high))}"))
 
 
 # --- the runner -----------------------------------------------------------------------------
@@ -473,17 +378,27 @@ def load(path: str | Path) -> ModuleType:
 
 
 def check_rows(rows: Sequence[Mapping[str, Any]], origin: str) -> pd.DataFrame:
-    """The rows as a frame with :data:`COLUMNS`, or an error naming what is wrong."""
+    """The rows as a frame with :data:`COLUMNS`, or an error naming what is wrong.
+
+    Only rows recomputed from published counts may carry ``matched``: a design check or a
+    statistic that is not reproducible with a match would overclaim, and is refused.
+    """
     frame = pd.DataFrame(list(rows))
     missing = [c for c in COLUMNS if c not in frame.columns]
     extra = [c for c in frame.columns if c not in COLUMNS]
     if frame.empty or missing or extra:
         raise AnalysisInputError(f"{origin}: rows must have exactly the columns {COLUMNS}; "
                                  f"missing {missing}, unexpected {extra}, {len(frame)} rows")
-    bad = frame[~frame["basis"].isin([BASIS_COUNTS, BASIS_DESIGN])]
+    bad = frame[~frame["basis"].isin(BASES)]
     if not bad.empty:
         raise AnalysisInputError(f"{origin}: rows {bad['id'].tolist()} have basis "
-                                 f"{bad['basis'].tolist()}; use BASIS_COUNTS or BASIS_DESIGN")
+                                 f"{bad['basis'].tolist()}; use one of {BASES}")
+    claims = frame[(frame["basis"] != BASIS_COUNTS) & frame["matched"].notna()]
+    if not claims.empty:
+        raise AnalysisInputError(f"{origin}: rows {claims['id'].tolist()} are not recomputed "
+                                 f"from published counts but carry matched="
+                                 f"{claims['matched'].tolist()}; only basis {BASIS_COUNTS!r} "
+                                 f"can be matched")
     return frame[list(COLUMNS)]
 
 
@@ -512,8 +427,9 @@ def run_all(directory: str | Path | None = None, *, quick: bool = False, n_jobs:
     Returns
     -------
     pandas.DataFrame
-        The columns :data:`COLUMNS`; ``matched`` is a nullable boolean (missing when there
-        was no published value to compare) and ``replicates`` a nullable integer.
+        The columns :data:`COLUMNS`; ``matched`` and ``independent`` are nullable booleans
+        (missing outside basis (a), or when there was no published value to compare) and
+        ``replicates`` a nullable integer.
     """
     paths = discover(directory)
     if not paths:
@@ -531,46 +447,103 @@ def run_all(directory: str | Path | None = None, *, quick: bool = False, n_jobs:
         if progress is not None:
             progress(f"{name}: {len(frame)} rows in {seconds:.1f} s")
     table = pd.concat(frames, ignore_index=True)
-    table["matched"] = table["matched"].astype("boolean")
+    for column in ("matched", "independent"):
+        table[column] = table[column].astype("boolean")
     table["replicates"] = table["replicates"].astype("Int64")
     return table
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """True/False/NA from a boolean column or its text in a CSV read as strings."""
+    text = values.astype("string").str.strip().str.lower()
+    return text.map({"true": True, "yes": True, "1": True, "false": False, "no": False,
+                     "0": False}).astype("boolean")
+
+
+def headline(table: pd.DataFrame) -> dict[str, int]:
+    """The headline counts, from basis (a) only.
+
+    Returns
+    -------
+    dict
+        ``compared`` (independent rows recomputed from published counts with a published
+        value), ``matched`` (of those, matched at the printed precision),
+        ``by_construction`` (rows of basis (a) that repeat a printed percentage or a
+        compared estimate: shown, not counted), ``no_value`` (basis (a) rows with nothing
+        published to compare), ``design`` (basis (b) rows, never matched) and
+        ``not_reproducible`` (basis (c) rows).
+    """
+    basis = table["basis"].astype(str) if "basis" in table else pd.Series("", table.index)
+    counts = basis == BASIS_COUNTS
+    matched = _flag(table["matched"]) if "matched" in table else pd.Series(
+        pd.NA, table.index, dtype="boolean")
+    independent = (_flag(table["independent"]).fillna(True) if "independent" in table
+                   else pd.Series(True, table.index, dtype="boolean"))
+    compared = counts & matched.notna()
+    return {"compared": int((compared & independent).sum()),
+            "matched": int((compared & independent & matched.fillna(False)).sum()),
+            "by_construction": int((compared & ~independent).sum()),
+            "no_value": int((counts & matched.isna()).sum()),
+            "design": int((basis == BASIS_DESIGN).sum()),
+            "not_reproducible": int((basis == BASIS_NONE).sum())}
+
+
+def headline_text(table: pd.DataFrame) -> str:
+    """The headline as a sentence: matches are counted from basis (a) only."""
+    h = headline(table)
+    return (f"Recomputed from published counts: {h['matched']} of {h['compared']} "
+            f"independent comparisons matched at the printed precision ({h['by_construction']} "
+            f"further rows repeat a printed percentage or a compared estimate and match by "
+            f"construction; {h['no_value']} have no published value). Design checks on "
+            f"simulated data: {h['design']} rows, which check the estimator under an assumed "
+            f"design and claim no match. Not reproducible: {h['not_reproducible']} rows.")
 
 
 def to_markdown(table: pd.DataFrame, *, quick: bool = False) -> str:
     """The table as Markdown: one line per row, numbers to three significant digits."""
     def verdict(value: object) -> str:
-        return "n/a" if value is pd.NA or value is None else ("yes" if value else "no")
+        return "" if value is pd.NA or value is None else ("yes" if value else "no")
 
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
+    def share(value: float) -> str:
+        return "" if pd.isna(value) else f"{value:.2f}"
+
     lines = [
         "# Reproductions of the source documents' statistics",
         "",
-        "Published numbers come from `literature.md` (and the source slides); reproduced ones "
-        "are computed by `analyses/` with bmecohort. Basis *published counts*: recomputed from "
-        "counts the paper printed, matched at the printed precision. Basis *design replication "
-        "on simulated data*: the published design simulated with the published effect as the "
-        "truth; it checks the method and the design, **not** the paper's data. Matched: the "
-        "published value lies inside the seeded replicate's interval; coverage: share of "
-        "replicates whose interval holds it; width ratio: mean interval width over the "
-        "published width (log scale for ratios).",
+        "Published numbers come from `literature.md` (and the source slides); everything else "
+        "is computed by `analyses/` with bmecohort. Each row has one of three bases, and only "
+        "the first can be matched.",
         "",
-        f"Settings: {'quick (few replicates)' if quick else 'full'}; "
-        f"{int(table['matched'].eq(True).sum())} of {int(table['matched'].notna().sum())} "
-        f"compared rows matched.",
+        f"- *{BASIS_COUNTS}* (a): the statistic recomputed from counts the paper printed; "
+        "matched when equal at the printed precision. Rows whose count was read back from a "
+        "printed percentage match by construction and are not counted.",
+        f"- *{BASIS_DESIGN}* (b): the published design simulated with an assumed truth and "
+        "analysed as published, over many replicates: a simulation check of the estimator "
+        "under that design, **not** a reproduction of the paper's data, and never matched. "
+        "Reproduced: median estimate (median limits); coverage: share of all replicates "
+        "whose interval holds the published value (dropped replicates count as misses; "
+        "`coverage_usable` in the CSV leaves them out); bias: median against the simulator's "
+        "truth (relative for ratios); width: median ratio of the interval width to the "
+        f"published one (log scale for ratios), aimed at {WIDTH_BAND[0]}-{WIDTH_BAND[1]}.",
+        f"- *{BASIS_NONE}* (c): the reason is in the note.",
         "",
-        "| id | paper | statistic | published | reproduced | basis | matched | rule | "
-        "coverage (R) | width ratio | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        f"Settings: {'quick (few replicates)' if quick else 'full'}. {headline_text(table)}",
+        "",
+        "| id | paper | statistic | published | reproduced | basis | matched | coverage "
+        "(dropped) | bias | median p | width ratio | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for _, row in table.iterrows():
-        coverage = ("" if pd.isna(row["coverage"])
-                    else f"{row['coverage']:.2f} ({row['replicates']})")
+        coverage = "" if pd.isna(row["coverage"]) else (
+            f"{row['coverage']:.2f} ({row['dropped']:.0%} of {row['replicates']})")
         lines.append("| " + " | ".join(cell(x) for x in (
             row["id"], row["paper"], row["statistic"], row["published"],
-            row["reproduced"], row["basis"], verdict(row["matched"]), row["match_rule"],
-            coverage, _fmt(row["width_ratio"]), row["note"])) + " |")
+            row["reproduced"], row["basis"], verdict(row["matched"]), coverage,
+            share(row["bias"]), _fmt(row["median_p"]), _fmt(row["width_ratio"]),
+            row["note"])) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -598,5 +571,5 @@ def show(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The rows of one analysis as a compact frame, for a notebook or a script."""
     frame = check_rows(list(rows), "rows")
     return frame[["id", "statistic", "published", "reproduced", "basis", "matched",
-                  "coverage", "width_ratio", "note"]]
+                  "coverage", "bias", "median_p", "width_ratio", "note"]]
 

@@ -270,13 +270,19 @@ def test_reproduction_table_is_included_when_it_exists(tmp_path):
     participants = pd.DataFrame({"participant_id": ["a"], "sex": ["F"], "age": [50.0]})
     cohort = Cohort(participants, pd.DataFrame({"participant_id": ["a"], "visit": [0]}))
     csv = tmp_path / "reproductions.csv"
-    pd.DataFrame({"id": ["felson2003_or"], "paper": ["Felson 2003"], "statistic": ["OR"],
-                  "published": ["6.5"], "reproduced": ["6.50"], "basis": ["2x2 counts"],
-                  "matched": ["True"]}).to_csv(csv, index=False)
+    pd.DataFrame({"id": ["felson2003_pct", "felson2003_gee"], "paper": ["Felson 2003"] * 2,
+                  "statistic": ["%", "OR"], "published": ["36.0%", "6.5 (3.0-14.0)"],
+                  "reproduced": ["36.0", "median 6.6"],
+                  "basis": ["recomputed from published counts", "design check on simulated data"],
+                  "matched": ["True", ""], "independent": ["True", ""],
+                  "coverage": ["", "0.9512"], "width_ratio": ["", "1.0"]}).to_csv(csv, index=False)
     build_report(cohort, out=tmp_path / "r.pdf", progress=False, reproductions=csv,
                  build_dir=tmp_path / "src")
     source = (tmp_path / "src" / "main.typ").read_text()
-    assert '"felson2003_or"' in source and "1 of the 1 rows with a published value were matched" in source
+    assert '"felson2003_gee"' in source and '"0.95"' in source
+    # the design check is never counted as a match
+    assert "1 of 1 independent comparisons matched" in source
+    assert "Design checks on simulated data: 1 rows" in source
 
 
 def test_bad_suppression_threshold_is_refused(small, tmp_path):

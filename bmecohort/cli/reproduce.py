@@ -11,10 +11,12 @@ __all__ = ["register", "run"]
 
 _DESCRIPTION = """\
 Run every analysis in analyses/ (one per published statistic) and write
-OUT/reproductions.csv (full precision) and OUT/reproductions.md: the published estimate and
-interval next to the reproduced ones, the basis of each row ("published counts", or "design
-replication on simulated data", which checks the method and the design, not the paper's
-data), and whether the published value is matched.
+OUT/reproductions.csv (full precision) and OUT/reproductions.md. Each row has one basis:
+"recomputed from published counts" (matched or not at the printed precision; the headline
+counts only these), "design check on simulated data" (the published design simulated with
+an assumed truth: coverage of the published value, bias, median p, dropped replicates and
+the interval width ratio; never matched, as it checks the estimator, not the paper's data)
+or "not reproducible" (with the reason).
 
 Example:
   bmecohort reproduce --out reports --jobs 2"""

@@ -225,11 +225,18 @@ def hip_section(ctx: Context) -> Section:
 
 #: Columns of the reproduction table shown in the report, when present.
 REPRODUCTION_COLUMNS: tuple[str, ...] = ("id", "paper", "statistic", "published", "reproduced",
-                                         "basis", "matched")
+                                         "basis", "matched", "coverage", "width_ratio")
 
 
 def reproduction_section(ctx: Context) -> Section:
-    """The reproduction of published numbers (reports/reproductions.csv), when it exists."""
+    """The reproduction of published numbers (reports/reproductions.csv), when it exists.
+
+    The headline counts only rows recomputed from published counts
+    (:func:`bmecohort.reproduce.headline`); design checks on simulated data are shown with
+    their coverage and width ratio, never as matches.
+    """
+    from ..reproduce import headline_text
+
     title = "Reproduction of published results"
     path = ctx.reproductions
     if path is None:
@@ -247,23 +254,24 @@ def reproduction_section(ctx: Context) -> Section:
             f"({type(err).__name__}: {err}); run `make reproduce` to write it again."))
     shown = [c for c in REPRODUCTION_COLUMNS if c in table.columns]
     frame = table[shown] if shown else table
-    matched = ""
-    if "matched" in table.columns:
-        # rows without a published value (matched left empty) are not counted as misses
-        judged = table["matched"].str.strip() != ""
-        yes = table["matched"].str.lower().isin(["true", "yes", "1"]).sum()
-        matched = (f" {yes} of the {int(judged.sum())} rows with a published value were "
-                   f"matched; {int((~judged).sum())} rows have no published value to "
-                   f"compare.")
+    for column in ("coverage", "width_ratio"):
+        if column in frame.columns:
+            frame = frame.assign(**{column: pd.to_numeric(frame[column], errors="coerce").map(
+                lambda v: "" if pd.isna(v) else f"{v:.2f}")})
     # the paper heads its rows (a group row) so that the statistic gets the width
     group = "paper" if "paper" in frame.columns else None
     shown_columns = [c for c in frame.columns if c != group]
-    widths = tuple({"statistic": "2fr", "basis": "1fr"}.get(c, "auto")
+    widths = tuple({"statistic": "2fr", "basis": "1fr", "reproduced": "1.3fr"}.get(c, "auto")
                    for c in shown_columns)
     return Section("reproductions", title, (
-        Paragraph(f"Published statistics recomputed by analyses/ from the counts the papers "
-                  f"report or from data simulated to match them ({path.as_posix()})."
-                  + matched),
-        ReportTable(frame.rename(columns=str.capitalize), "Published vs reproduced statistics",
-                    widths=widths, group=group.capitalize() if group else None),
+        Paragraph(f"Published statistics from the source documents ({path.as_posix()}, made "
+                  f"by analyses/). Only a statistic recomputed from counts the paper printed "
+                  f"can be matched. A design check simulates the published design with an "
+                  f"assumed truth: it checks the estimator there, not the paper's data; its "
+                  f"coverage is the share of replicates whose interval holds the published "
+                  f"value (dropped replicates count as misses) and its width ratio compares "
+                  f"their interval width with the published one. " + headline_text(table)),
+        ReportTable(frame.rename(columns=lambda c: c.replace("_", " ").capitalize()),
+                    "Published vs reproduced statistics", widths=widths,
+                    group=group.capitalize() if group else None),
     ))
