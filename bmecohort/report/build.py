@@ -25,6 +25,14 @@ from .sections_effects import (
     pain_course_section,
     reproduction_section,
 )
+from .sections_followup import (
+    attrition_section,
+    history_section,
+    reader_policy,
+    readers_of,
+    reliability_section,
+    trajectory_section,
+)
 from .smallcells import active
 from .tables import flow_table
 
@@ -56,6 +64,10 @@ SECTIONS: tuple[tuple[str, Callable[[Context], Section]], ...] = (
     ("Table 2", effects_section),
     ("pain course", pain_course_section),
     ("BMES vs AVN", hip_section),
+    ("reader reliability", reliability_section),
+    ("loss to follow-up", attrition_section),
+    ("trajectories", trajectory_section),
+    ("natural history", history_section),
     ("reproductions", reproduction_section),
 )
 
@@ -124,6 +136,7 @@ def build_report(
     reproductions: str | os.PathLike[str] | None = DEFAULT_REPRODUCTIONS,
     build_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    reader: str | None = None,
 ) -> Path:
     """Build the PDF report of a cohort: provenance, flow, tables, figures, estimates.
 
@@ -157,6 +170,11 @@ def build_report(
     progress : bool, default=True
         Show a progress bar over the sections on standard error (only when it is a
         terminal).
+    reader : str or None, default=None
+        The reader or reader policy (:func:`bmecohort.lesion_status`) of every lesion
+        analysis. None: the single reader when ``lesion_reads`` has one, else
+        ``"adjudicated"`` (an adjudicating or consensus read wins; elsewhere the first
+        reader in label order, the primary read, stands). Recorded in the provenance.
 
     Returns
     -------
@@ -202,9 +220,11 @@ def build_report(
         raise ValueError(f"suppress_below must be an integer >= 2, None or 'auto'; got "
                          f"{suppress_below!r}")
     ctx = Context(cohort=cohort, suppress_below=suppress_below,
-                  reproductions=Path(reproductions) if reproductions is not None else None)
+                  reproductions=Path(reproductions) if reproductions is not None else None,
+                  reader=reader)
     provenance = Provenance(source=source, seed=used_seed, suppress_below=suppress_below,
-                            data_warnings=data_warnings)
+                            data_warnings=data_warnings,
+                            readers=_reader_text(ctx, reader_policy(ctx), readers_of(ctx)))
     sections: list[Section] = []
     with _progress(len(SECTIONS) + 2, progress) as bar, active(suppress_below):
         for label, builder in SECTIONS:
@@ -225,6 +245,20 @@ def build_report(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(target, pdf)
     return target
+
+
+def _reader_text(ctx: Context, policy: str | None, readers: list[str]) -> str | None:
+    """The provenance line of the reader policy used by every lesion analysis."""
+    if not readers:
+        return None
+    listed = ", ".join(readers)
+    if policy is None:
+        return f"one reader ({listed}); every lesion analysis uses its reads"
+    why = ("asked for (--reader)" if ctx.reader is not None else
+           "the default with several readers: an adjudicating or consensus read wins, "
+           "elsewhere the first reader in label order (the primary read) stands")
+    return (f"{len(readers)} reader(s) ({listed}); every lesion analysis uses the reader "
+            f"policy {policy!r}, {why}")
 
 
 def _check_paths(out: str | os.PathLike[str], *, data: str | os.PathLike[str] | None,
