@@ -98,6 +98,7 @@ _EXPORTS: dict[str, str] = {
     "plot_style": "bmecohort.plots",
     "build_report": "bmecohort.report",
     "table_one": "bmecohort.report",
+    "export_table": "bmecohort.report",
     # power
     "PowerResult": "bmecohort.power",
     # results and errors

@@ -377,3 +377,18 @@ def test_attrition_counts_in_n_percent_cells_are_suppressed():
     assert n == 4 and '"3"' not in rendered  # the small "Lost n" counts too
     open_ = _attrition_table(table, 24, None)
     assert open_.frame["Lost"].tolist()[0] == "2 (66.7%)"
+
+
+def test_report_command_reader_and_tables_dir(doubled, tmp_path):
+    """--reader is recorded in the provenance; --tables-dir writes every table thrice."""
+    folder = tmp_path / "tables"
+    write_cohort(doubled, folder)
+    code = _command(["--data", str(folder), "--out", str(tmp_path / "r.pdf"),
+                     "--reader", "R1", "--tables-dir", str(tmp_path / "manuscript"),
+                     "--reproductions", str(tmp_path / "none.csv"),
+                     "--build-dir", str(tmp_path / "src"), "--no-progress"])
+    assert code == 0
+    source = (tmp_path / "src" / "main.typ").read_text()
+    assert "reader policy 'R1', asked for (--reader)" in source
+    written = {p.name for p in (tmp_path / "manuscript").iterdir()}
+    assert {"table1.docx", "table2.xlsx", "reliability_1.tex", "flow.docx"} <= written

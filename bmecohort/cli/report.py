@@ -56,6 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "folder, or one an earlier report built (its files are "
                              "replaced); a folder holding anything else is refused "
                              "(default: a private temporary folder)")
+    parser.add_argument("--tables-dir", metavar="DIR", default=None,
+                        help="also write every table (Table 1, Table 2, ...) as DOCX, XLSX "
+                             "and LaTeX into DIR, suppressed as in the PDF; DIR must be new, "
+                             "empty or an earlier export (needs bmecohort[tables])")
     parser.add_argument("--reader", metavar="POLICY", default=None,
                         help="reader or reader policy of every lesion analysis: a reader's "
                              "label, or first, mean, max, adjudicated (default: the single "
@@ -88,6 +92,6 @@ def run(args: argparse.Namespace) -> int:
                            seed=args.seed if args.seed is not None else DEFAULT_SEED,
                            suppress_below=suppress, reproductions=args.reproductions,
                            build_dir=args.build_dir, progress=not args.no_progress,
-                           reader=args.reader)
+                           reader=args.reader, tables_dir=args.tables_dir)
     print(f"wrote {out}")
     return 0

@@ -16,7 +16,7 @@ from ..cohort import Cohort
 from ..exceptions import BmecohortWarning, OutputPathError
 from ..simulate.demo import DEMO_SEED
 from ._context import Context
-from .document import Figure, Section, render_section, typst_string
+from .document import Figure, ReportTable, Section, render_section, typst_string
 from .provenance import Provenance, provenance_section
 from .sections_course import course_section, table_one_section, time_to_event_section
 from .sections_effects import (
@@ -137,6 +137,7 @@ def build_report(
     build_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
     reader: str | None = None,
+    tables_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Build the PDF report of a cohort: provenance, flow, tables, figures, estimates.
 
@@ -175,6 +176,12 @@ def build_report(
         analysis. None: the single reader when ``lesion_reads`` has one, else
         ``"adjudicated"`` (an adjudicating or consensus read wins; elsewhere the first
         reader in label order, the primary read, stands). Recorded in the provenance.
+    tables_dir : str, path-like or None, default=None
+        Also write every table of the report (Table 1 as ``table1``, Table 2 as
+        ``table2``, the participant flow as ``flow``, others ``<section>_<i>``) as DOCX,
+        XLSX and LaTeX into this folder, with the PDF's small-cell suppression
+        (:func:`bmecohort.report.export.export_tables`; needs the ``tables`` extra for
+        DOCX and XLSX). The folder is new, empty, or one an earlier export wrote.
 
     Returns
     -------
@@ -198,6 +205,8 @@ def build_report(
     b'%PDF-'
     """
     _check_paths(out, data=data, reproductions=reproductions, build_dir=build_dir)
+    if tables_dir is not None:
+        _check_paths(out, data=data, reproductions=reproductions, build_dir=tables_dir)
     data_warnings: tuple[str, ...] = ()
     if cohort is not None:
         source = cohort.source or f"cohort {cohort.name!r} (given in Python)"
@@ -241,10 +250,27 @@ def build_report(
         pdf = _typeset(document, title=f"bmecohort report: {cohort.name}",
                        subtitle=source, suppress_below=suppress_below, build_dir=build_dir)
         bar.update()
+    if tables_dir is not None:
+        from .export import export_tables
+
+        export_tables(report_tables(document), tables_dir, suppress_below=suppress_below)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(target, pdf)
     return target
+
+
+def report_tables(sections: Sequence[Section]) -> list[tuple[str, ReportTable]]:
+    """Every table of ``sections`` with a file name: the section's key, numbered when the
+    section has several tables."""
+    names = {"effects": "table2"}  # Table 1's key is already "table1"
+    out = []
+    for section in sections:
+        key = names.get(section.key, section.key)
+        tables = [b for b in section.blocks if isinstance(b, ReportTable)]
+        for i, table in enumerate(tables, start=1):
+            out.append((key if len(tables) == 1 else f"{key}_{i}", table))
+    return out
 
 
 def _reader_text(ctx: Context, policy: str | None, readers: list[str]) -> str | None:

@@ -26,6 +26,9 @@ __all__ = ["MAX_MODEL_KNEES", "attrition_section", "history_section", "reader_op
 
 #: Knees above which the mixed and multi-state models are not fitted in the report.
 MAX_MODEL_KNEES = 20_000
+#: Persons below which the report fits no mixed or multi-state model (too few to estimate
+#: variance components or transition intensities; the fitters fail on such data).
+MIN_MODEL_PERSONS = 10
 #: Imputations of the loss-to-follow-up section (fixed seed: the report is reproducible).
 IMPUTATIONS = 5
 IMPUTATION_SEED = 20261206
@@ -329,6 +332,10 @@ def trajectory_section(ctx: Context) -> Section:
             f"({MAX_MODEL_KNEES}); fit bmecohort.mixed_model directly."))
     if len(status.visits) < 2:
         return Section("trajectories", title, skipped="One read visit: no trajectory.")
+    if table[PARTICIPANT].nunique() < MIN_MODEL_PERSONS:
+        return Section("trajectories", title, skipped=(
+            f"Fewer than {MIN_MODEL_PERSONS} persons have knee reads: too few for a mixed "
+            f"model with random slopes."))
     first = status.visits[0]
     base = table.loc[table[VISIT] == first, [PARTICIPANT, SIDE, "present"]].rename(
         columns={"present": "baseline_bml"})
@@ -337,7 +344,7 @@ def trajectory_section(ctx: Context) -> Section:
     frame = frame.assign(years=frame["months_from_baseline"].astype(float) / 12,
                          baseline_bml=frame["baseline_bml"].astype(float),
                          knee=frame[SIDE].astype(str))
-    fit, why = attempt(mixed_model, frame, outcome="score", exposures="baseline_bml",
+    fit, why = attempt(_fit_mixed, mixed_model, frame, outcome="score", exposures="baseline_bml",
                        covariates="years", interactions=[("baseline_bml", "years")],
                        nested="knee", random_slope="years", caveats=caveats)
     if fit is None:
@@ -364,6 +371,30 @@ def trajectory_section(ctx: Context) -> Section:
                    results=(("total BML score trajectories", fit),), caveats=tuple(caveats))
 
 
+def _fit_mixed(mixed_model: Any, frame: pd.DataFrame, **options: Any) -> Any:
+    """The mixed model, its fitter's failure on degenerate data as a reason to skip."""
+    from ..exceptions import AnalysisInputError
+
+    try:
+        return mixed_model(frame, **options)
+    except RuntimeError as err:
+        raise AnalysisInputError(f"the mixed model could not be fitted: {err}") from err
+
+
+def _both_transitions(ctx: Context) -> bool:
+    """Whether some knee gains and some knee loses a lesion between consecutive visits."""
+    from ..course import lesion_status
+
+    table = lesion_status(ctx.cohort, unit="knee", **reader_option(ctx)).table
+    table = table.dropna(subset=["present"]).sort_values([PARTICIPANT, SIDE, VISIT])
+    same = ((table[PARTICIPANT] == table[PARTICIPANT].shift())
+            & (table[SIDE] == table[SIDE].shift())).to_numpy()
+    now = table["present"].to_numpy(float)
+    before = table["present"].shift().to_numpy(float)
+    return bool((same & (before == 0) & (now == 1)).any()
+                and (same & (before == 1) & (now == 0)).any())
+
+
 # ------------------------------------------------------------------------ natural history
 
 def history_section(ctx: Context) -> Section:
@@ -382,6 +413,15 @@ def history_section(ctx: Context) -> Section:
             f"The cohort has {n_knees} knees, more than the report fits multi-state models "
             f"for ({MAX_MODEL_KNEES}); run bmecohort.lesion_natural_history directly."))
     caveats: list[str] = []
+    if reads[PARTICIPANT].nunique() < MIN_MODEL_PERSONS:
+        return Section("natural_history", title, skipped=(
+            f"Fewer than {MIN_MODEL_PERSONS} persons have knee reads: too few for a "
+            f"multi-state model."))
+    observed, why = attempt(_both_transitions, ctx, caveats=caveats)
+    if not observed:
+        return Section("natural_history", title, skipped=why or (
+            "Between consecutive visits no knee gained a lesion, or none lost one: the "
+            "incidence and resolution intensities cannot both be estimated."))
     design, why = attempt(lesion_natural_history, ctx.cohort, caveats=caveats,
                           **reader_option(ctx))
     if design is None:
