@@ -321,7 +321,7 @@ def test_followup_sections_with_two_readers(doubled):
     sections run under it; loss to follow-up, trajectories and natural history built."""
     from bmecohort.report._context import Context
     from bmecohort.report.build import _reader_text
-    from bmecohort.report.sections_course import course_section
+    from bmecohort.report.sections_course import course_section, table_one_section
     from bmecohort.report.sections_followup import (
         attrition_section,
         history_section,
@@ -335,6 +335,7 @@ def test_followup_sections_with_two_readers(doubled):
     assert reader_policy(ctx) == "adjudicated"
     assert "'adjudicated'" in _reader_text(ctx, "adjudicated", readers_of(ctx))
     assert course_section(ctx).skipped is None  # was skipped for several readers before
+    assert table_one_section(ctx).skipped is None
     rel = reliability_section(ctx)
     assert rel.skipped is None
     tables = [b for b in rel.blocks if isinstance(b, ReportTable)]

@@ -46,7 +46,7 @@ def table_one_section(ctx: Context) -> Section:
     if status is None:
         return Section("table1", title, skipped=reason)
     result, reason = attempt(table_one, ctx.cohort, suppress_below=ctx.suppress_below,
-                             caveats=caveats)
+                             caveats=caveats, **reader_option(ctx))
     if result is None:
         return Section("table1", title, skipped=reason)
     table, accounting = result
