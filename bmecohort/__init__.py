@@ -114,6 +114,7 @@ _EXPORTS: dict[str, str] = {
     "plot_style": "bmecohort.plots",
     "build_report": "bmecohort.report",
     "table_one": "bmecohort.report",
+    "export_table": "bmecohort.report",
     # power
     "power": "bmecohort.power_analysis",
     "PowerResult": "bmecohort.power_analysis",

@@ -44,6 +44,8 @@ ALLOWED = [re.compile(p) for p in (
     r"\d+ at month \d+",                        # the score matrix's headers
     r"\d+% \(\d+ to \d+\)",                     # a percentage and its interval
     r"\d+-\d+",                                 # ranges of scores (mSASSS 0-1)
+    r"\bgrades? \d+",                           # a score grade
+    r"\d+(?:, \d+)*(?: and \d+)? years",          # times of the multi-state probabilities
 )]
 TABLES = ("participants", "visits", "lesion_reads", "knee_outcomes", "spine_corners",
           "ra_bones", "hip_cases")
@@ -200,7 +202,8 @@ def test_report_builds_twice_byte_identical(small, tmp_path):
     for title in ("Provenance", "Participant flow", "Baseline characteristics (Table 1)",
                   "Lesion course", "Time to event", "Effect estimates (Table 2)",
                   "Pain course by BML course", "Bone marrow edema syndrome vs avascular necrosis",
-                  "Reproduction of published results"):
+                  "Reader reliability", "Loss to follow-up", "Trajectories",
+                  "Lesion natural history", "Reproduction of published results"):
         assert f'= #"{title}"' in source
     assert small.content_hash() in source
     assert len(list((tmp_path / "src").glob("*.svg"))) >= 5
@@ -242,7 +245,7 @@ def test_sections_without_their_tables_are_skipped_with_a_reason(tmp_path, capsy
                        reproductions=tmp_path / "absent.csv", build_dir=tmp_path / "src")
     assert pdf.is_file()
     source = (tmp_path / "src" / "main.typ").read_text()
-    assert source.count("#skipped(") == 8  # flow + the seven analysis sections
+    assert source.count("#skipped(") == 12  # flow + the eleven analysis sections
     assert "The cohort has no lesion_reads table" in source
     assert "The cohort has no hip_cases table" in source
     assert "absent.csv does not exist" in source
@@ -310,3 +313,89 @@ def test_table_two_says_whether_each_row_is_clustered():
     assert persons in set(two_knees["Clusters"])
     one_knee = frame[frame["section"] == "one knee"]
     assert set(one_knee["Clustered"]) == {"no"} and one_knee["Clusters"].isna().all()
+
+
+@pytest.fixture(scope="module")
+def doubled():
+    from bmecohort.simulate import add_second_reader, knee_cohort
+
+    return add_second_reader(knee_cohort(80, seed=3, dropout=0.2), seed=4, fraction=0.4)
+
+
+def test_followup_sections_with_two_readers(doubled):
+    """Several readers: reliability per site, the 'adjudicated' default recorded, the knee
+    sections run under it; loss to follow-up, trajectories and natural history built."""
+    from bmecohort.report._context import Context
+    from bmecohort.report.build import _reader_text
+    from bmecohort.report.sections_course import course_section, table_one_section
+    from bmecohort.report.sections_followup import (
+        attrition_section,
+        history_section,
+        reader_policy,
+        readers_of,
+        reliability_section,
+        trajectory_section,
+    )
+
+    ctx = Context(cohort=doubled, suppress_below=5)
+    assert reader_policy(ctx) == "adjudicated"
+    assert "'adjudicated'" in _reader_text(ctx, "adjudicated", readers_of(ctx))
+    assert course_section(ctx).skipped is None  # was skipped for several readers before
+    assert table_one_section(ctx).skipped is None
+    rel = reliability_section(ctx)
+    assert rel.skipped is None
+    tables = [b for b in rel.blocks if isinstance(b, ReportTable)]
+    assert {"icc2", "sdc", "kappa"} <= set(tables[0].frame["Statistic"])
+    assert set(tables[1].frame["Statistic"]) == {"icc2", "sdc"}  # the knee's summed score
+    assert tables[0].counts == ("n",)
+    chosen = Context(cohort=doubled, suppress_below=5, reader="R2")
+    assert reader_policy(chosen) == "R2"
+    lost = attrition_section(ctx)
+    assert lost.skipped is None
+    frames = [b.frame for b in lost.blocks if isinstance(b, ReportTable)]
+    assert list(frames[0].columns) == ["Characteristic", "Completers n", "Completers",
+                                       "Lost n", "Lost", "Std. difference"]
+    assert frames[1]["Analysis"].str.startswith(("Complete", "Lost")).all()
+    pain = frames[2]
+    assert pain["Analysis"].tolist()[0] == "complete case"
+    assert pain["Analysis"].str.startswith("multiple imputation").any()
+    assert pain["Exposure"].tolist()[-1] == "not yet available"  # IPCW, stated
+    trajectories = trajectory_section(ctx)
+    assert trajectories.skipped is None
+    assert any(getattr(b, "name", "") == "trajectories" for b in trajectories.blocks)
+    history = history_section(ctx)
+    assert history.skipped is None
+    quantities = [b for b in history.blocks if isinstance(b, ReportTable)][0].frame["Quantity"]
+    assert quantities.str.contains("lesion at 5 years").any()
+
+
+def test_attrition_counts_in_n_percent_cells_are_suppressed():
+    from bmecohort.report.sections_followup import _attrition_table
+
+    table = pd.DataFrame({
+        "characteristic": ["sex = F", "age"], "statistic": ["n (%)", "mean (SD)"],
+        "completers_n": [40, 40], "completers_value": [3.0, 55.0],
+        "completers_spread": [7.5, 8.0], "lost_n": [3, 3], "lost_value": [2.0, 60.0],
+        "lost_spread": [66.7, 5.0], "standardized_difference": [0.5, 0.6]})
+    shown = _attrition_table(table, 24, 5)
+    assert shown.frame["Completers"].tolist() == ["<5", "55.00 (8.00)"]
+    assert shown.frame["Lost"].tolist()[0] == "<5" and shown.suppressed == 2
+    rendered, n = render_table(shown, 5)
+    assert n == 4 and '"3"' not in rendered  # the small "Lost n" counts too
+    open_ = _attrition_table(table, 24, None)
+    assert open_.frame["Lost"].tolist()[0] == "2 (66.7%)"
+
+
+def test_report_command_reader_and_tables_dir(doubled, tmp_path):
+    """--reader is recorded in the provenance; --tables-dir writes every table thrice."""
+    folder = tmp_path / "tables"
+    write_cohort(doubled, folder)
+    code = _command(["--data", str(folder), "--out", str(tmp_path / "r.pdf"),
+                     "--reader", "R1", "--tables-dir", str(tmp_path / "manuscript"),
+                     "--reproductions", str(tmp_path / "none.csv"),
+                     "--build-dir", str(tmp_path / "src"), "--no-progress"])
+    assert code == 0
+    source = (tmp_path / "src" / "main.typ").read_text()
+    assert "reader policy 'R1', asked for (--reader)" in source
+    written = {p.name for p in (tmp_path / "manuscript").iterdir()}
+    assert {"table1.docx", "table2.xlsx", "reliability_1.tex", "flow.docx"} <= written

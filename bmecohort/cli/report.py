@@ -12,7 +12,9 @@ __all__ = ["register", "run"]
 _DESCRIPTION = """\
 Build the PDF report of a cohort: provenance, participant flow, Table 1, lesion course,
 time-to-event curves, Table 2 of effect estimates with forest plots, pain course, BMES vs
-avascular necrosis, and the reproduction table (reports/reproductions.csv) when it exists.
+avascular necrosis, reader reliability (when lesions were read twice), loss to follow-up,
+BML score trajectories, the lesions' natural history, and the reproduction table
+(reports/reproductions.csv) when it exists.
 
 Without --data the report is built from the simulated demo cohort (--seed). With --data,
 counts below 5 are shown as "<5" everywhere in the PDF: tables, notes, the provenance,
@@ -54,6 +56,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "folder, or one an earlier report built (its files are "
                              "replaced); a folder holding anything else is refused "
                              "(default: a private temporary folder)")
+    parser.add_argument("--tables-dir", metavar="DIR", default=None,
+                        help="also write every table (Table 1, Table 2, ...) as DOCX, XLSX "
+                             "and LaTeX into DIR, suppressed as in the PDF; DIR must be new, "
+                             "empty or an earlier export (needs bmecohort[tables])")
+    parser.add_argument("--reader", metavar="POLICY", default=None,
+                        help="reader or reader policy of every lesion analysis: a reader's "
+                             "label, or first, mean, max, adjudicated (default: the single "
+                             "reader; 'adjudicated' when lesion_reads has several: an "
+                             "adjudicating or consensus read wins, elsewhere the first "
+                             "reader in label order); recorded in the provenance")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
     parser.set_defaults(run=run)
@@ -79,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         out = build_report(out=Path(args.out), data=data,
                            seed=args.seed if args.seed is not None else DEFAULT_SEED,
                            suppress_below=suppress, reproductions=args.reproductions,
-                           build_dir=args.build_dir, progress=not args.no_progress)
+                           build_dir=args.build_dir, progress=not args.no_progress,
+                           reader=args.reader, tables_dir=args.tables_dir)
     print(f"wrote {out}")
     return 0

@@ -109,6 +109,7 @@ def attrition(
     baseline: int = 0,
     characteristics: Sequence[str] | None = None,
     threshold: float = 1,
+    reader: str | None = None,
 ) -> AttritionResult:
     """Baseline characteristics of completers and of participants lost by ``follow_up``.
 
@@ -125,6 +126,8 @@ def attrition(
         is added when the cohort has ``lesion_reads``.
     threshold : float, default=1
         Score counted as a lesion for the baseline lesion status row.
+    reader : str, optional
+        The reader or reader policy of that row (see :func:`bmecohort.lesion_status`).
 
     Returns
     -------
@@ -166,7 +169,8 @@ def attrition(
             f"{list(people.columns)}.")
     rows = [row for c in characteristics for row in _rows(c, people[c], lost)]
     if cohort.lesion_reads is not None:
-        status = lesion_status(cohort, unit="participant", threshold=threshold).table
+        status = lesion_status(cohort, unit="participant", threshold=threshold,
+                               reader=reader).table
         base = status.loc[status[VISIT] == baseline].set_index(PARTICIPANT)[PRESENT]
         lesion = base.reindex(people.index).astype("float")
         rows += _rows("lesion at baseline", lesion.map({1.0: "yes", 0.0: "no"}), lost)
@@ -216,6 +220,7 @@ def attrition_bounds(
     kind: Literal["incidence", "resolution"] = "incidence",
     unit: str = "knee",
     threshold: float = 1,
+    reader: str | None = None,
 ) -> AttritionBounds:
     """Incidence or resolution among units at risk, complete-case and bounded for loss.
 
@@ -231,6 +236,8 @@ def attrition_bounds(
         Unit of :func:`bmecohort.lesion_status`.
     threshold : float, default=1
         Lesion threshold of :func:`bmecohort.lesion_status`.
+    reader : str, optional
+        The reader or reader policy (see :func:`bmecohort.lesion_status`).
 
     Returns
     -------
@@ -249,7 +256,7 @@ def attrition_bounds(
     """
     if kind not in ("incidence", "resolution"):
         raise AnalysisInputError(f"kind={kind!r}; use 'incidence' or 'resolution'.")
-    status = lesion_status(cohort, unit=unit, threshold=threshold).table
+    status = lesion_status(cohort, unit=unit, threshold=threshold, reader=reader).table
     keys = [c for c in status.columns if c not in (VISIT, "months_from_baseline", "score",
                                                    PRESENT, "n_sites")]
     wide = status.pivot_table(index=keys, columns=VISIT, values=PRESENT, observed=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .build import DEFAULT_SEED, DEFAULT_SUPPRESS_BELOW, SECTIONS, build_report, report_source
 from .document import Figure, Paragraph, ReportTable, Section, suppress_counts, typst_string
+from .export import export_table
 from .figures import svg_bytes
 from .provenance import versions
 from .table_one import baseline_characteristics, table_one
@@ -27,6 +28,7 @@ __all__ = [
     "build_report",
     "effect_table",
     "estimate_table",
+    "export_table",
     "flow_table",
     "report_source",
     "suppress_counts",

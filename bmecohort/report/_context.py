@@ -28,6 +28,9 @@ class Context:
         Small-cell threshold for counts (None: off).
     reproductions : Path or None
         The reproduction table (CSV), when one is looked for.
+    reader : str or None
+        The reader or reader policy asked for (``bmecohort report --reader``); None: the
+        default rule of :func:`~bmecohort.report.sections_followup.reader_policy`.
     cache : dict
         Results computed once and used by several sections (e.g. the knee lesion status).
     """
@@ -35,6 +38,7 @@ class Context:
     cohort: Cohort
     suppress_below: int | None
     reproductions: Path | None = None
+    reader: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     def redact(self, text: object) -> str:

@@ -16,7 +16,7 @@ from ..cohort import Cohort
 from ..exceptions import BmecohortWarning, OutputPathError
 from ..simulate.demo import DEMO_SEED
 from ._context import Context
-from .document import Figure, Section, render_section, typst_string
+from .document import Figure, ReportTable, Section, render_section, typst_string
 from .provenance import Provenance, provenance_section
 from .sections_course import course_section, table_one_section, time_to_event_section
 from .sections_effects import (
@@ -24,6 +24,14 @@ from .sections_effects import (
     hip_section,
     pain_course_section,
     reproduction_section,
+)
+from .sections_followup import (
+    attrition_section,
+    history_section,
+    reader_policy,
+    readers_of,
+    reliability_section,
+    trajectory_section,
 )
 from .smallcells import active
 from .tables import flow_table
@@ -56,6 +64,10 @@ SECTIONS: tuple[tuple[str, Callable[[Context], Section]], ...] = (
     ("Table 2", effects_section),
     ("pain course", pain_course_section),
     ("BMES vs AVN", hip_section),
+    ("reader reliability", reliability_section),
+    ("loss to follow-up", attrition_section),
+    ("trajectories", trajectory_section),
+    ("natural history", history_section),
     ("reproductions", reproduction_section),
 )
 
@@ -124,6 +136,8 @@ def build_report(
     reproductions: str | os.PathLike[str] | None = DEFAULT_REPRODUCTIONS,
     build_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    reader: str | None = None,
+    tables_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Build the PDF report of a cohort: provenance, flow, tables, figures, estimates.
 
@@ -157,6 +171,17 @@ def build_report(
     progress : bool, default=True
         Show a progress bar over the sections on standard error (only when it is a
         terminal).
+    reader : str or None, default=None
+        The reader or reader policy (:func:`bmecohort.lesion_status`) of every lesion
+        analysis. None: the single reader when ``lesion_reads`` has one, else
+        ``"adjudicated"`` (an adjudicating or consensus read wins; elsewhere the first
+        reader in label order, the primary read, stands). Recorded in the provenance.
+    tables_dir : str, path-like or None, default=None
+        Also write every table of the report (Table 1 as ``table1``, Table 2 as
+        ``table2``, the participant flow as ``flow``, others ``<section>_<i>``) as DOCX,
+        XLSX and LaTeX into this folder, with the PDF's small-cell suppression
+        (:func:`bmecohort.report.export.export_tables`; needs the ``tables`` extra for
+        DOCX and XLSX). The folder is new, empty, or one an earlier export wrote.
 
     Returns
     -------
@@ -180,6 +205,8 @@ def build_report(
     b'%PDF-'
     """
     _check_paths(out, data=data, reproductions=reproductions, build_dir=build_dir)
+    if tables_dir is not None:
+        _check_paths(out, data=data, reproductions=reproductions, build_dir=tables_dir)
     data_warnings: tuple[str, ...] = ()
     if cohort is not None:
         source = cohort.source or f"cohort {cohort.name!r} (given in Python)"
@@ -202,9 +229,11 @@ def build_report(
         raise ValueError(f"suppress_below must be an integer >= 2, None or 'auto'; got "
                          f"{suppress_below!r}")
     ctx = Context(cohort=cohort, suppress_below=suppress_below,
-                  reproductions=Path(reproductions) if reproductions is not None else None)
+                  reproductions=Path(reproductions) if reproductions is not None else None,
+                  reader=reader)
     provenance = Provenance(source=source, seed=used_seed, suppress_below=suppress_below,
-                            data_warnings=data_warnings)
+                            data_warnings=data_warnings,
+                            readers=_reader_text(ctx, reader_policy(ctx), readers_of(ctx)))
     sections: list[Section] = []
     with _progress(len(SECTIONS) + 2, progress) as bar, active(suppress_below):
         for label, builder in SECTIONS:
@@ -221,10 +250,41 @@ def build_report(
         pdf = _typeset(document, title=f"bmecohort report: {cohort.name}",
                        subtitle=source, suppress_below=suppress_below, build_dir=build_dir)
         bar.update()
+    if tables_dir is not None:
+        from .export import export_tables
+
+        export_tables(report_tables(document), tables_dir, suppress_below=suppress_below)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(target, pdf)
     return target
+
+
+def report_tables(sections: Sequence[Section]) -> list[tuple[str, ReportTable]]:
+    """Every table of ``sections`` with a file name: the section's key, numbered when the
+    section has several tables."""
+    names = {"effects": "table2"}  # Table 1's key is already "table1"
+    out = []
+    for section in sections:
+        key = names.get(section.key, section.key)
+        tables = [b for b in section.blocks if isinstance(b, ReportTable)]
+        for i, table in enumerate(tables, start=1):
+            out.append((key if len(tables) == 1 else f"{key}_{i}", table))
+    return out
+
+
+def _reader_text(ctx: Context, policy: str | None, readers: list[str]) -> str | None:
+    """The provenance line of the reader policy used by every lesion analysis."""
+    if not readers:
+        return None
+    listed = ", ".join(readers)
+    if policy is None:
+        return f"one reader ({listed}); every lesion analysis uses its reads"
+    why = ("asked for (--reader)" if ctx.reader is not None else
+           "the default with several readers: an adjudicating or consensus read wins, "
+           "elsewhere the first reader in label order (the primary read) stands")
+    return (f"{len(readers)} reader(s) ({listed}); every lesion analysis uses the reader "
+            f"policy {policy!r}, {why}")
 
 
 def _check_paths(out: str | os.PathLike[str], *, data: str | os.PathLike[str] | None,

@@ -24,8 +24,10 @@ __all__ = [
     "ReportTable",
     "Section",
     "Subheading",
+    "TableCells",
     "render_section",
     "suppress_counts",
+    "table_cells",
     "typst_string",
 ]
 
@@ -214,8 +216,42 @@ def _is_numeric(series: pd.Series) -> bool:
                                     and v[1:].isdigit()) for v in values)
 
 
-def render_table(table: ReportTable, suppress_below: int | None) -> tuple[str, int]:
-    """Typst source of ``table`` (a ``figure`` of kind table) and the cells suppressed."""
+@dataclass(frozen=True)
+class TableCells:
+    """A :class:`ReportTable` as the text of its cells, suppressed and formatted: what the
+    PDF shows, and what :func:`~bmecohort.report.export.export_table` writes.
+
+    Attributes
+    ----------
+    caption : str
+    columns : list of str
+        Headers (the ``group`` column removed).
+    rows : list of list of str
+        Cell text, row by row.
+    groups : list of str or None
+        Each row's group heading (``ReportTable.group``), or None.
+    numeric : list of bool
+        Columns set right-aligned (numbers and suppressed counts).
+    counts : list of bool
+        Count columns (``ReportTable.counts``): their cells are counts or ``"<k"``.
+    notes : list of str
+        The table's notes, then the suppression note when cells were suppressed.
+    suppressed : int
+        Cells shown as ``"<k"``.
+    """
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    groups: list[str] | None
+    numeric: list[bool]
+    counts: list[bool]
+    notes: list[str]
+    suppressed: int
+
+
+def table_cells(table: ReportTable, suppress_below: int | None) -> TableCells:
+    """The cells of ``table`` as text, small counts suppressed and free text redacted."""
     frame, suppressed = suppress_counts(table.frame, table.counts,
                                         suppress_below=suppress_below)
     suppressed += table.suppressed
@@ -223,22 +259,37 @@ def render_table(table: ReportTable, suppress_below: int | None) -> tuple[str, i
         if column in frame.columns:
             frame[column] = [v if not isinstance(v, str) else redact(v, suppress_below)
                              for v in frame[column].tolist()]
-    groups = frame.pop(table.group).tolist() if table.group is not None else None
-    columns = list(frame.columns)
-    numeric = [_is_numeric(frame[c]) for c in columns]
-    align = ", ".join("right" if n else "left" for n in numeric)
+    groups = ([str(g) for g in frame.pop(table.group).tolist()]
+              if table.group is not None else None)
+    columns = [str(c) for c in frame.columns]
+    numeric = [_is_numeric(frame[c]) for c in frame.columns]
+    rows = [[_cell(v, str(c), table.decimals) for v, c in zip(row, columns, strict=True)]
+            for row in frame.itertuples(index=False)]
+    notes = list(table.notes)
+    if suppressed and suppress_below is not None:
+        notes.append(f"Counts from 1 to {suppress_below - 1} are shown as \"<{suppress_below}\" "
+                     f"(small-cell protection; {suppressed} cell(s)). Estimates are shown "
+                     f"unchanged.")
+    return TableCells(caption=table.caption, columns=columns, rows=rows, groups=groups,
+                      numeric=numeric, counts=[c in table.counts for c in columns],
+                      notes=notes, suppressed=suppressed)
+
+
+def render_table(table: ReportTable, suppress_below: int | None) -> tuple[str, int]:
+    """Typst source of ``table`` (a ``figure`` of kind table) and the cells suppressed."""
+    cells = table_cells(table, suppress_below)
+    columns, groups = cells.columns, cells.groups
+    align = ", ".join("right" if n else "left" for n in cells.numeric)
     widths = table.widths or tuple("auto" for _ in columns)
     header = ", ".join(f"strong({typst_string(c)})" for c in columns)
     body = []
     previous: object = object()
-    for i, row in enumerate(frame.itertuples(index=False)):
+    for i, row in enumerate(cells.rows):
         if groups is not None and groups[i] != previous:
             previous = groups[i]
             body.append(f"    table.cell(colspan: {len(columns)}, inset: (top: 5pt), "
                         f"strong({typst_string(groups[i])})),")
-        cells = [typst_string(_cell(v, str(c), table.decimals))
-                 for v, c in zip(row, columns, strict=True)]
-        body.append("    " + ", ".join(cells) + ",")
+        body.append("    " + ", ".join(typst_string(v) for v in row) + ",")
     rows = "\n".join(body)
     figure = (
         f"figure(kind: table, caption: [#{typst_string(table.caption)}],\n"
@@ -248,20 +299,15 @@ def render_table(table: ReportTable, suppress_below: int | None) -> tuple[str, i
         f"    table.hline(stroke: 0.5pt),\n{rows}\n"
         f"    table.hline(stroke: 0.8pt),\n  ))"
     )
-    notes = list(table.notes)
-    if suppressed and suppress_below is not None:
-        notes.append(f"Counts from 1 to {suppress_below - 1} are shown as \"<{suppress_below}\" "
-                     f"(small-cell protection; {suppressed} cell(s)). Estimates are shown "
-                     f"unchanged.")
-    if notes:
-        figure += "\n#table-notes(" + ", ".join(typst_string(n) for n in notes) + ")"
+    if cells.notes:
+        figure += "\n#table-notes(" + ", ".join(typst_string(n) for n in cells.notes) + ")"
     # a short table stays on one page with its caption and notes; a long one may break
     # across pages (its header row repeats)
     if len(body) > 40:
         source = f"#[#show figure: set block(breakable: true)\n#{figure}]\n"
     else:
         source = f"#block(breakable: false, width: 100%)[#{figure}]\n"
-    return source + "\n", suppressed
+    return source + "\n", cells.suppressed
 
 
 def render_figure(figure: Figure) -> str:

@@ -16,6 +16,7 @@ from ..plots._style import format_count
 from ..results import Accounting
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
+from .sections_followup import reader_option
 from .table_one import table_one
 from .tables import estimate_table, format_interval
 
@@ -29,7 +30,7 @@ def knee_status(ctx: Context, caveats: list[str]) -> tuple[LesionStatus | None, 
     if not ctx.cohort.has("lesion_reads"):
         return None, no_table("lesion_reads", "knee BML status")
     return ctx.cached(KNEE_STATUS, lambda: attempt(lesion_status, ctx.cohort, unit="knee",
-                                                   caveats=caveats))
+                                                   caveats=caveats, **reader_option(ctx)))
 
 
 def _follow_up(visits: list[int], preferred: int = 24) -> int:
@@ -45,7 +46,7 @@ def table_one_section(ctx: Context) -> Section:
     if status is None:
         return Section("table1", title, skipped=reason)
     result, reason = attempt(table_one, ctx.cohort, suppress_below=ctx.suppress_below,
-                             caveats=caveats)
+                             caveats=caveats, **reader_option(ctx))
     if result is None:
         return Section("table1", title, skipped=reason)
     table, accounting = result
@@ -125,7 +126,7 @@ def course_section(ctx: Context) -> Section:
             from ..designs import bml_incidence_resolution
 
             design, why = attempt(bml_incidence_resolution, ctx.cohort, baseline=baseline,
-                                  follow_up=follow_up, caveats=caveats)
+                                  follow_up=follow_up, caveats=caveats, **reader_option(ctx))
             if design is not None:
                 rows = design.summary()
                 blocks.append(estimate_table(

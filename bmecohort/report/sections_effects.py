@@ -16,6 +16,7 @@ from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_course import knee_status
 from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
+from .sections_followup import reader_option
 from .tables import effect_table, estimate_table, format_interval
 
 __all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
@@ -56,6 +57,8 @@ def effects_section(ctx: Context) -> Section:
             missing.append(f"{heading}: skipped, the cohort has no {' or '.join(absent)} "
                            f"table.")
             continue
+        if "lesion_reads" in tables:  # the knee designs take the report's reader policy
+            options = {**options, **reader_option(ctx)}
         design, why = attempt(_design(name), ctx.cohort, caveats=caveats, **options)
         if design is None:
             missing.append(f"{heading}: not estimable ({why}).")
@@ -152,7 +155,8 @@ def pain_course_section(ctx: Context) -> Section:
     if table is not None:
         blocks.append(Subheading("Pain by the knee's BML course"))
         blocks.append(table)
-    design, why = attempt(_design("pain_fluctuation"), ctx.cohort, caveats=caveats)
+    design, why = attempt(_design("pain_fluctuation"), ctx.cohort, caveats=caveats,
+                          **reader_option(ctx))
     if design is not None:
         rows = design.summary()
         blocks.append(Subheading("Pain fluctuation with BML change within a knee"))

@@ -29,8 +29,8 @@ MEAN = "mean"
 SD = "sd"
 
 
-def baseline_characteristics(cohort: Cohort, *, visit: int = 0, threshold: float = 1
-                             ) -> tuple[pd.DataFrame, Accounting]:
+def baseline_characteristics(cohort: Cohort, *, visit: int = 0, threshold: float = 1,
+                             reader: str | None = None) -> tuple[pd.DataFrame, Accounting]:
     """Persons' baseline characteristics by baseline BML status of their knees.
 
     Parameters
@@ -42,6 +42,8 @@ def baseline_characteristics(cohort: Cohort, *, visit: int = 0, threshold: float
         The baseline visit (nominal month).
     threshold : float, default=1
         Knee BML score (largest over its subregions) counted as a BML.
+    reader : str or None, default=None
+        The reader or reader policy (:func:`bmecohort.lesion_status`).
 
     Returns
     -------
@@ -61,7 +63,7 @@ def baseline_characteristics(cohort: Cohort, *, visit: int = 0, threshold: float
     >>> table["group"].unique().tolist()
     ['BML in any knee', 'No BML', 'All']
     """
-    status = lesion_status(cohort, unit="knee", threshold=threshold)
+    status = lesion_status(cohort, unit="knee", threshold=threshold, reader=reader)
     table = status.table
     persons_with_reads = table[PARTICIPANT].astype(str).nunique()
     base = table.loc[(table[VISIT] == visit) & table[PRESENT].notna(), [PARTICIPANT, PRESENT]]
@@ -107,8 +109,8 @@ def baseline_characteristics(cohort: Cohort, *, visit: int = 0, threshold: float
     return frame, accounting
 
 
-def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = None
-              ) -> tuple[ReportTable, Accounting]:
+def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = None,
+              reader: str | None = None) -> tuple[ReportTable, Accounting]:
     """Table 1 for the report: one row per characteristic, one column per group.
 
     Parameters
@@ -117,6 +119,9 @@ def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = No
         See :func:`baseline_characteristics`.
     visit : int, default=0
         The baseline visit.
+    reader : str or None, default=None
+        The reader or reader policy of the knees' BML status
+        (:func:`bmecohort.lesion_status`).
     suppress_below : int or None, default=None
         Counts ``0 < n < suppress_below`` are shown as ``"<k"`` (and their percentages
         withheld, since they would reveal the count); a mean (SD) over fewer than
@@ -139,7 +144,7 @@ def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = No
     >>> table.frame["Characteristic"].iloc[0], accounting.unit, accounting.n_used
     ('Persons, n', 'person', 60)
     """
-    frame, accounting = baseline_characteristics(cohort, visit=visit)
+    frame, accounting = baseline_characteristics(cohort, visit=visit, reader=reader)
     suppressed = 0
     cells: dict[tuple[str, str], str] = {}
     order: list[str] = []
