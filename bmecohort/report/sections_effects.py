@@ -15,8 +15,8 @@ from ..plots._style import format_count
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_course import knee_status
-from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
 from .sections_followup import reader_option
+from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
 from .tables import effect_table, estimate_table, format_interval
 
 __all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
