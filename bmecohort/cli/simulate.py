@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import simulate
     from ..io import write_cohort
+    from ..io.folder import require_parquet
 
     for name in ("kind", "out"):
         given, option = getattr(args, name), getattr(args, f"{name}_option")
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "csv":
             data.to_csv(target, index=False)
         else:
+            require_parquet(target)
             data.to_parquet(target, index=False)
         written = [target]
         summary = f"{data['participant_id'].nunique()} patients, {len(data)} joints"
