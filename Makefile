@@ -1,5 +1,5 @@
 # bmecohort: every artefact is a file target with its real prerequisites, so make rebuilds
-# only what is stale. Phony: test, report, reproduce, bench, clean, help.
+# only what is stale. Phony: test, lint, test-oldest, report, reproduce, bench, clean, help.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,16 +11,37 @@ STAMP  := $(VENV)/.installed
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-# The virtual environment, rebuilt when pyproject.toml changes.
+# The virtual environment (the package with its `dev` extra: tests, ruff, mypy), rebuilt
+# when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-## test: install what is needed and run the test-suite
-test: $(STAMP)
+## test: install what is needed, lint and type-check, and run the test-suite
+test: lint
 	$(BIN)/python -m pytest
+
+## lint: ruff and mypy (settings in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# The oldest supported dependencies (ci/constraints-oldest.txt) in their own environment.
+OLD_VENV  := .venv-oldest
+OLD_STAMP := $(OLD_VENV)/.installed
+OLDEST_TESTS ?= tests
+
+$(OLD_STAMP): pyproject.toml ci/constraints-oldest.txt
+	$(PYTHON) -m venv $(OLD_VENV)
+	$(OLD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLD_VENV)/bin/python -m pip install --quiet -c ci/constraints-oldest.txt -e '.[test]'
+	@touch $@
+
+## test-oldest: run the tests on the oldest supported pins (OLDEST_TESTS=paths to narrow)
+test-oldest: $(OLD_STAMP)
+	$(OLD_VENV)/bin/python -m pytest $(OLDEST_TESTS)
 
 # --- the report ---------------------------------------------------------------------------
 # `make report` builds the PDF from the demo cohort; `make report DATA=path/to/tables` from a
@@ -90,4 +111,4 @@ clean:
 	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache \
 	  docs/_build docs/generated docs/gallery
 
-.PHONY: help test clean report reproduce bench docs
+.PHONY: help test lint test-oldest clean report reproduce bench docs

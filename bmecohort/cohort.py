@@ -58,6 +58,11 @@ class Cohort:
     """
 
     __slots__ = ("_tables", "allow_within_grade", "name", "source")
+    # set once in __init__ through object.__setattr__ (the cohort is immutable)
+    _tables: dict[str, pd.DataFrame]
+    allow_within_grade: bool
+    name: str
+    source: str | None
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
 import pandas as pd
 
@@ -55,6 +55,7 @@ _HEADER_ATTRIBUTES: tuple[str, ...] = (
 )
 
 
+@dataclass_transform(frozen_default=True, eq_default=False)  # so type checkers see the fields
 def result(cls: type[T]) -> type[T]:
     """Make ``cls`` a frozen result dataclass (``repr=False``, ``eq=False``)."""
     return dataclass(frozen=True, repr=False, eq=False)(cls)

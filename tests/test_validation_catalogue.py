@@ -37,7 +37,9 @@ def base_tables() -> Tables:
 
 def put(tables: Tables, table: str, row: int, column: str, value: object) -> None:
     frame = tables[table]
-    if isinstance(value, str) and not pd.api.types.is_object_dtype(frame[column]):
+    # text into a non-text column, or anything into a string-dtype column: go to object
+    if not pd.api.types.is_object_dtype(frame[column]) and (
+            isinstance(value, str) or pd.api.types.is_string_dtype(frame[column])):
         frame[column] = frame[column].astype(object)
     elif isinstance(value, float) and pd.api.types.is_integer_dtype(frame[column]):
         frame[column] = frame[column].astype(float)

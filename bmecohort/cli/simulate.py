@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import write_cohort
     from ..io.folder import FORMATS
     from ..schemas import TABLES
+    from ..io.folder import require_parquet
 
     for name in ("kind", "out"):
         given, option = getattr(args, name), getattr(args, f"{name}_option")
@@ -118,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
             with atomic_write(target, "w", newline="") as handle:
                 data.to_csv(handle, index=False)
         else:
+            require_parquet(target)
             with atomic_write(target) as handle:
                 data.to_parquet(handle, index=False)
         written = [target]

@@ -45,6 +45,10 @@ MISSING_MARKERS: tuple[str, ...] = (
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _DECIMAL_COMMA = re.compile(rb"(?:^|[;\t|])\s*-?\d+,\d+\s*(?=[;\t|\r\n]|$)", re.MULTILINE)
 _SHOWN_LINES = 8
+#: pandas >= 3.1 parses every float exactly and deprecates ``float_precision``.
+_ROUND_TRIP: dict[str, str] = (
+    {} if tuple(int(v) for v in pd.__version__.split(".")[:2]) >= (3, 1)
+    else {"float_precision": "round_trip"})
 
 
 @dataclass(frozen=True)
@@ -272,7 +276,7 @@ def read_delimited(path: Path, *, delimiter: str = ",",
         # index_col=False: never turn a column into a row index; round_trip: the float
         # parser that gives back exactly what to_csv wrote.
         frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=dtype, low_memory=False,
-                            index_col=False, float_precision="round_trip",
+                            index_col=False, **_ROUND_TRIP,
                             keep_default_na=False,
                             na_values=_na_values(header, text_keys))
     return Read(frame, [], lines)

@@ -56,6 +56,17 @@ ROW_NOTE = ("row is the 0-based data row of the file; in a CSV file line = row +
             "is row + 1")
 
 
+def require_parquet(file: str | os.PathLike[str]) -> None:
+    """Raise a clear ImportError when Parquet support (pyarrow, an optional extra) is absent."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            f"{shown_name(Path(file).name)} is a Parquet file and Parquet support is not "
+            f"installed; install it with `pip install 'bmecohort[parquet]'` (pyarrow), or "
+            f"use CSV files") from None
+
+
 def _folder(path: str | os.PathLike[str]) -> Path:
     folder = Path(path)
     if not folder.exists():
@@ -175,6 +186,7 @@ def _csv_dtypes(table: str) -> tuple[dict[str, str], set[str]]:
 
 def _read_one(table: str, file: Path) -> Read:
     if file.suffix == FORMATS["parquet"]:
+        require_parquet(file)
         return Read(pd.read_parquet(file))
     dtypes, keys = _csv_dtypes(table)
     if file.suffix in STAT_FORMATS:
@@ -435,6 +447,8 @@ def write_cohort(cohort: Cohort, path: str | os.PathLike[str], *,
         raise ValueError(f"format must be one of {list(FORMATS)}, got {format!r}")
     if not isinstance(cohort, Cohort):
         raise TypeError(f"write_cohort needs a Cohort, got {type(cohort).__name__}")
+    if format == "parquet":
+        require_parquet(f"{next(iter(cohort.tables))}.parquet")
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     existing = [folder / f"{t}{s}" for t in TABLES for s in FORMATS.values()

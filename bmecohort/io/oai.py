@@ -295,7 +295,8 @@ def _deduplicate(out: pd.DataFrame, prefer_projects: Sequence[str] | str) -> pd.
         rank = missing * len(first_seen) + first_seen.get_indexer(projects)
     else:
         order = {str(p): i for i, p in enumerate(prefer_projects)}
-        rank = projects.map(order).to_numpy(dtype=float)
+        # copy: under copy-on-write to_numpy() is a read-only view
+        rank = projects.map(order).to_numpy(dtype=float, copy=True)
         unlisted = np.isnan(rank)
         rank[unlisted] = len(order) + first_seen.get_indexer(projects[unlisted])
     best = pd.Series(rank, index=out.index).groupby([out[c] for c in knee_visit]

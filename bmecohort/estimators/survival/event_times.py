@@ -87,7 +87,7 @@ def _numeric_times(frame: pd.DataFrame) -> dict[str, pd.Series]:
         values = pd.to_numeric(plain, errors="coerce").astype(float)
         bad = (raw.notna() & ~np.isfinite(values)).to_numpy()
         if column == VISIT:
-            bad |= raw.isna().to_numpy()
+            bad = bad | raw.isna().to_numpy()  # to_numpy() may be a read-only view
         if bad.any():
             shown = sorted({repr(v) for v in raw[bad].tolist()})[:10]
             problems.append(f"column {column!r} must hold finite numbers"
