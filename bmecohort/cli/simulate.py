@@ -68,9 +68,8 @@ def run(args: argparse.Namespace) -> int:
     from .. import simulate
     from .._files import atomic_write
     from ..io import write_cohort
-    from ..io.folder import FORMATS
+    from ..io.folder import FORMATS, require_parquet
     from ..schemas import TABLES
-    from ..io.folder import require_parquet
 
     for name in ("kind", "out"):
         given, option = getattr(args, name), getattr(args, f"{name}_option")

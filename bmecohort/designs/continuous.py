@@ -20,10 +20,11 @@ import pandas as pd
 from .._columns import MONTHS, PARTICIPANT, PRESENT, SIDE, VISIT
 from ..cohort import Cohort
 from ..course import lesion_status
+from ..course.readers import Reading
 from ..estimators.longitudinal import mixed_model
 from ..estimators.regression.gee import gee
 from ..exceptions import AnalysisInputError
-from ..results import Accounting
+from ..results import Accounting, Result
 from ._frames import Exclusions, as_object_keys, clustered, reading_notes
 from ._result import DesignResult, design_table
 
@@ -37,7 +38,7 @@ COURSES = ("absent", "incident", "persistent", "resolved")
 
 
 def _status_at(cohort: Cohort, unit: str, visit: int, reader: str | None,
-               compartment: str | None = None) -> tuple[pd.DataFrame, object]:
+               compartment: str | None = None) -> tuple[pd.DataFrame, Reading | None]:
     status = lesion_status(cohort, unit=unit, reader=reader)
     table = status.table[status.table[VISIT] == visit]
     if compartment is not None:
@@ -135,7 +136,7 @@ def cartilage_volume_change(
     b0, b1 = frame["bml0"].astype(bool), frame["bml1"].fillna(False).astype(bool)
     frame["course"] = np.select([b0 & b1, b0 & ~b1, ~b0 & b1],
                                 ["persistent", "resolved", "incident"], "absent")
-    analyses: list[tuple[str, object, Sequence[str] | None]] = []
+    analyses: list[tuple[str, Result, Sequence[str] | None]] = []
     adjust = list(covariates)
     fit = lambda data, exposure, extra, categorical=(): gee(  # noqa: E731
         data, outcome="annual_loss", exposures=exposure, covariates=extra, family="gaussian",
