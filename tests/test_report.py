@@ -46,6 +46,7 @@ ALLOWED = [re.compile(p) for p in (
     r"\d+-\d+",                                 # ranges of scores (mSASSS 0-1)
     r"\bgrades? \d+",                           # a score grade
     r"\d+(?:, \d+)*(?: and \d+)? years",          # times of the multi-state probabilities
+    r"nearer 1 \(1: the interval includes 1\)",    # the E-value note: the null value 1
 )]
 TABLES = ("participants", "visits", "lesion_reads", "knee_outcomes", "spine_corners",
           "ra_bones", "hip_cases")
