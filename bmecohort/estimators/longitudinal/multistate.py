@@ -226,6 +226,21 @@ def _pmatrices(q: np.ndarray, pattern: np.ndarray, dt: np.ndarray) -> np.ndarray
     return np.clip(p, 0.0, 1.0)
 
 
+def _entries(q: np.ndarray, pattern: np.ndarray, dt: np.ndarray, frm: np.ndarray,
+             to: np.ndarray) -> np.ndarray | None:
+    """Only ``P(dt_m)[frm_m, to_m]`` for every interval (K operations each, not K**3), or
+    None when an eigenvector basis is ill-conditioned (the caller then uses expm)."""
+    w, v = np.linalg.eig(q)
+    with np.errstate(all="ignore"):
+        vi = np.linalg.inv(v)
+        cond = np.linalg.cond(v)
+    if not np.isfinite(cond).all() or (cond > 1e8).any():
+        return None
+    e = np.exp(w[pattern] * dt[:, None])
+    values = np.einsum("mj,mj,mj->m", v[pattern, frm, :], e, vi[pattern, :, to]).real
+    return np.clip(values, 0.0, 1.0)
+
+
 def _numeric_grad(f: Any, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
     return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
 
@@ -268,8 +283,10 @@ class _Likelihood:
             move = np.where(self.frm == self.to, 1.0, q[g, self.frm, self.to])
             lik = stay * move
         else:
-            p = _pmatrices(q, g, self.dt)
-            lik = p[np.arange(len(g)), self.frm, self.to]
+            lik = None if self.exact.any() else _entries(q, g, self.dt, self.frm, self.to)
+            if lik is None:
+                p = _pmatrices(q, g, self.dt)
+                lik = p[np.arange(len(g)), self.frm, self.to]
             if self.exact.any():
                 i = self.exact
                 # state just before the exactly timed entry unknown: sum over it
