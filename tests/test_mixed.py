@@ -72,8 +72,27 @@ def test_nested_knees_within_persons(knees):
         vc.loc[("knee", "(Intercept)"), "sdcor"], rel=1e-4)
     assert ours[("participant_id", "sd(years)")] == pytest.approx(
         vc.loc[[("participant_id", "years")], "sdcor"].iloc[0], rel=1e-4)  # a Series on any pandas
-    assert r.variance[["ci_lower", "ci_upper"]].isna().all().all()
-    assert any("nested" in n for n in r.notes)
+    v = r.variance
+    assert ((v["ci_lower"] < v["estimate"]) & (v["estimate"] < v["ci_upper"])).all()
+
+
+def test_nested_marginal_likelihood_equals_lme4s(knees):
+    """The likelihood behind the nested intervals is lme4's at lme4's REML estimates."""
+    vc = VARCORR.query("model == 'knees_nested'")
+    sd = vc.set_index(["grp", "var1"])["sdcor"].sort_index()
+    corr = vc[vc["var2"].notna()]["sdcor"].iloc[0]
+    phi = np.array([np.log(sd[("participant_id", "(Intercept)")].iloc[0]),
+                    np.log(sd[("participant_id", "years")].iloc[0]), np.arctanh(corr),
+                    np.log(sd[("knee", "(Intercept)")].iloc[0]),
+                    np.log(vc.loc[vc["grp"] == "Residual", "sdcor"].iloc[0])])
+    d = knees.sort_values(["participant_id", "side", "years"])
+    x = np.column_stack([np.ones(len(d)), d["bml_baseline"], d["years"],
+                         d["bml_baseline"] * d["years"]])
+    right = (d["side"] == "R").to_numpy(float)
+    z = np.column_stack([np.ones(len(d)), d["years"], 1 - right, right])
+    cp = crossproducts(x, z, d["score"].to_numpy(float), pd.factorize(d["participant_id"])[0])
+    assert neg2_loglik(phi, cp, reml=True, nested=2) == pytest.approx(
+        -2 * vc["loglik"].iloc[0], abs=1e-6)
 
 
 @pytest.mark.parametrize("model", ["sleep_reml", "sleep_ml"])

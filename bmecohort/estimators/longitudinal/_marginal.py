@@ -46,15 +46,24 @@ def crossproducts(x: np.ndarray, z: np.ndarray, y: np.ndarray, groups: np.ndarra
                               n=len(y), p=p)
 
 
-def _covariance(phi: np.ndarray, q: int) -> tuple[np.ndarray, float]:
+def _covariance(phi: np.ndarray, q: int, nested: int = 0) -> tuple[np.ndarray, float]:
+    """``G`` of the ``q`` correlated terms, then (``nested`` > 0) one shared nested-intercept
+    variance on the diagonal for each of the ``nested`` indicator columns."""
+    n_corr = q * (q - 1) // 2
     sd = np.exp(phi[:q])
     corr = np.eye(q)
-    corr[np.tril_indices(q, -1)] = np.tanh(phi[q:-1])
+    corr[np.tril_indices(q, -1)] = np.tanh(phi[q:q + n_corr])
     corr = np.tril(corr) + np.tril(corr, -1).T
-    return sd[:, None] * corr * sd[None, :], float(np.exp(phi[-1]))
+    g = sd[:, None] * corr * sd[None, :]
+    if nested:
+        tau2 = float(np.exp(2 * phi[q + n_corr]))
+        g = np.block([[g, np.zeros((q, nested))],
+                      [np.zeros((nested, q)), tau2 * np.eye(nested)]])
+    return g, float(np.exp(phi[-1]))
 
 
-def neg2_loglik(phi: np.ndarray, cp: GroupCrossproducts, *, reml: bool) -> float:
+def neg2_loglik(phi: np.ndarray, cp: GroupCrossproducts, *, reml: bool,
+                nested: int = 0) -> float:
     r"""``-2`` times the (restricted) log-likelihood, fixed effects profiled out.
 
     Notes
@@ -62,12 +71,14 @@ def neg2_loglik(phi: np.ndarray, cp: GroupCrossproducts, *, reml: bool) -> float
     :math:`V_i = \sigma^2(I + Z_i D Z_i^\top)` with :math:`D = G/\sigma^2`;
     :math:`V_i^{-1} = \sigma^{-2}(I - Z_i W_i Z_i^\top)`, :math:`W_i = D(I + A_i D)^{-1}`,
     :math:`A_i = Z_i^\top Z_i`, and :math:`\log|V_i| = n_i\log\sigma^2 + \log|I + A_i D|`.
+    A nested random intercept (knees within persons) enters as ``nested`` indicator columns
+    of ``Z`` (the unit's position within its group) sharing one variance.
     """
-    q = cp.zz.shape[1]
-    g, sigma = _covariance(phi, q)
+    q = cp.zz.shape[1] - nested
+    g, sigma = _covariance(phi, q, nested)
     s2 = sigma**2
     d = g / s2
-    m = np.eye(q)[None] + cp.zz @ d  # I + A_i D
+    m = np.eye(len(d))[None] + cp.zz @ d  # I + A_i D
     _, logdet = np.linalg.slogdet(m)
     w = d[None] @ np.linalg.inv(m)  # D (I + A_i D)^-1
     wzx = w @ cp.zx
@@ -83,23 +94,24 @@ def neg2_loglik(phi: np.ndarray, cp: GroupCrossproducts, *, reml: bool) -> float
     return float(out + cp.n * np.log(2 * np.pi))
 
 
-def phi_covariance(phi: np.ndarray, cp: GroupCrossproducts, *, reml: bool) -> np.ndarray:
+def phi_covariance(phi: np.ndarray, cp: GroupCrossproducts, *, reml: bool,
+                   nested: int = 0) -> np.ndarray:
     """Approximate covariance of ``phi``: ``2 H^-1`` with ``H`` the central-difference
     Hessian of :func:`neg2_loglik` (step 1e-4, as nlme's ``fdHess``)."""
     k = len(phi)
     h = 1e-4
     hess = np.empty((k, k))
-    f0 = neg2_loglik(phi, cp, reml=reml)
+    def f(x: np.ndarray) -> float:
+        return neg2_loglik(x, cp, reml=reml, nested=nested)
+
+    f0 = f(phi)
     for i in range(k):
         for j in range(i, k):
             e_i, e_j = np.eye(k)[i] * h, np.eye(k)[j] * h
             if i == j:
-                value = (neg2_loglik(phi + e_i, cp, reml=reml) - 2 * f0
-                         + neg2_loglik(phi - e_i, cp, reml=reml)) / h**2
+                value = (f(phi + e_i) - 2 * f0 + f(phi - e_i)) / h**2
             else:
-                value = (neg2_loglik(phi + e_i + e_j, cp, reml=reml)
-                         - neg2_loglik(phi + e_i - e_j, cp, reml=reml)
-                         - neg2_loglik(phi - e_i + e_j, cp, reml=reml)
-                         + neg2_loglik(phi - e_i - e_j, cp, reml=reml)) / (4 * h**2)
+                value = (f(phi + e_i + e_j) - f(phi + e_i - e_j) - f(phi - e_i + e_j)
+                         + f(phi - e_i - e_j)) / (4 * h**2)
             hess[i, j] = hess[j, i] = value
     return 2 * np.linalg.inv(hess)

@@ -11,7 +11,8 @@ Fixed effects have t intervals with Satterthwaite degrees of freedom by default 
 ``lmerTest``; the Kenward-Roger correction of ``mixedlm`` is only an approximation of
 ``pbkrtest``'s and is not offered), or Wald z intervals. Variance components have intervals
 on the log-SD and atanh-correlation scales from the Hessian of the (restricted)
-likelihood (one grouping factor; checked against an independent R computation).
+likelihood, knees nested in persons included (checked against an independent R
+computation and against lme4's likelihood).
 """
 
 from __future__ import annotations
@@ -172,26 +173,39 @@ def _variance_table(vc: Any, nested: str | None, groups: str, slope: str | None,
 
 
 def _variance_intervals(table: pd.DataFrame, safe: pd.DataFrame, n_fixed: int, reml: bool,
-                        alpha: float) -> pd.DataFrame:
-    """Intervals of one grouping factor's SDs, correlation and sigma (log / atanh scale)."""
+                        alpha: float, groups: str, nested_label: str | None) -> pd.DataFrame:
+    """Intervals of the SDs, correlations and sigma (log / atanh scale), also with knees
+    nested in persons (the knee's intercept as indicator columns of the person's ``Z``)."""
     x = np.column_stack([np.ones(len(safe)), safe[[f"f{i}" for i in range(n_fixed)]]])
-    z = np.column_stack([np.ones(len(safe))] + ([safe["s"]] if "s" in safe else []))
+    columns = [np.ones(len(safe))] + ([safe["s"].to_numpy(float)] if "s" in safe else [])
+    q = len(columns)
+    nested = 0
+    if nested_label is not None:
+        # position of each knee within its person: one indicator column per position
+        position = safe.groupby("g", sort=False)["h"].rank(method="dense").to_numpy(int) - 1
+        nested = int(position.max()) + 1
+        columns += [(position == k).astype(float) for k in range(nested)]
+    z = np.column_stack(columns)
     cp = crossproducts(x, z, safe["y"].to_numpy(float), safe["g"].to_numpy())
-    q = z.shape[1]
-    sd = table.loc[table[TERM].str.startswith("sd("), ESTIMATE].to_numpy()
-    corr = table.loc[table[TERM].str.startswith("cor("), ESTIMATE].to_numpy()
-    sigma = float(table.loc[table[TERM] == "sigma", ESTIMATE].iloc[0])
-    if (sd <= 0).any() or (np.abs(corr) >= 1).any():
+    own = table["group"] == groups
+    sd_rows = table.index[own & table[TERM].str.startswith("sd(")]
+    cor_rows = table.index[own & table[TERM].str.startswith("cor(")]
+    nest_rows = table.index[table["group"] == nested_label] if nested else table.index[:0]
+    sigma_rows = table.index[table[TERM] == "sigma"]
+    rows = [*sd_rows, *cor_rows, *nest_rows, *sigma_rows]
+    values = table.loc[rows, ESTIMATE].to_numpy(float)
+    is_corr = np.isin(rows, cor_rows)
+    if (values[~is_corr] <= 0).any() or (np.abs(values[is_corr]) >= 1).any():
         return table  # at the boundary: no Wald interval on these scales
-    phi = np.concatenate([np.log(sd), np.arctanh(corr), [np.log(sigma)]])
-    cov = phi_covariance(phi, cp, reml=reml)
+    phi = np.where(is_corr, np.arctanh(np.where(is_corr, values, 0.0)),
+                   np.log(np.where(is_corr, 1.0, values)))
+    cov = phi_covariance(phi, cp, reml=reml, nested=nested)
     se = np.sqrt(np.diag(cov))
     zq = special.ndtri(1 - alpha / 2)
-    back = np.concatenate([np.full(q, 0), np.full(len(corr), 1), [0]])
     lo, hi = phi - zq * se, phi + zq * se
     out = table.copy()
-    out[CI_LOWER] = np.where(back == 1, np.tanh(lo), np.exp(lo))
-    out[CI_UPPER] = np.where(back == 1, np.tanh(hi), np.exp(hi))
+    out.loc[rows, CI_LOWER] = np.where(is_corr, np.tanh(lo), np.exp(lo))
+    out.loc[rows, CI_UPPER] = np.where(is_corr, np.tanh(hi), np.exp(hi))
     return out
 
 
@@ -259,8 +273,7 @@ def mixed_model(
     N(0, \tau^2)` and :math:`\varepsilon \sim N(0, \sigma^2)`. Variance-component
     intervals: :math:`\exp(\log\hat{sd} \pm z\,se)` and :math:`\tanh(\operatorname{atanh}
     \hat\rho \pm z\,se)` with standard errors from the central-difference Hessian of the
-    (restricted) likelihood, as ``nlme::intervals``; computed for one grouping factor,
-    and NaN (with a note) for nested models or estimates on the boundary.
+    (restricted) likelihood, as ``nlme::intervals``; NaN for estimates on the boundary.
 
     Examples
     --------
@@ -347,11 +360,8 @@ def mixed_model(
                           DF: df})
     vc = fit.VarCorr()
     variance = _variance_table(vc, nested, groups, random_slope, float(fit.sigma))
-    if nested is None:
-        variance = _variance_intervals(variance, safe, design.shape[1], reml, alpha)
-    else:
-        notes.append("variance-component intervals are computed for one grouping factor "
-                     "only; none for nested models")
+    variance = _variance_intervals(variance, safe, design.shape[1], reml, alpha, groups,
+                                   f"{nested} in {groups}" if nested else None)
     intercepts = variance[variance[TERM] == "sd((Intercept))"]
     total = float(intercepts["variance"].sum() + fit.sigma**2)
     icc = {row.group: float(row.variance / total) for row in intercepts.itertuples()}
