@@ -178,7 +178,6 @@ def _variance_intervals(table: pd.DataFrame, safe: pd.DataFrame, n_fixed: int, r
     nested in persons (the knee's intercept as indicator columns of the person's ``Z``)."""
     x = np.column_stack([np.ones(len(safe)), safe[[f"f{i}" for i in range(n_fixed)]]])
     columns = [np.ones(len(safe))] + ([safe["s"].to_numpy(float)] if "s" in safe else [])
-    q = len(columns)
     nested = 0
     if nested_label is not None:
         # position of each knee within its person: one indicator column per position
