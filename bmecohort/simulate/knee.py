@@ -288,6 +288,11 @@ def knee_cohort(
     cartilage_ors: tuple[float, float, float] = (1.5, 2.5, 5.55),
     cartilage_risk: float = 0.25,
     person_correlation: float = 0.4,
+    volume_loss: float = 25.0,
+    volume_loss_bml: float = 40.0,
+    volume_loss_resolved: float = -35.9,
+    lateral_volume_loss: float = 20.0,
+    lateral_volume_loss_bml: float = 39.2,
     id_prefix: str = "K",
     name: str = "knee_cohort",
 ) -> Cohort:
@@ -355,6 +360,13 @@ def knee_cohort(
     person_correlation : float, default=0.4
         Latent-normal correlation between the two knees of a person, used for every
         knee-level draw (BML presence and transitions, severity, outcomes). In [0, 0.75].
+    volume_loss, volume_loss_bml, volume_loss_resolved : float, default=25.0, 40.0, -35.9
+        Annual medial tibial cartilage volume loss (mm3/yr) without a BML, the extra loss
+        with a persistent BML, and the difference resolved minus persistent (Davies-Tuck
+        2010, literature.md 1); an incident BML adds half of ``volume_loss_bml``.
+    lateral_volume_loss, lateral_volume_loss_bml : float, default=20.0, 39.2
+        Annual lateral tibial loss without, and the extra with, a lateral BML at baseline
+        (Wluka 2009, literature.md 4; taken per year).
     id_prefix : str, default="K"
         Prefix of the participant ids (``K001``, ...).
     name : str, default="knee_cohort"
@@ -426,7 +438,10 @@ def knee_cohort(
         baseline_pain_or=baseline_pain_or, womac_per_grade=womac_per_grade,
         jsn_adjusted_or=jsn_adjusted_or, jsn_crude_or=jsn_crude_or,
         jsn_unexposed_risk=jsn_unexposed_risk, cartilage_ors=tuple(cartilage_ors),
-        cartilage_risk=cartilage_risk, person_correlation=person_correlation)
+        cartilage_risk=cartilage_risk, person_correlation=person_correlation,
+        volume_loss=volume_loss, volume_loss_bml=volume_loss_bml,
+        volume_loss_resolved=volume_loss_resolved, lateral_volume_loss=lateral_volume_loss,
+        lateral_volume_loss_bml=lateral_volume_loss_bml)
     tables = knee_tables(n_participants, seed=seed, visits=visits, knees=knees,
                          dropout=dropout, women_only=women_only,
                          pain_free_baseline=pain_free_baseline, effects=effects,
