@@ -262,14 +262,17 @@ def build_report(
 
 def report_tables(sections: Sequence[Section]) -> list[tuple[str, ReportTable]]:
     """Every table of ``sections`` with a file name: the section's key, numbered when the
-    section has several tables."""
-    names = {"effects": "table2"}  # Table 1's key is already "table1"
+    section has several tables. Table 2 is the first table of the effects section (the
+    standardised risks that follow it are ``table2_2``, ...)."""
     out = []
     for section in sections:
-        key = names.get(section.key, section.key)
         tables = [b for b in section.blocks if isinstance(b, ReportTable)]
         for i, table in enumerate(tables, start=1):
-            out.append((key if len(tables) == 1 else f"{key}_{i}", table))
+            if section.key == "effects":  # Table 1's key is already "table1"
+                name = "table2" if i == 1 else f"table2_{i}"
+            else:
+                name = section.key if len(tables) == 1 else f"{section.key}_{i}"
+            out.append((name, table))
     return out
 
 
