@@ -149,3 +149,11 @@ def test_renders_and_plots_trajectories(knees):
     ax = r.plot()
     assert len(ax.get_lines()) == 2
     plt.close(ax.figure)
+
+
+def test_degenerate_data_is_an_input_error_not_a_library_traceback():
+    d = pd.DataFrame({"participant_id": [1, 1, 2, 2, 3, 3], "years": [0, 1.0] * 3,
+                      "x": [1, 1, 0, 0, 1, 1.0], "y": [1.0] * 6})
+    with pytest.raises(AnalysisInputError, match="constant"):
+        bc.mixed_model(d, outcome="y", exposures="x", covariates="years",
+                       random_slope="years")

@@ -328,9 +328,23 @@ def mixed_model(
                      {f"{a}:{b}" for a, b in pairs} or any(c.startswith(f"{t}[")
                                                            for t in categorical)]]
     safe, formula = _safe_frame(frame, design, outcome, groups, nested, random_slope)
+    if float(np.var(safe["y"])) == 0.0:
+        raise AnalysisInputError(
+            f"mixed_model: outcome {outcome!r} is constant "
+            f"({float(safe['y'].iloc[0]):g}) in the {len(safe)} rows used; there is no "
+            f"variance to model.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = mixedlm.lmer(formula, safe, REML=reml)
+        try:
+            fit = mixedlm.lmer(formula, safe, REML=reml)
+        except (RuntimeError, ValueError, np.linalg.LinAlgError) as error:
+            # degenerate data (e.g. more random effects than the groups can carry): an
+            # input problem, said as one, never the library's traceback
+            raise AnalysisInputError(
+                f"mixed_model: the model of {outcome!r} cannot be fitted to these "
+                f"{len(safe)} rows in {n_groups} groups ({type(error).__name__}: {error}). "
+                f"Simplify the random effects (drop random_slope or nested) or use more "
+                f"data.") from error
     converged, singular = bool(fit.converged), bool(fit.isSingular())
     notes: list[str] = []
     if not converged:
