@@ -42,10 +42,16 @@ from scipy import special, stats
 
 from ..._checks import check_alpha, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, N
-from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
+from ...exceptions import AnalysisInputError, DataQualityWarning
 from ...results import Accounting, result
 from ._table import COUNT_NAMES, emit
-from .stratified import POOLED_TERM, STRATUM, MantelHaenszelResult, _pool
+from .stratified import (
+    POOLED_TERM,
+    STRATUM,
+    MantelHaenszelResult,
+    _pool,
+    drop_uninformative,
+)
 
 __all__ = [
     "MEASURES",
@@ -245,21 +251,11 @@ def pool_measure(
                           homogeneity_test="breslow-day-tarone")
         return MantelHaenszelMeasureResult(**values)
     a, b, c, d = cells.T
-    informative = (a + b > 0) & (c + d > 0)
     caveats: list[tuple[type[Warning], str]] = []
-    if not informative.all():
-        dropped = [str(x) for x in labels[~informative]]
-        rows = int(cells[~informative].sum())
-        excluded = (*excluded, ("stratum with one exposure group", rows))
-        caveats.append((SmallCellWarning,
-                        f"{table}: {stratum_name} {dropped} ({rows} rows) have only one "
-                        f"exposure group and carry no information on the {MEASURES[measure]}; "
-                        f"they were left out."))
-    labels, cells = labels[informative], cells[informative]
-    if len(cells) == 0:
-        raise AnalysisInputError(
-            f"{table}: no stratum of {stratum_name!r} has both exposure groups, so no pooled "
-            f"{MEASURES[measure]} exists. Check the coding and the strata.")
+    labels, cells, excluded = drop_uninformative(
+        labels, cells, (a + b > 0) & (c + d > 0), excluded, caveats, table=table,
+        stratum_name=stratum_name, lacking="one exposure group",
+        needed="both exposure groups", measure=MEASURES[measure])
     estimate, lower, upper = pooled(cells, measure, alpha)
     statistic, p_value = cmh_test(cells, correction)
     h_statistic, h_p = homogeneity_test(cells, measure)

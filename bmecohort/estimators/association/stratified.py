@@ -334,6 +334,28 @@ def _with_clusters(
     return result, caveats
 
 
+
+def drop_uninformative(
+    labels: np.ndarray, cells: np.ndarray, informative: np.ndarray,
+    excluded: tuple[tuple[str, int], ...], caveats: list[tuple[type[Warning], str]], *,
+    table: str, stratum_name: str, lacking: str, needed: str, measure: str,
+) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, int], ...]]:
+    """Leave out the strata that carry no information (counted, and a caveat), or raise
+    when none is left; ``lacking``/``needed`` word the rule in the messages."""
+    if not informative.all():
+        dropped = [str(x) for x in labels[~informative]]
+        rows = int(cells[~informative].sum())
+        excluded = (*excluded, (f"stratum with {lacking}", rows))
+        caveats.append((SmallCellWarning,
+                        f"{table}: {stratum_name} {dropped} ({rows} rows) have only "
+                        f"{lacking} and carry no information on the {measure}; they were "
+                        f"left out."))
+    if not informative.any():
+        raise AnalysisInputError(
+            f"{table}: no stratum of {stratum_name!r} has {needed}, so no pooled {measure} "
+            f"exists. Check the coding and the strata.")
+    return labels[informative], cells[informative], excluded
+
 def _pool(
     labels: pd.Index,
     cells: np.ndarray,
@@ -346,21 +368,11 @@ def _pool(
 ) -> MantelHaenszelResult:
     """Drop uninformative strata, pool the rest; cells is K x 4 (a, b, c, d)."""
     alpha = check_alpha(alpha)
-    informative = _informative(cells)
     caveats: list[tuple[type[Warning], str]] = []
-    if not informative.all():
-        dropped = [str(x) for x in labels[~informative]]
-        rows = int(cells[~informative].sum())
-        excluded = (*excluded, ("stratum with one exposure group or one outcome", rows))
-        caveats.append((SmallCellWarning,
-                        f"{table}: {stratum_name} {dropped} ({rows} rows) have only one "
-                        f"exposure group or one outcome and carry no information on the odds "
-                        f"ratio; they were left out."))
-    labels, cells = labels[informative], cells[informative]
-    if len(cells) == 0:
-        raise AnalysisInputError(
-            f"{table}: no stratum of {stratum_name!r} has both exposure groups and both "
-            f"outcomes, so no pooled odds ratio exists. Check the coding and the strata.")
+    labels, cells, excluded = drop_uninformative(
+        labels, cells, _informative(cells), excluded, caveats, table=table,
+        stratum_name=stratum_name, lacking="one exposure group or one outcome",
+        needed="both exposure groups and both outcomes", measure="odds ratio")
     a, b, c, d = cells.T
     if not ((a * d) > 0).any() or not ((b * c) > 0).any():
         caveats.append((SmallCellWarning,
