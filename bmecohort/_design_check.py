@@ -14,6 +14,7 @@ estimators that are vectorised over replicates, e.g. Woolf intervals of many 2x2
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from . import _design_store
 from .exceptions import AnalysisInputError, BmecohortWarning
 
 __all__ = [
@@ -71,6 +73,27 @@ class Replication:
         return rows
 
 
+class _Deferred(Replication):
+    """A replication whose replicates run only when first asked for (``runs``, ``of``).
+
+    Returned by :func:`replicate` and :func:`replicate_batch` while stored design rows are
+    in use (:func:`bmecohort._design_store.session`): a design row found in the store never
+    needs its replicates.
+    """
+
+    def __init__(self, compute: Callable[[], Replication], replicates: int, seed: int):
+        object.__setattr__(self, "_compute", compute)
+        object.__setattr__(self, "replicates", replicates)
+        object.__setattr__(self, "seed", seed)
+
+    @functools.cached_property
+    def runs(self) -> pd.DataFrame:
+        return self._compute().runs  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"Replication(replicates={self.replicates}, seed={self.seed}, deferred)"
+
+
 def _finite(estimate: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """A finite estimate, and either a finite interval or none (both limits nan)."""
     limits = np.column_stack([low, high])
@@ -95,8 +118,18 @@ def replicate(fit: Callable[[int], Mapping[str, tuple]], *, seed: int,
     cells) are recorded, not raised; unless ``fit`` says otherwise a statistic is not
     usable when its replicate raised a separation or convergence warning or when it is not
     finite. Unusable replicates are reported and counted as misses by the design rows.
+    While stored design rows are in use the replicates run only when a design row needs
+    them (see :mod:`bmecohort._design_store`).
     """
     _check_count(replicates)
+    if _design_store.deferring():
+        return _Deferred(lambda: _replicate(fit, seed=seed, replicates=replicates),
+                         replicates, seed)
+    return _replicate(fit, seed=seed, replicates=replicates)
+
+
+def _replicate(fit: Callable[[int], Mapping[str, tuple]], *, seed: int,
+               replicates: int) -> Replication:
     records = []
     for i in range(replicates):
         with warnings.catch_warnings(record=True) as caught:
@@ -133,6 +166,14 @@ def replicate_batch(fit: Callable[[np.ndarray], Mapping[str, Mapping[str, Any]]]
     statistic is usable when ``usable`` (default True) holds and it is finite.
     """
     _check_count(replicates)
+    if _design_store.deferring():
+        return _Deferred(lambda: _replicate_batch(fit, seed=seed, replicates=replicates),
+                         replicates, seed)
+    return _replicate_batch(fit, seed=seed, replicates=replicates)
+
+
+def _replicate_batch(fit: Callable[[np.ndarray], Mapping[str, Mapping[str, Any]]], *,
+                     seed: int, replicates: int) -> Replication:
     seeds = seed + np.arange(replicates)
     frames = []
     for key, columns in fit(seeds).items():
