@@ -32,6 +32,7 @@ __all__ = [
     "WIDTH_BAND",
     "Replication",
     "replicate",
+    "gee_batch",
     "replicate_batch",
     "woolf_tables",
 ]
@@ -229,6 +230,55 @@ def woolf_tables(exposed_cases: np.ndarray, exposed_noncases: np.ndarray,
                 "ci_lower": np.where(usable, np.exp(log_or - z * se), nan),
                 "ci_upper": np.where(usable, np.exp(log_or + z * se), nan),
                 "p_value": np.where(usable, p_value, nan), "usable": usable}
+
+
+def gee_batch(frame: pd.DataFrame, *, outcome: str, exposure: str, batch: np.ndarray,
+              replicates: int, covariates: tuple[str, ...] = (),
+              cluster: str = "participant_id", family: str = "gaussian",
+              alpha: float = 0.05) -> dict[str, np.ndarray]:
+    r"""One exposure's GEE estimate in every replicate of a stacked design, solved at once.
+
+    ``frame`` holds every replicate's rows (a design's analysis frame of one simulated
+    cohort whose participants are split into ``replicates`` blocks); ``batch`` gives each
+    row's replicate (``0 .. replicates-1``). Each replicate is fitted on its own rows as
+    :func:`bmecohort.gee` fits it with an independence working correlation (``outcome ~
+    exposure + covariates``, complete cases, robust errors by ``cluster``), by
+    :func:`~bmecohort.estimators.regression.fastgee_batch.fit_fast_gee_batch`. A replicate
+    is not usable when its exposure takes one value, it has no rows or did not converge.
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``ci_lower``, ``ci_upper``, ``p_value`` (Wald, robust; odds or rate
+        ratios for the binomial and Poisson families, differences for the Gaussian) and
+        ``usable``, one per replicate.
+    """
+    from .estimators.regression.fastgee_batch import fit_fast_gee_batch
+
+    columns = [outcome, exposure, *covariates]
+    keep = frame[columns].notna().all(axis=1).to_numpy()
+    data, batch = frame.loc[keep, columns].astype(float), np.asarray(batch)[keep]
+    x = np.column_stack([np.ones(len(data)), data[[exposure, *covariates]].to_numpy()])
+    out = {c: np.full(replicates, np.nan) for c in ("estimate", "ci_lower", "ci_upper",
+                                                    "p_value")}
+    usable = np.zeros(replicates, bool)
+    if not len(data):
+        return {**out, "usable": usable}
+    fit = fit_fast_gee_batch(data[outcome].to_numpy(), x, frame.loc[keep, cluster].to_numpy(),
+                             batch, family=family)  # type: ignore[arg-type]
+    index = fit.batches.astype(int)
+    levels = pd.Series(data[exposure].to_numpy()).groupby(batch).nunique().reindex(
+        fit.batches).to_numpy()
+    coef, se = fit.params[:, 1], fit.bse[:, 1]
+    z = special.ndtri(1 - alpha / 2)
+    link = np.exp if family in ("binomial", "poisson") else (lambda v: v)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out["estimate"][index] = link(coef)
+        out["ci_lower"][index] = link(coef - z * se)
+        out["ci_upper"][index] = link(coef + z * se)
+        out["p_value"][index] = 2 * special.ndtr(-np.abs(coef / se))
+    usable[index] = fit.converged & (levels == 2)
+    return {**out, "usable": usable}
 
 
 def width(low: Any, high: Any, scale: Scale) -> Any:

@@ -495,3 +495,29 @@ def test_committed_design_checks_cover_every_design_row(table):
     assert set(stored["id"]) == set(design) and manifest["rows"] == len(stored)
     assert (stored["replicates"] >= 200).all() and manifest["settings"] == "full"
     assert set(stored["basis"]) == {rp.BASIS_DESIGN}
+
+
+def test_gee_batch_equals_gee_on_each_replicate():
+    """The stacked volume design checks (analyses 01 and 04): each block of persons fitted
+    at once gives what `gee` gives on that block alone (1e-8)."""
+    from bmecohort import cartilage_volume_change, gee
+    from bmecohort.simulate import knee_cohort
+
+    persons, replicates = 120, 3
+    cohort = knee_cohort(persons * replicates, seed=5, knees="one", visits=(0, 24),
+                         dropout=0.0, baseline_prevalence=0.3, resolution=0.5)
+    frame = cartilage_volume_change(cohort).frame
+    frame = frame[frame["bml0"].astype(bool)].assign(
+        resolved=lambda d: (d["course"] == "resolved").astype(float))
+    position = pd.Series(np.arange(persons * replicates),
+                         index=cohort.participants["participant_id"].astype(str))
+    block = position.reindex(frame["participant_id"].astype(str)).to_numpy() // persons
+    batch = rp.gee_batch(frame, outcome="annual_loss", exposure="resolved",
+                         covariates=("age", "bmi"), batch=block, replicates=replicates + 1)
+    assert batch["usable"].tolist() == [True, True, True, False]  # block 3 has no rows
+    for i in range(replicates):
+        one = gee(frame[block == i], outcome="annual_loss", exposures="resolved",
+                  covariates=["age", "bmi"], family="gaussian", cov_struct="independence")
+        row = one.summary().set_index("term").loc["resolved"]
+        for column in ("estimate", "ci_lower", "ci_upper", "p_value"):
+            assert batch[column][i] == pytest.approx(row[column], rel=1e-8, abs=1e-12)
