@@ -11,8 +11,8 @@ Define a result with the :func:`result` decorator (frozen, ``repr=False`` so tha
 below is used, ``eq=False`` because results hold DataFrames)::
 
     @result
-    class OddsRatioResult(ScalarResult):
-        estimate: float
+    class OddsRatioResult(ScalarResult):  # term, estimate, ci_lower, ci_upper, p_value
+        method: str
         ...
 """
 
@@ -255,12 +255,26 @@ class CurveResult(Result):
         return survival_plot(self, ax=ax, **kwargs)
 
 
+@result
 class ScalarResult(Result):
-    """A result with one estimate: ``estimate, ci_lower, ci_upper, p_value`` fields.
+    """A result with one estimate: the canonical fields, declared once here.
 
-    Subclasses (made with :func:`result`) declare at least the fields ``term``, ``estimate``,
-    ``ci_lower``, ``ci_upper`` and ``p_value`` (``p_value`` may be ``None``) and usually
-    ``accounting``; :meth:`summary` is then one canonical row.
+    Parameters
+    ----------
+    term : str
+        What is estimated, e.g. ``"bml"`` or ``"incidence"``.
+    estimate : float
+        The estimate.
+    ci_lower, ci_upper : float
+        Its confidence limits.
+    p_value : float or None
+        Its p-value, ``None`` when the method gives none.
+
+    Notes
+    -----
+    Subclasses (made with :func:`result`) inherit these five fields, first and in this
+    order, and add their own (usually ``accounting``); :meth:`summary` is then one canonical
+    row. Subclass fields with defaults come after those without.
     """
 
     term: str

@@ -73,11 +73,6 @@ class ProportionResult(ScalarResult):
         ``n_used`` = n, ``events``.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     accounting: Accounting
@@ -115,11 +110,6 @@ class IncidenceResult(ScalarResult):
         The fitted intercept-only GLM when the interval is cluster-robust.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     visits: tuple[float, float]

@@ -81,11 +81,6 @@ class OddsRatioTerm(ScalarResult):
         The model's denominators.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     coef: float
     se: float
     method: str
