@@ -5,6 +5,8 @@
 units at risk and, when those units cluster in participants (knees, subregions or vertebral
 corners of one person), widen the interval with a cluster-robust (sandwich) variance from an
 intercept-only binomial GLM (:class:`statsmodels.genmod.generalized_linear_model.GLM`).
+With ``weights=`` (e.g. :func:`bmecohort.ipcw`) the estimate is the weighted share and the
+interval always comes from the (cluster-)robust sandwich of the weighted GLM.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..._columns import (
     VISIT_FROM,
     VISIT_TO,
 )
+from ..._weights import MISSING_WEIGHT, weight_values
 from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 from ...results import Accounting, ScalarResult, result
 
@@ -51,6 +54,9 @@ _METHODS: dict[str, tuple[str, str]] = {
     "jeffreys": ("jeffreys", "jeffreys"),
 }
 CLUSTER_ROBUST = "logit-wald-cluster-robust"
+#: Interval names of weighted estimates: grouped by a cluster column, or one unit a group.
+WEIGHTED_CLUSTER_ROBUST = "weighted-logit-wald-cluster-robust"
+WEIGHTED_ROBUST = "weighted-logit-wald-robust"
 
 
 @result
@@ -97,8 +103,9 @@ class IncidenceResult(ScalarResult):
     p_value : None
         No hypothesis is tested.
     method : str
-        The interval used: ``"wilson"``, ``"clopper-pearson"``, ``"jeffreys"`` or
-        ``"logit-wald-cluster-robust"``.
+        The interval used: ``"wilson"``, ``"clopper-pearson"``, ``"jeffreys"``,
+        ``"logit-wald-cluster-robust"`` or, weighted, ``"weighted-logit-wald-cluster-robust"``
+        and ``"weighted-logit-wald-robust"`` (sandwich with each unit its own group).
     alpha : float
         One minus the confidence level.
     visits : tuple of (float, float)
@@ -106,13 +113,17 @@ class IncidenceResult(ScalarResult):
     cluster : str or None
         Column the cluster-robust variance grouped by, ``None`` when not used.
     design_effect : float or None
-        Robust over binomial variance of the logit (cluster-robust intervals only).
+        Robust over binomial variance of the logit, :math:`n\\hat p(1-\\hat p)\\,
+        \\widehat{var}(\\hat\\beta_0)` (cluster-robust and weighted intervals only; with
+        weights it includes the loss of precision from unequal weights).
     accounting : Accounting
-        Units in the interval, units used, events, clusters and every exclusion.
+        Units in the interval, units used, events (unweighted), clusters and every exclusion.
     warnings : tuple of str
         Statistical caveats raised while computing.
     raw : statsmodels GLMResults or None
-        The fitted intercept-only GLM when the interval is cluster-robust.
+        The fitted intercept-only GLM when the interval is cluster-robust or weighted.
+    weights : str or None
+        The weight column, ``None`` when unweighted.
     """
 
     term: str
@@ -128,10 +139,13 @@ class IncidenceResult(ScalarResult):
     accounting: Accounting
     warnings: tuple[str, ...] = ()
     raw: Any = None
+    weights: str | None = None
 
     def header(self) -> dict[str, object]:
-        """The shared header plus the visit interval and, if robust, the design effect."""
+        """The shared header plus the visit interval, the weights and the design effect."""
         out = {"visits": f"{self.visits[0]:g} -> {self.visits[1]:g} months", **super().header()}
+        if self.weights is not None:
+            out["weights"] = self.weights
         if self.design_effect is not None:
             out["design effect"] = round(self.design_effect, 3)
         return out
@@ -304,6 +318,29 @@ def _cluster_robust(
     return float(special.expit(low)), float(special.expit(high)), design_effect, fit
 
 
+def _weighted_robust(
+    y: np.ndarray, w: np.ndarray, groups: np.ndarray, alpha: float
+) -> tuple[float, float, float, Any]:
+    """Logit-scale Wald interval of an intercept-only binomial GLM with analysis weights.
+
+    The estimate solves :math:`\\sum_i w_i (y_i - p) = 0` (the weighted share); the variance
+    is the plain grouped sandwich :math:`\\sum_g (\\sum_{i \\in g} w_i (y_i - \\hat p))^2 /
+    (\\sum_i w_i \\hat p (1 - \\hat p))^2` on the logit scale, which is geepack's ``san.se``
+    with ``weights`` and survey's linearisation variance without its ``G/(G-1)`` factor.
+    """
+    model = GLM(y, np.ones((len(y), 1)), family=Binomial(), var_weights=w)
+    with warnings.catch_warnings():
+        # statsmodels warns that robust covariances are "not fully supported" with
+        # var_weights; the intercept-only sandwich is checked against geepack and survey
+        # (tests/reference/weights_occurrence)
+        warnings.filterwarnings("ignore", message="cov_type not fully supported")
+        fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12)
+    low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
+    p = float(special.expit(fit.params[0]))
+    design_effect = float(fit.cov_params()[0, 0]) * len(y) * p * (1 - p)
+    return float(special.expit(low)), float(special.expit(high)), design_effect, fit
+
+
 def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
                    alpha: float = 0.05) -> tuple[float, float, str]:
     """Interval of the share of units with ``y`` true, cluster-aware.
@@ -333,6 +370,7 @@ def _occurrence(
     method: ProportionMethod,
     cluster: str | None,
     interval: tuple[float, float] | None,
+    weights: str | None = None,
 ) -> IncidenceResult:
     alpha = check_alpha(alpha)
     _, label = _check_method(method)
@@ -366,6 +404,13 @@ def _occurrence(
          else "no lesion at baseline (not at risk)", int(not_at_risk.sum())),
         ("missing follow-up", int(missing_end.sum())),
     ]
+    w = None
+    if weights is not None:
+        # units lost carry no weight (ipcw leaves them NaN): check only the rows used
+        values = weight_values(table, weights, used, table="transitions")
+        missing_weight = used & np.isnan(values)
+        used = used & ~missing_weight
+        excluded.append((MISSING_WEIGHT, int(missing_weight.sum())))
     n = int(used.sum())
     if n == 0:
         raise AnalysisInputError(
@@ -376,6 +421,8 @@ def _occurrence(
     # event: lesion appears (incidence) or is fully gone (resolution) at follow-up
     y = (end.to_numpy(dtype=bool, na_value=False)[used] != at_risk_status).astype(float)
     events = int(y.sum())
+    if weights is not None:
+        w = values[used]
 
     caveats: list[str] = []
     raw = None
@@ -391,6 +438,10 @@ def _occurrence(
     if plan.warning is not None:
         warnings.warn(plan.warning, DataQualityWarning, stacklevel=3)
         caveats.append(plan.warning)
+    if w is not None:
+        return _weighted(table, y, w, plan, unit=unit, outcome=outcome, alpha=alpha,
+                         method=method, label=label, visits=visits, weights=weights,
+                         excluded=excluded, caveats=caveats)
     if plan.clustered and events in (0, n):
         message = (
             f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
@@ -432,6 +483,59 @@ def _occurrence(
     )
 
 
+def _weighted(table: pd.DataFrame, y: np.ndarray, w: np.ndarray, plan: Any, *, unit: str,
+              outcome: str, alpha: float, method: str, label: str,
+              visits: tuple[float, float], weights: str,
+              excluded: list[tuple[str, int]], caveats: list[str]) -> IncidenceResult:
+    """The weighted share with its robust interval (grouped by ``plan`` when clustered)."""
+    n, events = len(y), int(y.sum())
+    estimate = float(np.sum(w * y) / np.sum(w))
+    groups = plan.groups if plan.clustered else np.arange(n)
+    raw = design_effect = None
+    if events in (0, n):
+        # the logit is infinite: the unweighted method at Kish's effective sample size
+        n_eff = float(np.sum(w) ** 2 / np.sum(w ** 2))
+        message = (
+            f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
+            f"weighted proportion is infinite and the robust interval is undefined; the "
+            f"{label} interval at Kish's effective sample size ({n_eff:.1f}) was used instead.")
+        warnings.warn(message, SmallCellWarning, stacklevel=4)
+        caveats.append(message)
+        sm_method, _ = _check_method(method)
+        low, high = _contain(estimate, *proportion_confint(estimate * n_eff, n_eff,
+                                                             alpha=alpha, method=sm_method))
+        interval = f"{label}-kish-effective-n"
+    else:
+        low, high, design_effect, raw = _weighted_robust(y, w, groups, alpha)
+        low, high = _contain(estimate, low, high)
+        interval = WEIGHTED_CLUSTER_ROBUST if plan.clustered else WEIGHTED_ROBUST
+    return IncidenceResult(
+        term=outcome,
+        estimate=estimate,
+        ci_lower=low,
+        ci_upper=high,
+        p_value=None,
+        method=interval,
+        alpha=alpha,
+        visits=visits,
+        cluster=plan.column if plan.clustered else None,
+        design_effect=design_effect,
+        accounting=Accounting(
+            unit=unit,
+            n_rows=len(table),
+            n_used=n,
+            events=events,
+            n_clusters=plan.n_clusters,
+            cluster=plan.column,
+            excluded=tuple((reason, count) for reason, count in excluded if count),
+            clustered=bool(plan.clustered),
+        ),
+        warnings=tuple(caveats),
+        raw=raw,
+        weights=weights,
+    )
+
+
 _SHARED_DOC = """
     Parameters
     ----------
@@ -452,14 +556,19 @@ _SHARED_DOC = """
     interval : tuple of (float, float) or None, default=None
         The nominal visits ``(baseline, follow_up)`` to use. Required when the table holds
         more than one interval (an error lists those present).
+    weights : str or None, default=None
+        Column of analysis weights, e.g. inverse-probability-of-censoring weights from
+        :func:`bmecohort.ipcw` for loss to follow-up. Positive and finite on the units used;
+        a unit whose weight is missing is excluded and counted as "missing weight" (units
+        lost may hold anything, as they are not used). ``None``: unweighted.
 
     Returns
     -------
     IncidenceResult
         ``estimate``, ``ci_lower``, ``ci_upper``, ``method`` (the interval used),
         ``visits``, ``design_effect`` and ``accounting`` (units in the interval, units used,
-        events, clusters; exclusions "missing baseline status", "... (not at risk)" and
-        "missing follow-up").
+        events, clusters; exclusions "missing baseline status", "... (not at risk)",
+        "missing follow-up" and, weighted, "missing weight"); ``weights`` names the weights.
 
     Notes
     -----
@@ -475,6 +584,20 @@ _SHARED_DOC = """
     ``san.se`` (the same sandwich as every cluster-robust interval of bmecohort). With no events, or all units with the event, the logit is infinite: the
     unclustered ``method`` is used and a :class:`~bmecohort.exceptions.SmallCellWarning`
     is issued.
+
+    Weighted, the estimate is :math:`\\hat p_w = \\sum_i w_i y_i / \\sum_i w_i` and the
+    interval is always a sandwich (weights make the binomial variance wrong even for
+    independent units): the same logit-scale Wald interval from the weighted GLM, with
+    :math:`\\widehat{var}(\\hat\\beta_0) = \\sum_g \\big(\\sum_{i\\in g} w_i(y_i - \\hat p_w)
+    \\big)^2 / \\big(\\hat p_w(1-\\hat p_w)\\sum_i w_i\\big)^2`, grouped by participant as
+    ``cluster`` says, else each unit its own group. It equals R's
+    ``geepack::geeglm(y ~ 1, binomial, weights = w, id = participant, corstr =
+    "independence")`` and ``survey::svyciprop(~y, svydesign(ids = ~participant_id, weights
+    = ~w), method = "logit", df = Inf)`` with survey's variance times :math:`(G-1)/G`
+    (survey's with-replacement factor; :math:`G` clusters). The weights are taken as known
+    (the variance of estimating them is ignored, which for IPCW errs on the conservative
+    side). With no or only events, Kish's effective sample size
+    :math:`(\\sum w)^2/\\sum w^2` enters ``method`` instead (a ``SmallCellWarning``).
 """
 
 
@@ -485,6 +608,7 @@ def incidence(
     method: ProportionMethod = "wilson",
     cluster: str | None = "auto",
     interval: tuple[float, float] | None = None,
+    weights: str | None = None,
 ) -> IncidenceResult:
     """Incidence: the proportion of lesion-free units at baseline with a lesion at follow-up.
 
@@ -492,7 +616,7 @@ def incidence(
     """
     return _occurrence(
         transitions, outcome="incidence", alpha=alpha, method=method, cluster=cluster,
-        interval=interval,
+        interval=interval, weights=weights,
     )
 
 
@@ -503,6 +627,7 @@ def resolution(
     method: ProportionMethod = "wilson",
     cluster: str | None = "auto",
     interval: tuple[float, float] | None = None,
+    weights: str | None = None,
 ) -> IncidenceResult:
     """Resolution: the proportion of units with a lesion at baseline and none at follow-up.
 
@@ -515,7 +640,7 @@ def resolution(
     """
     return _occurrence(
         transitions, outcome="resolution", alpha=alpha, method=method, cluster=cluster,
-        interval=interval,
+        interval=interval, weights=weights,
     )
 
 
@@ -530,6 +655,17 @@ incidence.__doc__ = (incidence.__doc__ or "") + _SHARED_DOC + """
     ...     "present_to": [True, False, False, True]})
     >>> incidence(table).estimate
     0.3333333333333333
+
+    Weighted for loss to follow-up (person 5 was lost; the weights of those seen come from
+    a model of being seen, here given):
+
+    >>> table = pd.DataFrame({
+    ...     "participant_id": [1, 2, 3, 4, 5, 6], "visit_from": 0, "visit_to": 24,
+    ...     "present_from": False, "present_to": [True, False, False, True, None, False],
+    ...     "w": [1.5, 0.8, 0.8, 1.5, None, 0.8]})
+    >>> fit = incidence(table, weights="w")
+    >>> round(fit.estimate, 3), fit.method, fit.weights
+    (0.556, 'weighted-logit-wald-robust', 'w')
 """
 resolution.__doc__ = (resolution.__doc__ or "") + _SHARED_DOC + """
     Examples
@@ -541,5 +677,7 @@ resolution.__doc__ = (resolution.__doc__ or "") + _SHARED_DOC + """
     ...     "present_from": [True, True, False], "present_to": [False, True, False]})
     >>> resolution(table).estimate
     0.5
+    >>> resolution(table.assign(w=[2.0, 1.0, None]), weights="w").estimate  # 2 / (2 + 1)
+    0.6666666666666666
 """
 

@@ -1,0 +1,146 @@
+"""Weighted incidence, resolution and Kaplan-Meier against R (tests/reference/weights_occurrence).
+
+References (make_weights_occurrence.R), on a simulated knee cohort with informative loss to
+follow-up and stabilised IPCW: survey::svymean / svyciprop(method = "logit", df = Inf) with
+svydesign(ids = ~participant_id, weights = ~w), whose variance bmecohort matches after
+removing survey's G/(G-1) factor (the ``*_plain`` columns), and geepack::geeglm(y ~ 1,
+binomial, weights = w, id = participant, "independence") (same interval, independently).
+Tolerances: estimates 1e-9, standard errors and bounds 1e-7 (absolute).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bmecohort.estimators.occurrence.proportions import incidence, resolution
+from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
+
+REF = Path(__file__).parent / "reference" / "weights_occurrence"
+EST_TOL, CI_TOL = 1e-9, 1e-7
+
+
+def _transitions() -> pd.DataFrame:
+    table = pd.read_csv(REF / "inputs" / "transitions.csv")
+    for column in ("present_from", "present_to"):
+        table[column] = table[column].astype("boolean")
+    return table
+
+
+TRANSITIONS = _transitions()
+PROPORTIONS = pd.read_csv(REF / "outputs" / "weighted_proportions.csv")
+
+
+@pytest.mark.parametrize("case", PROPORTIONS.to_dict("records"), ids=PROPORTIONS["id"].tolist())
+def test_weighted_proportion_matches_survey_and_geepack(case: dict) -> None:
+    table = TRANSITIONS.loc[TRANSITIONS["first_knee"]] if case["one_knee"] else TRANSITIONS
+    estimator = incidence if case["kind"] == "incidence" else resolution
+    got = estimator(table, weights="w", alpha=case["alpha"])
+    assert got.accounting.n_used == case["n"] and got.accounting.events == case["events"]
+    assert got.accounting.n_clusters == case["clusters"]
+    np.testing.assert_allclose(got.estimate, case["estimate"], rtol=0, atol=EST_TOL)
+    np.testing.assert_allclose([got.ci_lower, got.ci_upper],
+                               [case["ci_lower_plain"], case["ci_upper_plain"]],
+                               rtol=0, atol=CI_TOL)
+    np.testing.assert_allclose([got.ci_lower, got.ci_upper],
+                               [case["ci_lower_geepack"], case["ci_upper_geepack"]],
+                               rtol=0, atol=CI_TOL)
+    # the standard error of the proportion is survey's without its G/(G-1) factor
+    se_logit = float(np.sqrt(got.raw.cov_params()[0, 0]))
+    se = se_logit * got.estimate * (1 - got.estimate)
+    g = case["clusters"]
+    np.testing.assert_allclose(se, case["se_survey"] * np.sqrt((g - 1) / g), rtol=0,
+                               atol=CI_TOL)
+    assert got.weights == "w" and got.header()["weights"] == "w"
+    assert got.method == ("weighted-logit-wald-robust" if case["one_knee"]
+                          else "weighted-logit-wald-cluster-robust")
+    assert got.cluster == (None if case["one_knee"] else "participant_id")
+    assert dict(got.accounting.excluded)["missing weight"] >= 1
+
+
+def test_missing_weights_are_excluded_and_counted() -> None:
+    got = incidence(TRANSITIONS, weights="w")
+    plain = incidence(TRANSITIONS)
+    reasons = dict(got.accounting.excluded)
+    at_risk_seen = ~TRANSITIONS["present_from"] & TRANSITIONS["present_to"].notna()
+    assert reasons["missing weight"] == int((at_risk_seen & TRANSITIONS["w"].isna()).sum())
+    assert got.accounting.n_used == plain.accounting.n_used - reasons["missing weight"]
+    assert got.accounting.n_rows - got.accounting.n_used == sum(reasons.values())
+    # units lost have no weight, which is not an error: they are "missing follow-up"
+    assert reasons["missing follow-up"] == dict(plain.accounting.excluded)["missing follow-up"]
+
+
+def test_ipcw_moves_the_complete_case_incidence_towards_the_truth() -> None:
+    """Older persons are lost more and develop lesions more: weighting raises incidence."""
+    weighted = incidence(TRANSITIONS, weights="w")
+    plain = incidence(TRANSITIONS.dropna(subset=["w"]))
+    assert weighted.estimate > plain.estimate
+    assert weighted.ci_upper - weighted.ci_lower > 0
+
+
+def test_unit_weights_give_the_unweighted_estimate_with_a_robust_interval() -> None:
+    ones = TRANSITIONS.assign(w=1.0)
+    weighted, plain = incidence(ones, weights="w"), incidence(ones)
+    assert weighted.estimate == pytest.approx(plain.estimate, abs=1e-12)
+    # clustered knees: the unweighted interval is the same sandwich
+    assert plain.method == "logit-wald-cluster-robust"
+    np.testing.assert_allclose([weighted.ci_lower, weighted.ci_upper],
+                               [plain.ci_lower, plain.ci_upper], rtol=0, atol=1e-10)
+    assert weighted.design_effect == pytest.approx(plain.design_effect, rel=1e-6)
+
+
+def test_weights_none_is_unchanged() -> None:
+    plain = incidence(TRANSITIONS)
+    assert plain.weights is None and "weights" not in plain.header()
+    assert plain.to_text() == incidence(TRANSITIONS, weights=None).to_text()
+
+
+def test_weights_scale_free_and_row_order_free() -> None:
+    a = incidence(TRANSITIONS, weights="w")
+    b = incidence(TRANSITIONS.assign(w=TRANSITIONS["w"] * 7.5).sample(frac=1, random_state=3),
+                  weights="w")
+    np.testing.assert_allclose([a.estimate, a.ci_lower, a.ci_upper],
+                               [b.estimate, b.ci_lower, b.ci_upper], rtol=1e-10)
+
+
+@pytest.mark.parametrize("value, match", [(0.0, "positive finite"), (-1.0, "positive finite"),
+                                          (np.inf, "positive finite")])
+def test_bad_weights_name_rows_and_values(value: float, match: str) -> None:
+    bad = TRANSITIONS.copy()
+    row = bad.index[(~bad["present_from"] & bad["present_to"].notna()).to_numpy()][0]
+    bad.loc[row, "w"] = value
+    with pytest.raises(AnalysisInputError, match=match) as err:
+        incidence(bad, weights="w")
+    assert f"rows {int(row)} hold" in str(err.value) and "'w'" in str(err.value)
+
+
+def test_weights_on_rows_not_used_are_not_checked() -> None:
+    odd = TRANSITIONS.copy()
+    lost = odd["present_to"].isna().to_numpy()
+    odd.loc[lost, "w"] = -5.0  # units lost are not used, whatever their weight
+    assert incidence(odd, weights="w").estimate == incidence(TRANSITIONS, weights="w").estimate
+
+
+def test_weight_column_errors() -> None:
+    with pytest.raises(AnalysisInputError, match="not found"):
+        incidence(TRANSITIONS, weights="nope")
+    with pytest.raises(AnalysisInputError, match="numeric"):
+        incidence(TRANSITIONS.assign(w="a"), weights="w")
+    with pytest.raises(AnalysisInputError, match="name of a column"):
+        incidence(TRANSITIONS, weights=TRANSITIONS["w"])  # type: ignore[arg-type]
+
+
+def test_weighted_without_events_uses_kish_effective_n() -> None:
+    table = pd.DataFrame({"participant_id": [1, 1, 2, 3, 4, 5], "visit_from": 0,
+                          "visit_to": 24, "present_from": False, "present_to": False,
+                          "w": [1.0, 1.0, 2.0, 0.5, 1.5, 1.0]})
+    with pytest.warns(SmallCellWarning, match="Kish"):
+        got = incidence(table, weights="w")
+    assert got.estimate == 0.0 and got.ci_lower == 0.0
+    n_eff = 7.0 ** 2 / 9.5
+    from statsmodels.stats.proportion import proportion_confint
+    assert got.ci_upper == pytest.approx(proportion_confint(0, n_eff, method="wilson")[1])
+    assert got.method == "wilson-kish-effective-n" and got.raw is None
