@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from bmecohort.estimators.occurrence.proportions import incidence, resolution
-from bmecohort.exceptions import AnalysisInputError, SmallCellWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "weights_occurrence"
 EST_TOL, CI_TOL = 1e-9, 1e-7
@@ -144,3 +144,89 @@ def test_weighted_without_events_uses_kish_effective_n() -> None:
     from statsmodels.stats.proportion import proportion_confint
     assert got.ci_upper == pytest.approx(proportion_confint(0, n_eff, method="wilson")[1])
     assert got.method == "wilson-kish-effective-n" and got.raw is None
+
+
+# --- weighted Kaplan-Meier --------------------------------------------------------------
+
+SURVIVAL = pd.read_csv(REF / "inputs" / "survival.csv")
+KM_REF = pd.read_csv(REF / "outputs" / "weighted_km.csv")
+
+
+def _at_r_times(fit, times: np.ndarray) -> pd.DataFrame:
+    table = fit.table.set_index("time")
+    return table.loc[times]
+
+
+@pytest.mark.parametrize("conf_type", ["log-log", "log", "plain"])
+def test_weighted_km_matches_survfit_robust_clustered(conf_type: str) -> None:
+    from bmecohort.estimators.survival.curves import kaplan_meier
+
+    ref = KM_REF.loc[KM_REF["conf_type"] == conf_type]
+    fit = kaplan_meier(SURVIVAL, duration="time", event="event", weights="w",
+                       conf_type=conf_type)
+    got = _at_r_times(fit, ref["time"].to_numpy())
+    np.testing.assert_allclose(got["estimate"], ref["surv"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["weighted_at_risk"], ref["n_risk"], rtol=1e-10)
+    np.testing.assert_allclose(got["weighted_events"], ref["n_event"], rtol=0, atol=1e-10)
+    # R's robust std.err is that of S(t); ours is of log S(t)
+    np.testing.assert_allclose(got["se_log_survival"] * got["estimate"], ref["std_err"],
+                               rtol=0, atol=1e-12)
+    for ours, theirs in (("ci_lower", "lower"), ("ci_upper", "upper")):
+        np.testing.assert_allclose(got[ours].to_numpy(float), ref[theirs].to_numpy(float),
+                                   rtol=0, atol=1e-12, equal_nan=True)
+    assert fit.cluster == "participant_id" and fit.weights == "w"
+    assert fit.method == "kaplan-meier-weighted"
+    assert fit.interval == f"{conf_type} robust (infinitesimal jackknife, clustered)"
+    assert fit.accounting.n_clusters == SURVIVAL["participant_id"].nunique()
+    assert fit.header()["weights"] == "w"
+    # the risk table counts units, unweighted
+    assert fit.table["at_risk"].iloc[0] == len(SURVIVAL)
+    assert fit.table["events"].sum() == SURVIVAL["event"].sum()
+
+
+def test_weighted_km_unclustered_and_unweighted_clustered_match_survfit() -> None:
+    from bmecohort.estimators.survival.curves import kaplan_meier
+
+    ref = pd.read_csv(REF / "outputs" / "weighted_km_unclustered.csv")
+    with pytest.warns(DataQualityWarning, match="independent"):
+        fit = kaplan_meier(SURVIVAL, duration="time", event="event", weights="w",
+                           cluster=None, conf_type="log")  # R's default scale
+    got = _at_r_times(fit, ref["time"].to_numpy())
+    np.testing.assert_allclose(got["se_log_survival"] * got["estimate"], ref["std_err"],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["ci_lower"], ref["lower"], rtol=0, atol=1e-12)
+    assert fit.cluster is None and "clustered" not in fit.interval
+    ref = pd.read_csv(REF / "outputs" / "km_clustered_unweighted.csv")
+    fit = kaplan_meier(SURVIVAL, duration="time", event="event", cluster="participant_id",
+                       conf_type="log")
+    got = _at_r_times(fit, ref["time"].to_numpy())
+    np.testing.assert_allclose(got["estimate"], ref["surv"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["se_log_survival"] * got["estimate"], ref["std_err"],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["ci_upper"], ref["upper"], rtol=0, atol=1e-12)
+    assert fit.method == "kaplan-meier" and fit.weights is None
+
+
+def test_weighted_km_missing_and_bad_weights() -> None:
+    from bmecohort.estimators.survival.curves import kaplan_meier
+
+    d = SURVIVAL.copy()
+    d.loc[[3, 10, 11], "w"] = np.nan
+    fit = kaplan_meier(d, duration="time", event="event", weights="w")
+    assert dict(fit.accounting.excluded) == {"missing weight": 3}
+    assert fit.accounting.n_used == len(d) - 3
+    d.loc[5, "w"] = 0.0
+    with pytest.raises(AnalysisInputError, match="rows 5 hold"):
+        kaplan_meier(d, duration="time", event="event", weights="w")
+
+
+def test_km_without_weights_is_unchanged() -> None:
+    from bmecohort.estimators.survival.curves import kaplan_meier
+
+    plain = kaplan_meier(SURVIVAL, duration="time", event="event")
+    assert list(plain.table.columns) == ["time", "at_risk", "events", "censored", "estimate",
+                                         "ci_lower", "ci_upper"]
+    assert plain.weights is None and plain.cluster is None and plain.interval == "log-log"
+    assert "weights" not in plain.header()
+    ones = kaplan_meier(SURVIVAL.assign(w=1.0), duration="time", event="event", weights="w")
+    np.testing.assert_allclose(ones.table["estimate"], plain.table["estimate"], atol=1e-14)

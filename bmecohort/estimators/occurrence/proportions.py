@@ -54,9 +54,6 @@ _METHODS: dict[str, tuple[str, str]] = {
     "jeffreys": ("jeffreys", "jeffreys"),
 }
 CLUSTER_ROBUST = "logit-wald-cluster-robust"
-#: Interval names of weighted estimates: grouped by a cluster column, or one unit a group.
-WEIGHTED_CLUSTER_ROBUST = "weighted-logit-wald-cluster-robust"
-WEIGHTED_ROBUST = "weighted-logit-wald-robust"
 
 
 @result
@@ -318,29 +315,6 @@ def _cluster_robust(
     return float(special.expit(low)), float(special.expit(high)), design_effect, fit
 
 
-def _weighted_robust(
-    y: np.ndarray, w: np.ndarray, groups: np.ndarray, alpha: float
-) -> tuple[float, float, float, Any]:
-    """Logit-scale Wald interval of an intercept-only binomial GLM with analysis weights.
-
-    The estimate solves :math:`\\sum_i w_i (y_i - p) = 0` (the weighted share); the variance
-    is the plain grouped sandwich :math:`\\sum_g (\\sum_{i \\in g} w_i (y_i - \\hat p))^2 /
-    (\\sum_i w_i \\hat p (1 - \\hat p))^2` on the logit scale, which is geepack's ``san.se``
-    with ``weights`` and survey's linearisation variance without its ``G/(G-1)`` factor.
-    """
-    model = GLM(y, np.ones((len(y), 1)), family=Binomial(), var_weights=w)
-    with warnings.catch_warnings():
-        # statsmodels warns that robust covariances are "not fully supported" with
-        # var_weights; the intercept-only sandwich is checked against geepack and survey
-        # (tests/reference/weights_occurrence)
-        warnings.filterwarnings("ignore", message="cov_type not fully supported")
-        fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12)
-    low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
-    p = float(special.expit(fit.params[0]))
-    design_effect = float(fit.cov_params()[0, 0]) * len(y) * p * (1 - p)
-    return float(special.expit(low)), float(special.expit(high)), design_effect, fit
-
-
 def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
                    alpha: float = 0.05) -> tuple[float, float, str]:
     """Interval of the share of units with ``y`` true, cluster-aware.
@@ -439,9 +413,21 @@ def _occurrence(
         warnings.warn(plan.warning, DataQualityWarning, stacklevel=3)
         caveats.append(plan.warning)
     if w is not None:
-        return _weighted(table, y, w, plan, unit=unit, outcome=outcome, alpha=alpha,
-                         method=method, label=label, visits=visits, weights=weights,
-                         excluded=excluded, caveats=caveats)
+        from ._weighted import weighted_share
+
+        estimate, low, high, label, design_effect, raw = weighted_share(
+            y, w, plan, unit=unit, outcome=outcome, alpha=alpha, method=method,
+            caveats=caveats)
+        return IncidenceResult(
+            term=outcome, estimate=estimate, ci_lower=low, ci_upper=high, p_value=None,
+            method=label, alpha=alpha, visits=visits,
+            cluster=plan.column if plan.clustered else None, design_effect=design_effect,
+            accounting=Accounting(
+                unit=unit, n_rows=len(table), n_used=n, events=events,
+                n_clusters=plan.n_clusters, cluster=plan.column,
+                excluded=tuple((reason, count) for reason, count in excluded if count),
+                clustered=bool(plan.clustered)),
+            warnings=tuple(caveats), raw=raw, weights=weights)
     if plan.clustered and events in (0, n):
         message = (
             f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
@@ -480,59 +466,6 @@ def _occurrence(
         ),
         warnings=tuple(caveats),
         raw=raw,
-    )
-
-
-def _weighted(table: pd.DataFrame, y: np.ndarray, w: np.ndarray, plan: Any, *, unit: str,
-              outcome: str, alpha: float, method: str, label: str,
-              visits: tuple[float, float], weights: str,
-              excluded: list[tuple[str, int]], caveats: list[str]) -> IncidenceResult:
-    """The weighted share with its robust interval (grouped by ``plan`` when clustered)."""
-    n, events = len(y), int(y.sum())
-    estimate = float(np.sum(w * y) / np.sum(w))
-    groups = plan.groups if plan.clustered else np.arange(n)
-    raw = design_effect = None
-    if events in (0, n):
-        # the logit is infinite: the unweighted method at Kish's effective sample size
-        n_eff = float(np.sum(w) ** 2 / np.sum(w ** 2))
-        message = (
-            f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
-            f"weighted proportion is infinite and the robust interval is undefined; the "
-            f"{label} interval at Kish's effective sample size ({n_eff:.1f}) was used instead.")
-        warnings.warn(message, SmallCellWarning, stacklevel=4)
-        caveats.append(message)
-        sm_method, _ = _check_method(method)
-        low, high = _contain(estimate, *proportion_confint(estimate * n_eff, n_eff,
-                                                             alpha=alpha, method=sm_method))
-        interval = f"{label}-kish-effective-n"
-    else:
-        low, high, design_effect, raw = _weighted_robust(y, w, groups, alpha)
-        low, high = _contain(estimate, low, high)
-        interval = WEIGHTED_CLUSTER_ROBUST if plan.clustered else WEIGHTED_ROBUST
-    return IncidenceResult(
-        term=outcome,
-        estimate=estimate,
-        ci_lower=low,
-        ci_upper=high,
-        p_value=None,
-        method=interval,
-        alpha=alpha,
-        visits=visits,
-        cluster=plan.column if plan.clustered else None,
-        design_effect=design_effect,
-        accounting=Accounting(
-            unit=unit,
-            n_rows=len(table),
-            n_used=n,
-            events=events,
-            n_clusters=plan.n_clusters,
-            cluster=plan.column,
-            excluded=tuple((reason, count) for reason, count in excluded if count),
-            clustered=bool(plan.clustered),
-        ),
-        warnings=tuple(caveats),
-        raw=raw,
-        weights=weights,
     )
 
 

@@ -14,7 +14,9 @@
 #   kaplan_meier: survival::survfit(Surv(time, event) ~ 1, weights = w, cluster =
 #     participant_id, robust = TRUE): weighted product-limit estimate, weighted n.risk and
 #     n.event, and the infinitesimal-jackknife (robust) standard error of log S(t), grouped
-#     by person, with log-log, log and plain intervals.
+#     by person, with log-log, log and plain intervals (R's std.err here is the standard
+#     error of S(t); the log and log-log intervals use std.err / S, that of log S(t)); also
+#     ungrouped (id = row) and unweighted with cluster = participant_id.
 suppressPackageStartupMessages({library(survey); library(geepack); library(survival)})
 
 args <- commandArgs(trailingOnly = FALSE)
@@ -46,7 +48,6 @@ for (case in cases) {
     svydesign(ids = ~1, weights = ~w, data = d)
   m <- svymean(~y, design)
   p <- as.numeric(coef(m)); se <- as.numeric(SE(m))
-  ci <- as.numeric(svyciprop(~y, design, method = "logit", level = 1 - case$alpha, df = Inf))
   ci <- attr(svyciprop(~y, design, method = "logit", level = 1 - case$alpha, df = Inf), "ci")
   g <- if (case$clustered) length(unique(d$participant_id)) else nrow(d)
   se_plain <- se * sqrt((g - 1) / g)
@@ -82,5 +83,11 @@ fit <- survfit(Surv(time, event) ~ 1, data = sv, weights = w, robust = TRUE,
                id = seq_len(nrow(sv)))
 write(data.frame(time = fit$time, surv = fit$surv, std_err = fit$std.err,
                  lower = fit$lower, upper = fit$upper), "weighted_km_unclustered.csv")
+
+# unweighted, clustered by person: the robust variance without weights
+fit <- survfit(Surv(time, event) ~ 1, data = sv, cluster = participant_id, robust = TRUE)
+write(data.frame(time = fit$time, n_risk = fit$n.risk, surv = fit$surv,
+                 std_err = fit$std.err, lower = fit$lower, upper = fit$upper),
+      "km_clustered_unweighted.csv")
 
 writeLines(capture.output(sessionInfo()), file.path(here, "sessionInfo.txt"))
