@@ -76,11 +76,6 @@ class ProportionResult(ScalarResult):
         ``n_used`` = n, ``events``.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     accounting: Accounting
@@ -123,11 +118,6 @@ class IncidenceResult(ScalarResult):
         The weight column, ``None`` when unweighted.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     visits: tuple[float, float]
