@@ -141,10 +141,7 @@ def weight_values(data: pd.DataFrame, column: str, rows: np.ndarray | None = Non
             f"{table}: weight column {column!r} must be numeric (dtype {series.dtype}).")
     values = series.to_numpy(dtype=float, na_value=np.nan)
     check = np.ones(len(values), bool) if rows is None else np.asarray(rows, bool)
-    bad = check & ~np.isnan(values) & ~(np.isfinite(values) & (values > 0))
-    if bad.any():
-        raise AnalysisInputError(
-            f"{table}: weight column {column!r} must hold positive finite numbers (or be "
-            f"missing, to exclude the row); rows {describe_rows(data.index[bad])} hold "
-            f"{sorted({repr(float(v)) for v in values[bad]})[:10]}.")
+    checked = check & ~np.isnan(values)
+    if checked.any():
+        check_weights(data.loc[checked], column, table=table)  # same rule, same message
     return values
