@@ -32,10 +32,7 @@ import pandas as pd
 from ._checks import describe_rows, require_columns
 from .exceptions import AnalysisInputError
 
-__all__ = ["MISSING_WEIGHT", "check_weights", "effective_n", "fit_weighted_glm", "weight_values"]
-
-#: Exclusion reason of rows whose weight is missing (estimators that name it so).
-MISSING_WEIGHT = "missing weight"
+__all__ = ["check_weights", "effective_n", "fit_weighted_glm", "weight_values"]
 
 
 def check_weights(frame: pd.DataFrame, column: str, *, table: str = "data") -> np.ndarray:

@@ -55,10 +55,11 @@ def test_weighted_proportion_matches_survey_and_geepack(case: dict) -> None:
     np.testing.assert_allclose(se, case["se_survey"] * np.sqrt((g - 1) / g), rtol=0,
                                atol=CI_TOL)
     assert got.weights == "w" and got.header()["weights"] == "w"
+    assert got.accounting.weights == "w" and got.accounting.effective_n < got.accounting.n_used
     assert got.method == ("weighted-logit-wald-robust" if case["one_knee"]
                           else "weighted-logit-wald-cluster-robust")
     assert got.cluster == (None if case["one_knee"] else "participant_id")
-    assert dict(got.accounting.excluded)["missing weight"] >= 1
+    assert dict(got.accounting.excluded)["missing w"] >= 1
 
 
 def test_missing_weights_are_excluded_and_counted() -> None:
@@ -66,8 +67,8 @@ def test_missing_weights_are_excluded_and_counted() -> None:
     plain = incidence(TRANSITIONS)
     reasons = dict(got.accounting.excluded)
     at_risk_seen = ~TRANSITIONS["present_from"] & TRANSITIONS["present_to"].notna()
-    assert reasons["missing weight"] == int((at_risk_seen & TRANSITIONS["w"].isna()).sum())
-    assert got.accounting.n_used == plain.accounting.n_used - reasons["missing weight"]
+    assert reasons["missing w"] == int((at_risk_seen & TRANSITIONS["w"].isna()).sum())
+    assert got.accounting.n_used == plain.accounting.n_used - reasons["missing w"]
     assert got.accounting.n_rows - got.accounting.n_used == sum(reasons.values())
     # units lost have no weight, which is not an error: they are "missing follow-up"
     assert reasons["missing follow-up"] == dict(plain.accounting.excluded)["missing follow-up"]
@@ -213,7 +214,7 @@ def test_weighted_km_missing_and_bad_weights() -> None:
     d = SURVIVAL.copy()
     d.loc[[3, 10, 11], "w"] = np.nan
     fit = kaplan_meier(d, duration="time", event="event", weights="w")
-    assert dict(fit.accounting.excluded) == {"missing weight": 3}
+    assert dict(fit.accounting.excluded) == {"missing w": 3}
     assert fit.accounting.n_used == len(d) - 3
     d.loc[5, "w"] = 0.0
     with pytest.raises(AnalysisInputError, match="rows 5"):

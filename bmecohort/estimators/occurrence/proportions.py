@@ -31,7 +31,7 @@ from ..._columns import (
     VISIT_FROM,
     VISIT_TO,
 )
-from ..._weights import MISSING_WEIGHT, weight_values
+from ..._weights import effective_n, weight_values
 from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 from ...results import Accounting, ScalarResult, result
 
@@ -129,10 +129,8 @@ class IncidenceResult(ScalarResult):
     weights: str | None = None
 
     def header(self) -> dict[str, object]:
-        """The shared header plus the visit interval, the weights and the design effect."""
+        """The shared header plus the visit interval and, if robust, the design effect."""
         out = {"visits": f"{self.visits[0]:g} -> {self.visits[1]:g} months", **super().header()}
-        if self.weights is not None:
-            out["weights"] = self.weights
         if self.design_effect is not None:
             out["design effect"] = round(self.design_effect, 3)
         return out
@@ -374,7 +372,7 @@ def _occurrence(
         values = weight_values(table, weights, used, table="transitions")
         missing_weight = used & np.isnan(values)
         used = used & ~missing_weight
-        excluded.append((MISSING_WEIGHT, int(missing_weight.sum())))
+        excluded.append((f"missing {weights}", int(missing_weight.sum())))
     n = int(used.sum())
     if n == 0:
         raise AnalysisInputError(
@@ -416,7 +414,7 @@ def _occurrence(
                 unit=unit, n_rows=len(table), n_used=n, events=events,
                 n_clusters=plan.n_clusters, cluster=plan.column,
                 excluded=tuple((reason, count) for reason, count in excluded if count),
-                clustered=bool(plan.clustered)),
+                clustered=bool(plan.clustered), weights=weights, effective_n=effective_n(w)),
             warnings=tuple(caveats), raw=raw, weights=weights)
     if plan.clustered and events in (0, n):
         message = (
@@ -482,7 +480,7 @@ _SHARED_DOC = """
     weights : str or None, default=None
         Column of analysis weights, e.g. inverse-probability-of-censoring weights from
         :func:`bmecohort.ipcw` for loss to follow-up. Positive and finite on the units used;
-        a unit whose weight is missing is excluded and counted as "missing weight" (units
+        a unit whose weight is missing is excluded and counted as "missing <column>" (units
         lost may hold anything, as they are not used). ``None``: unweighted.
 
     Returns
@@ -491,7 +489,8 @@ _SHARED_DOC = """
         ``estimate``, ``ci_lower``, ``ci_upper``, ``method`` (the interval used),
         ``visits``, ``design_effect`` and ``accounting`` (units in the interval, units used,
         events, clusters; exclusions "missing baseline status", "... (not at risk)",
-        "missing follow-up" and, weighted, "missing weight"); ``weights`` names the weights.
+        "missing follow-up" and, weighted, "missing <weights>"; with ``weights`` and Kish's
+        ``effective_n``); ``weights`` names the weights.
 
     Notes
     -----

@@ -90,14 +90,14 @@ def weighted_curve(
     """The fields of a Kaplan-Meier result with weights and the robust variance.
 
     Rows missing the duration, event or cluster are excluded by :func:`prepare`; rows
-    missing their weight after that are excluded as "missing weight".
+    missing their weight after that are excluded as "missing <weights>".
     """
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
 
     from ..._checks import prepare
     from ..._clusters import carry, cluster_request, plan_clusters
-    from ..._weights import MISSING_WEIGHT, weight_values
+    from ..._weights import effective_n, weight_values
     from .km_bands import band_frame, sigma_band
 
     column = cluster_request(data, cluster)
@@ -110,7 +110,7 @@ def weighted_curve(
         values = weight_values(frame, weights)
         missing = np.isnan(values)
         frame, values = frame.loc[~missing], values[~missing]
-        excluded.append((MISSING_WEIGHT, int(missing.sum())))
+        excluded.append((f"missing {weights}", int(missing.sum())))
     else:
         values = np.ones(len(frame))
     if len(frame) == 0:
@@ -162,7 +162,8 @@ def weighted_curve(
         "accounting": Accounting(
             unit=unit_of(data), n_rows=len(data), n_used=len(frame), events=n_events,
             n_clusters=plan.n_clusters, cluster=plan.column,
-            excluded=tuple((r, c) for r, c in excluded if c), clustered=bool(plan.clustered)),
+            excluded=tuple((r, c) for r, c in excluded if c), clustered=bool(plan.clustered),
+            weights=weights, effective_n=None if weights is None else effective_n(values)),
         "raw": fitter, "warnings": (*caveats, *lifelines_caveats),
         "weights": weights, "cluster": plan.column if plan.clustered else None,
     }

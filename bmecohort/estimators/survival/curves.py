@@ -114,8 +114,6 @@ class KaplanMeierResult(CurveResult):
     def header(self) -> dict[str, object]:
         """The shared header, plus the weights and cluster of a robust variance."""
         out = super().header()
-        if self.weights is not None:
-            out["weights"] = self.weights
         if self.cluster is not None:
             out["robust variance clustered by"] = self.cluster
         return out
@@ -178,7 +176,7 @@ def kaplan_meier(
     weights : str or None, default=None
         Column of analysis weights (e.g. inverse-probability-of-censoring weights from
         :func:`bmecohort.ipcw`): positive and finite; rows with a missing weight are
-        excluded and counted as "missing weight". The curve is the weighted product-limit
+        excluded and counted as "missing <weights>". The curve is the weighted product-limit
         estimate and its variance the robust infinitesimal jackknife (below).
     cluster : "auto", str or None, default="auto"
         Grouping of the robust variance. ``"auto"``: by ``participant_id`` when a person
