@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import describe_rows
+from ._checks import describe_rows, require_columns
 from .exceptions import AnalysisInputError
 
-__all__ = ["check_weights", "effective_n", "fit_weighted_glm"]
+__all__ = ["check_weights", "effective_n", "fit_weighted_glm", "weight_values"]
 
 
 def check_weights(frame: pd.DataFrame, column: str, *, table: str = "data") -> np.ndarray:
@@ -103,3 +103,42 @@ def fit_weighted_glm(y: np.ndarray, exog: np.ndarray, weights: np.ndarray,
                                           library.PerfectSeparationWarning))
                   for w in caught)
     return fit, flagged or not bool(fit.converged)
+
+
+def weight_values(data: pd.DataFrame, column: str, rows: np.ndarray | None = None, *,
+                  table: str = "data") -> np.ndarray:
+    """The weights of ``column`` as floats (NaN where missing), checked on ``rows``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    column : str
+        The weight column.
+    rows : numpy.ndarray of bool, optional
+        The rows whose weights are checked (the rows an analysis would use); all by default.
+        Rows outside it may hold anything (e.g. units lost, which :func:`bmecohort.ipcw`
+        leaves without a weight).
+    table : str, default="data"
+        Name of the table for messages.
+
+    Raises
+    ------
+    AnalysisInputError
+        The column is absent or not numeric, or a checked weight is infinite, zero or
+        negative.
+    """
+    if not isinstance(column, str):
+        raise AnalysisInputError(
+            f"weights must be the name of a column of {table}, got {type(column).__name__}; "
+            f"add the weights as a column (e.g. data.assign(w=bmecohort.ipcw(...))).")
+    require_columns(data, [column], table=table)
+    series = data[column]
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        raise AnalysisInputError(
+            f"{table}: weight column {column!r} must be numeric (dtype {series.dtype}).")
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    check = np.ones(len(values), bool) if rows is None else np.asarray(rows, bool)
+    checked = check & ~np.isnan(values)
+    if checked.any():
+        check_weights(data.loc[checked], column, table=table)  # same rule, same message
+    return values
