@@ -84,6 +84,10 @@ class Accounting:
     excluded : tuple of (str, int), default=()
         ``(reason, count)`` for every group of excluded rows; counts sum to
         ``n_rows - n_used`` unless stated otherwise in the reason.
+    weights : str or None, default=None
+        The weight column of a weighted analysis (e.g. ``"ipcw"``); ``None`` when unweighted.
+    effective_n : float or None, default=None
+        Kish's effective sample size of the weights used, :math:`(\\sum w)^2 / \\sum w^2`.
 
     Examples
     --------
@@ -110,6 +114,8 @@ class Accounting:
     cluster: str | None = None
     excluded: tuple[tuple[str, int], ...] = ()
     clustered: bool | None = None
+    weights: str | None = None
+    effective_n: float | None = None
 
     @property
     def n_excluded(self) -> int:
@@ -126,6 +132,10 @@ class Accounting:
             out[f"clusters ({self.cluster or 'cluster'})"] = self.n_clusters
         if self.clustered is not None:
             out["cluster-robust"] = "yes" if self.clustered else "no"
+        if self.weights is not None:
+            out["weights"] = self.weights
+        if self.effective_n is not None:
+            out["effective n"] = round(self.effective_n, 1)
         for reason, count in self.excluded:
             out[f"excluded: {reason}"] = count
         return out
