@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import abc
 import html
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, dataclass_transform
@@ -37,9 +36,9 @@ from ._columns import (
     TERM,
     N,
 )
+from ._format import format_number, format_p, is_missing
 
-__all__ = ["Accounting", "CurveResult", "Result", "ScalarResult", "format_p", "result",
-           "summary_frame"]
+__all__ = ["Accounting", "CurveResult", "Result", "ScalarResult", "result", "summary_frame"]
 
 T = TypeVar("T")
 
@@ -142,30 +141,11 @@ class Accounting:
         return out
 
 
-def format_p(p: float | None) -> str:
-    """Format a p-value for display: three significant digits, ``<0.001`` below."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}"
-
-
 def _format_cell(value: object, decimals: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool | int | str):
         return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        if value != 0 and (abs(value) >= 10 ** (decimals + 3) or abs(value) < 10 ** -decimals):
-            return f"{value:.{decimals}g}"
-        return f"{value:.{decimals}f}"
+    if is_missing(value) or isinstance(value, float):
+        return format_number(value, decimals)
     return str(value)
 
 
@@ -173,7 +153,7 @@ def _format_frame(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if column == P_VALUE:
-            out[column] = [format_p(v) if v is not None else "" for v in out[column].tolist()]
+            out[column] = [format_p(v) for v in out[column].tolist()]
         else:
             out[column] = [_format_cell(v, decimals) for v in out[column].tolist()]
     return out

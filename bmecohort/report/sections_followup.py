@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, PARTICIPANT, SIDE, TERM, VISIT, N
-from ..plots._style import format_count
+from .._format import format_count, format_interval, format_number
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section
-from .tables import estimate_table, format_interval
+from .tables import estimate_table
 
 __all__ = ["MAX_MODEL_KNEES", "attrition_section", "history_section", "reader_option", "reader_policy",
            "reliability_section", "trajectory_section"]
@@ -218,8 +218,10 @@ def _attrition_table(table: pd.DataFrame, follow_up: int, suppress_below: int | 
             if suppress_below is not None and 0 < count < suppress_below:
                 suppressed += 1
                 return f"<{suppress_below}"
-            return f"{count} ({float(spread):.1f}%)"
-        return f"{float(value):.2f} ({float(spread):.2f})"
+            shown, share = str(count), format_number(spread, 1)
+            return f"{shown} ({share}%)" if share else shown
+        shown, share = format_number(value), format_number(spread)
+        return f"{shown} ({share})" if share else shown
 
     shown = pd.DataFrame({"Characteristic": table["characteristic"].astype(str).to_numpy()})
     for group, header in (("completers", "Completers"), ("lost", "Lost")):
