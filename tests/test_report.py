@@ -358,12 +358,17 @@ def test_followup_sections_with_two_readers(doubled):
                                        "Lost n", "Lost", "Std. difference"]
     incidence_rows = frames[1]
     assert incidence_rows["Analysis"].tolist() == [
-        "Complete case", "IPCW-weighted", "Lost: none with the event",
-        "Lost: all with the event"]
+        "Complete case", "IPCW-weighted", "Multiple imputation (m=5)",
+        "Lost: none with the event", "Lost: all with the event"]
     # IPCW beside complete case: same knees (no covariate missing), a finite estimate
     complete, weighted = incidence_rows.iloc[0], incidence_rows.iloc[1]
     assert weighted["n"] == complete["n"] and weighted["Events"] == complete["Events"]
     assert 0 < weighted["Estimate"] < 1 and weighted["Estimate"] != complete["Estimate"]
+    # imputed: every knee at risk (as the bounds), an estimate within the bounds
+    imputed, best, worst = (incidence_rows.iloc[i] for i in (2, 3, 4))
+    assert imputed["n"] == best["n"] > complete["n"] and np.isnan(imputed["Events"])
+    assert best["Estimate"] <= imputed["Estimate"] <= worst["Estimate"]
+    assert any(label.startswith("incidence multiply imputed") for label, _ in lost.results)
     pain = frames[2]
     assert pain["Analysis"].tolist()[0] == "complete case"
     assert pain["Analysis"].str.startswith("multiple imputation").any()
