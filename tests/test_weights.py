@@ -306,3 +306,17 @@ def test_ipcw_removes_the_bias_of_complete_cases() -> None:
     assert abs(weighted.estimate - truth) < 2.5 * se
     assert abs(complete.estimate - truth) > 3 * se  # 0.031, 3.5 standard errors
     assert weighted.ci_lower < truth < weighted.ci_upper
+
+
+def test_nullable_weights_and_pandas_missing_marker(cohort) -> None:
+    data = cohort.assign(ipcw=cohort["ipcw"].astype("Float64"))
+    data.loc[data.index[:4], "ipcw"] = pd.NA
+    res = odds_ratio(data, exposure="bml", outcome="progressed", weights="ipcw")
+    plain = odds_ratio(cohort.assign(ipcw=data["ipcw"].astype(float)), exposure="bml",
+                       outcome="progressed", weights="ipcw")
+    assert res.accounting.excluded == plain.accounting.excluded
+    assert res.accounting.n_excluded == res.accounting.n_rows - res.accounting.n_used
+    assert (res.estimate, res.ci_lower) == pytest.approx((plain.estimate, plain.ci_lower))
+    with pytest.raises(AnalysisInputError, match="must hold numbers"):
+        odds_ratio(cohort.assign(ipcw=cohort["bml"] == 1), exposure="bml",
+                   outcome="progressed", weights="ipcw")
