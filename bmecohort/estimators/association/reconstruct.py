@@ -285,7 +285,7 @@ def reconstruct_2x2(
     published, inferred = zip(*(_printed(v, k) for k, v in (
         ("estimate", estimate), ("ci_lower", ci_lower), ("ci_upper", ci_upper))),
         strict=True)
-    digits = _decimals(decimals, inferred)  # type: ignore[arg-type]
+    digits = _decimals(decimals, inferred)
     half = 0.5 * 10.0 ** -np.asarray(digits, dtype=float) * (1 + _SLACK)
     low_pub, point_pub, high_pub = published[1] - half[1], published[0], published[2] + half[2]
     if low_pub > point_pub + half[0] or point_pub - half[0] > high_pub:

@@ -204,10 +204,10 @@ def _delta(beta: np.ndarray, y: np.ndarray, x: np.ndarray, x1: np.ndarray, x0: n
     information = (x * (p * (1 - p))[:, None]).T @ x
     if_beta = np.linalg.solve(information, (x * (y - p)[:, None]).T).T  # n x k
     influence = np.empty((n, 4))
-    for j, (pa, xa, rows, size) in enumerate([(p1, x1, slice(None), n),
-                                             (p0, x0, slice(None), n),
-                                             (p1, x1, exposed, n_exposed),
-                                             (p0, x0, exposed, n_exposed)]):
+    parts: list[tuple[np.ndarray, np.ndarray, slice | np.ndarray, int]] = [
+        (p1, x1, slice(None), n), (p0, x0, slice(None), n),
+        (p1, x1, exposed, n_exposed), (p0, x0, exposed, n_exposed)]
+    for j, (pa, xa, rows, size) in enumerate(parts):
         weight = np.zeros(n)
         weight[rows] = 1.0 / size
         risk = float(np.sum(weight * pa))
@@ -443,8 +443,8 @@ def standardize(
     overall, in_exposed = _delta(beta, y, x, x1, x0, exposed, groups, alpha)
     interval, used_seed, failed = "delta", None, 0
     if ci == "bootstrap":
-        used_seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None \
-            else int(seed)
+        # a fresh SeedSequence's entropy is an int (the stubs allow a sequence)
+        used_seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else int(seed)  # type: ignore[operator]
         draws = _bootstrap(used_seed, replicates, n_jobs, y, x, x1, x0, exposed, groups)
         ok = np.all(np.isfinite(draws), axis=1)
         failed = int((~ok).sum())
