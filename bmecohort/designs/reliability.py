@@ -11,6 +11,7 @@ detectable change; with ``change=(v0, v1)``, the same for each reader's change s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -154,10 +155,17 @@ def _site_rows(site: str, long: pd.DataFrame, readers: list[str], grades: bool
 
     if grades and np.unique(wide[readers].to_numpy()).size > 1:
         if len(readers) == 2:
+            caught: dict[str, type[Warning]] = {}
             for weights, label in ((None, "kappa"), ("linear", "kappa_linear")):
-                k = kappa(wide, rater_a=readers[0], rater_b=readers[1], weights=weights,
-                          categories=np.unique(wide[readers].to_numpy()))
+                with warnings.catch_warnings(record=True) as issued:
+                    warnings.simplefilter("always")
+                    k = kappa(wide, rater_a=readers[0], rater_b=readers[1], weights=weights,
+                              categories=np.unique(wide[readers].to_numpy()).tolist())
+                caught.update((str(w.message), w.category) for w in issued)
                 add(label, k.estimate, k.ci_lower, k.ci_upper, k.p_value)
+            # once per site, naming it (an undefined kappa: a reader gave one grade only)
+            for message, category in caught.items():
+                warnings.warn(f"reliability, site {site}: {message}", category, stacklevel=2)
         else:
             f = fleiss_kappa(wide, raters=readers)
             add("fleiss_kappa", f.estimate, f.ci_lower, f.ci_upper, f.p_value)
