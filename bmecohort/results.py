@@ -11,8 +11,8 @@ Define a result with the :func:`result` decorator (frozen, ``repr=False`` so tha
 below is used, ``eq=False`` because results hold DataFrames)::
 
     @result
-    class OddsRatioResult(ScalarResult):
-        estimate: float
+    class OddsRatioResult(ScalarResult):  # term, estimate, ci_lower, ci_upper, p_value
+        method: str
         ...
 """
 
@@ -85,6 +85,10 @@ class Accounting:
     excluded : tuple of (str, int), default=()
         ``(reason, count)`` for every group of excluded rows; counts sum to
         ``n_rows - n_used`` unless stated otherwise in the reason.
+    weights : str or None, default=None
+        The weight column of a weighted analysis (e.g. ``"ipcw"``); ``None`` when unweighted.
+    effective_n : float or None, default=None
+        Kish's effective sample size of the weights used, :math:`(\\sum w)^2 / \\sum w^2`.
 
     Examples
     --------
@@ -111,6 +115,8 @@ class Accounting:
     cluster: str | None = None
     excluded: tuple[tuple[str, int], ...] = ()
     clustered: bool | None = None
+    weights: str | None = None
+    effective_n: float | None = None
 
     @property
     def n_excluded(self) -> int:
@@ -127,6 +133,10 @@ class Accounting:
             out[f"clusters ({self.cluster or 'cluster'})"] = self.n_clusters
         if self.clustered is not None:
             out["cluster-robust"] = "yes" if self.clustered else "no"
+        if self.weights is not None:
+            out["weights"] = self.weights
+        if self.effective_n is not None:
+            out["effective n"] = round(self.effective_n, 1)
         for reason, count in self.excluded:
             out[f"excluded: {reason}"] = count
         return out
@@ -245,12 +255,26 @@ class CurveResult(Result):
         return survival_plot(self, ax=ax, **kwargs)
 
 
+@result
 class ScalarResult(Result):
-    """A result with one estimate: ``estimate, ci_lower, ci_upper, p_value`` fields.
+    """A result with one estimate: the canonical fields, declared once here.
 
-    Subclasses (made with :func:`result`) declare at least the fields ``term``, ``estimate``,
-    ``ci_lower``, ``ci_upper`` and ``p_value`` (``p_value`` may be ``None``) and usually
-    ``accounting``; :meth:`summary` is then one canonical row.
+    Parameters
+    ----------
+    term : str
+        What is estimated, e.g. ``"bml"`` or ``"incidence"``.
+    estimate : float
+        The estimate.
+    ci_lower, ci_upper : float
+        Its confidence limits.
+    p_value : float or None
+        Its p-value, ``None`` when the method gives none.
+
+    Notes
+    -----
+    Subclasses (made with :func:`result`) inherit these five fields, first and in this
+    order, and add their own (usually ``accounting``); :meth:`summary` is then one canonical
+    row. Subclass fields with defaults come after those without.
     """
 
     term: str

@@ -68,11 +68,6 @@ class KappaResult(ScalarResult):
         only), or that clustered units were analysed as independent.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     se: float
     agreement: float
     within_one: float
@@ -353,11 +348,6 @@ class FleissKappaResult(ScalarResult):
     accounting : Accounting
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     se0: float
     raters: tuple[str, ...]
     method: str

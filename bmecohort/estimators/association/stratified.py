@@ -39,7 +39,7 @@ from ...exceptions import (
     DataQualityWarning,
     SmallCellWarning,
 )
-from ...results import Accounting, Result, result, summary_frame
+from ...results import Accounting, ScalarResult, result, summary_frame
 from ._odds_ratio_math import woolf_limits
 from ._table import COUNT_NAMES, MAX_COUNT, emit
 
@@ -53,7 +53,7 @@ CLUSTERED_METHOD = "gee-independence-strata-cluster-robust"
 
 
 @result
-class MantelHaenszelResult(Result):
+class MantelHaenszelResult(ScalarResult):
     """Mantel-Haenszel odds ratio pooled over strata.
 
     Attributes
@@ -100,11 +100,6 @@ class MantelHaenszelResult(Result):
         The statsmodels object (the GLM fit when clustered).
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     statistic: float
     homogeneity_p_value: float
     homogeneity_statistic: float
