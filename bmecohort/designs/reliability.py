@@ -33,6 +33,7 @@ from .._columns import (
 )
 from ..cohort import Cohort
 from ..estimators.agreement import fleiss_kappa, icc, kappa
+from ..estimators.agreement.kappa import KappaWeights
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 
@@ -149,14 +150,16 @@ def _site_rows(site: str, long: pd.DataFrame, readers: list[str], grades: bool
         return [{SITE: site, STATISTIC: "icc2", N: n}]
 
     def add(statistic: str, estimate: float, lower: float = np.nan, upper: float = np.nan,
-            p: float = np.nan) -> None:
+            p: float | None = np.nan) -> None:
         rows.append({SITE: site, STATISTIC: statistic, N: n, ESTIMATE: estimate,
                      CI_LOWER: lower, CI_UPPER: upper, P_VALUE: p})
 
     if grades and np.unique(wide[readers].to_numpy()).size > 1:
         if len(readers) == 2:
             caught: dict[str, type[Warning]] = {}
-            for weights, label in ((None, "kappa"), ("linear", "kappa_linear")):
+            kinds: tuple[tuple[KappaWeights, str], ...] = ((None, "kappa"),
+                                                          ("linear", "kappa_linear"))
+            for weights, label in kinds:
                 with warnings.catch_warnings(record=True) as issued:
                     warnings.simplefilter("always")
                     k = kappa(wide, rater_a=readers[0], rater_b=readers[1], weights=weights,
@@ -260,5 +263,5 @@ def reliability(
         and change is None else ())
     return ReliabilityResult(
         table=table, system=system, item=item, readers=tuple(readers), unit=unit,
-        change=tuple(change) if change is not None else None,
+        change=(change[0], change[1]) if change is not None else None,
         method="kappa-icc2-sdc", accounting=accounting)

@@ -189,7 +189,8 @@ def _enumerate(m: Mapping[str, int | None]) -> tuple[np.ndarray, ...]:
         raise AnalysisInputError(
             f"{size:,} tables to search exceeds the limit of {_MAX_TABLES:,}; give all four "
             f"margins to search one dimension only.")
-    x, y = np.meshgrid(np.arange(first + 1), np.arange(second + 1), indexing="ij")  # type: ignore[operator]
+    # (numpy's meshgrid stubs reject arange's platform-int arrays)
+    x, y = np.meshgrid(np.arange(first + 1), np.arange(second + 1), indexing="ij")  # type: ignore[operator, call-overload]
     x, y = x.ravel(), y.ravel()
     if by_exposure:  # x = exposed cases, y = unexposed cases
         a, b, c, d = x, first - x, y, second - y
