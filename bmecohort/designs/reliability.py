@@ -214,7 +214,9 @@ def reliability(
     ReliabilityResult
         ``summary()``: per site and statistic (kappa, linear-weighted kappa or Fleiss'
         kappa, ICC(2,1), smallest detectable change) with ``n`` units read by all readers;
-        kappa only for status grades (not for summed scores or change scores).
+        kappa only for status grades (not for summed scores or change scores). Kappa is
+        NaN where a reader gave every unit of a site one grade (undefined; a
+        :class:`~bmecohort.exceptions.SmallCellWarning` names the site).
 
     Raises
     ------
