@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bmecohort import ipcw, logistic, odds_ratio, risk_difference, risk_ratio
+from bmecohort import (
+    gee,
+    ipcw,
+    logistic,
+    mantel_haenszel,
+    odds_ratio,
+    risk_difference,
+    risk_ratio,
+)
 from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "weights"
@@ -207,3 +215,108 @@ def test_weighted_zero_cell(cohort) -> None:
     with pytest.warns(SmallCellWarning, match="zero cell"):
         res = odds_ratio(data, exposure="bml", outcome="progressed", weights="ipcw")
     assert res.estimate == np.inf and np.isnan(res.ci_lower) and np.isnan(res.p_value)
+
+
+@pytest.mark.parametrize(("fit_name", "outcome", "family", "covariates"), [
+    ("gee_or_adjusted", "progressed", "binomial", ["age", "female"]),
+    ("gee_rr_crude", "progressed", "poisson", []),
+    ("gee_rd_crude", "progressed", "gaussian", []),
+    ("gee_poisson_lesions", "lesions", "poisson", ["age"]),
+    ("gee_gaussian_pain", "pain", "gaussian", ["age"]),
+])
+def test_gee_matches_geepack(cohort, ref, fit_name, outcome, family, covariates) -> None:
+    fit = gee(cohort, outcome=outcome, exposures="bml", covariates=covariates, family=family,
+              cov_struct="independence", weights="ipcw")
+    assert fit.method == f"ipw-gee-{family}-independence-robust"
+    assert fit.engine == "statsmodels" and fit.accounting.weights == "ipcw"
+    table = fit.summary().set_index("term")
+    for term in ("bml", *covariates):
+        _check(ref, fit_name, term, table.loc[term, "coef"], table.loc[term, "se"])
+    assert fit.scale == pytest.approx(ref.loc[(fit_name, "bml"), "scale"], rel=1e-8)
+    assert fit.accounting.n_used == ref.loc[(fit_name, "bml"), "n"]
+
+
+def test_gee_weighted_options(cohort) -> None:
+    with pytest.raises(AnalysisInputError, match="cov_struct='independence'"):
+        gee(cohort, outcome="progressed", exposures="bml", weights="ipcw")
+    with pytest.raises(AnalysisInputError, match="engine='fast'"):
+        gee(cohort, outcome="progressed", exposures="bml", weights="ipcw",
+            cov_struct="independence", engine="fast")
+    with pytest.raises(AnalysisInputError, match="zero or negative"):
+        gee(cohort.assign(ipcw=cohort["ipcw"] - 10), outcome="progressed", exposures="bml",
+            weights="ipcw", cov_struct="independence")
+
+
+def test_gee_with_unit_weights_equals_the_unweighted_independence_gee(cohort) -> None:
+    data = cohort.assign(one=1.0)
+    weighted = gee(data, outcome="progressed", exposures="bml", cov_struct="independence",
+                   weights="one").summary()
+    plain = gee(data, outcome="progressed", exposures="bml",
+                cov_struct="independence").summary()
+    np.testing.assert_allclose(weighted[["coef", "se"]], plain[["coef", "se"]], rtol=1e-8)
+
+
+def test_mantel_haenszel_points_to_weighted_logistic_with_strata(cohort) -> None:
+    with pytest.raises(AnalysisInputError, match="not supported") as info:
+        mantel_haenszel(cohort, exposure="bml", outcome="progressed", strata="female",
+                        weights="ipcw")
+    # the call the message suggests runs and gives a weighted stratified odds ratio
+    assert "logistic(data, outcome='progressed'" in str(info.value)
+    fit = logistic(cohort, outcome="progressed", exposures="bml", covariates=["female"],
+                   categorical=["female"], weights="ipcw", cov_struct="independence")
+    assert fit.method == "ipw-gee-independence-robust"
+    assert list(fit.summary()["term"]) == ["bml", "female[1]"]
+
+
+def test_evalue_of_a_weighted_risk_difference_uses_the_weighted_risk(cohort, ref) -> None:
+    res = risk_difference(cohort, exposure="bml", outcome="progressed", weights="ipcw")
+    e = res.evalue()
+    # the weighted risk in the unexposed is the intercept of the weighted linear model
+    assert e.baseline_risk == pytest.approx(ref.loc[("gee_rd_crude", "(Intercept)"),
+                                                    "estimate"], abs=1e-9)
+
+
+def test_row_order_does_not_matter(cohort) -> None:
+    shuffled = cohort.sample(frac=1.0, random_state=5)
+    for function in (odds_ratio, risk_ratio, risk_difference):
+        a = function(cohort, exposure="bml", outcome="progressed", weights="ipcw")
+        b = function(shuffled, exposure="bml", outcome="progressed", weights="ipcw")
+        assert (b.estimate, b.ci_lower, b.ci_upper) == pytest.approx(
+            (a.estimate, a.ci_lower, a.ci_upper), rel=1e-9)
+
+
+def test_ipcw_removes_the_bias_of_complete_cases() -> None:
+    """Loss depends on pain, which drives the outcome: complete cases are biased, IPCW not.
+
+    The target is the crude risk difference of the whole cohort (known in a simulation).
+    """
+    rng = np.random.default_rng(7)
+    n = 20_000
+    pain = rng.normal(0, 1, n)
+    bml = rng.binomial(1, 1 / (1 + np.exp(-pain)))
+    y = rng.binomial(1, 1 / (1 + np.exp(-(-1 + 0.7 * bml + 1.2 * pain))))
+    seen = rng.binomial(1, 1 / (1 + np.exp(-(1 - 1.5 * pain + 0.5 * bml))))
+    full = pd.DataFrame({"bml": bml, "pain": pain, "y": y, "seen": seen})
+    truth = risk_difference(full, exposure="bml", outcome="y").estimate
+    full["ipcw"] = ipcw(full, observed="seen", covariates=["bml", "pain"])
+    followed = full.assign(y=full["y"].where(full["seen"] == 1))
+    complete = risk_difference(followed, exposure="bml", outcome="y")
+    weighted = risk_difference(followed, exposure="bml", outcome="y", weights="ipcw")
+    se = float(weighted.raw.bse[1])
+    assert abs(weighted.estimate - truth) < 2.5 * se
+    assert abs(complete.estimate - truth) > 3 * se  # 0.031, 3.5 standard errors
+    assert weighted.ci_lower < truth < weighted.ci_upper
+
+
+def test_nullable_weights_and_pandas_missing_marker(cohort) -> None:
+    data = cohort.assign(ipcw=cohort["ipcw"].astype("Float64"))
+    data.loc[data.index[:4], "ipcw"] = pd.NA
+    res = odds_ratio(data, exposure="bml", outcome="progressed", weights="ipcw")
+    plain = odds_ratio(cohort.assign(ipcw=data["ipcw"].astype(float)), exposure="bml",
+                       outcome="progressed", weights="ipcw")
+    assert res.accounting.excluded == plain.accounting.excluded
+    assert res.accounting.n_excluded == res.accounting.n_rows - res.accounting.n_used
+    assert (res.estimate, res.ci_lower) == pytest.approx((plain.estimate, plain.ci_lower))
+    with pytest.raises(AnalysisInputError, match="must hold numbers"):
+        odds_ratio(cohort.assign(ipcw=cohort["bml"] == 1), exposure="bml",
+                   outcome="progressed", weights="ipcw")
