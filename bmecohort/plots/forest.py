@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, TERM, N
+from .._format import format_count, format_estimate
 from ..exceptions import AnalysisInputError
-from ._style import DARK_GREY, PALETTE, format_count, new_axes, styled
+from ._style import DARK_GREY, PALETTE, new_axes, styled
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -173,13 +174,7 @@ def _counts(events: object, n: object, suppress_below: int | None) -> str:
 def _format_estimate(estimate: float, low: float, high: float) -> str:
     if not math.isfinite(estimate):
         return "not estimable"
-
-    def fmt(v: float) -> str:
-        if not math.isfinite(v):
-            return "inf" if v > 0 else ("-inf" if v < 0 else "NA")
-        return f"{v:.2f}"
-
-    return f"{fmt(estimate)} ({fmt(low)} to {fmt(high)})"
+    return format_estimate(estimate, low, high)
 
 
 @styled

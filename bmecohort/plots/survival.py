@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE
+from .._format import format_count
 from ..exceptions import AnalysisInputError
-from ._style import PALETTE, format_count, new_axes, styled
+from ._style import PALETTE, new_axes, styled
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

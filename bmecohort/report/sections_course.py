@@ -8,17 +8,17 @@ from typing import Any
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE
+from .._format import format_count, format_interval
 from ..course import LesionStatus, lesion_course, lesion_status, transitions
 from ..estimators.survival.curves import kaplan_meier
 from ..estimators.survival.event_times import time_to_event
 from ..plots import course_plot, prevalence_plot, survival_plot, transition_plot
-from ..plots._style import format_count
 from ..results import Accounting
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_followup import reader_option
 from .table_one import table_one
-from .tables import estimate_table, format_interval
+from .tables import estimate_table
 
 __all__ = ["course_section", "table_one_section", "time_to_event_section"]
 

@@ -10,14 +10,14 @@ from typing import Any
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, SIDE, TERM, N
+from .._format import format_count, format_estimate, format_number
 from ..plots import forest_plot
-from ..plots._style import format_count
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_course import knee_status
 from .sections_followup import reader_option
 from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
-from .tables import effect_table, estimate_table, format_interval
+from .tables import effect_table, estimate_table
 
 __all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
 
@@ -127,7 +127,8 @@ def _pain_by_course(ctx: Context, caveats: list[str]) -> ReportTable | None:
             shown = format_count(hit, ctx.suppress_below)
             hidden = shown.startswith("<")
             suppressed += hidden
-            share = "" if hidden or not len(known) else f" ({100 * hit / len(known):.0f}%)"
+            share = ("" if hidden or not len(known)
+                     else f" ({format_number(100 * hit / len(known), 0)}%)")
             cells[f"Pain at month {visit}, n (%)"] = f"{shown}{share}"
         rows.append(cells)
     order = {c: i for i, c in enumerate(("Persistent", "Resolved", "Relapsing", "Absent",
@@ -200,11 +201,10 @@ def hip_section(ctx: Context) -> Section:
             cells = wide.setdefault(term, {"Feature": term})
             events = format_count(row[EVENTS], ctx.suppress_below)
             n = format_count(row[N], ctx.suppress_below)
-            share = "" if pd.isna(row[ESTIMATE]) else f"{100 * row[ESTIMATE]:.0f}%"
-            interval = format_interval(100 * row[CI_LOWER], 100 * row[CI_UPPER], 0)
             label = diagnosis.upper()
             cells[f"{label}: n/N"] = f"{events}/{n}"
-            cells[f"{label}: % (95% CI)"] = f"{share} ({interval})" if share else ""
+            percents = 100 * pd.to_numeric(row[[ESTIMATE, CI_LOWER, CI_UPPER]], errors="coerce")
+            cells[f"{label}: % (95% CI)"] = format_estimate(*percents, 0, unit="%")
             cells["p"] = row[P_VALUE]
         frame = pd.DataFrame(list(wide.values()))
         frame = frame[["Feature", "BMES: n/N", "BMES: % (95% CI)", "AVN: n/N",
@@ -261,7 +261,7 @@ def reproduction_section(ctx: Context) -> Section:
     for column in ("coverage", "width_ratio"):
         if column in frame.columns:
             frame = frame.assign(**{column: pd.to_numeric(frame[column], errors="coerce").map(
-                lambda v: "" if pd.isna(v) else f"{v:.2f}")})
+                format_number)})
     # the paper heads its rows (a group row) so that the statistic gets the width
     group = "paper" if "paper" in frame.columns else None
     shown_columns = [c for c in frame.columns if c != group]

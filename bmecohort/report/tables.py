@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,31 +18,14 @@ from .._columns import (
     TERM,
     N,
 )
+from .._format import format_interval
 from ..results import Accounting
 from .document import ReportTable, Section
 
-__all__ = ["effect_table", "estimate_table", "flow_table", "format_interval"]
+__all__ = ["effect_table", "estimate_table", "flow_table"]
 
 SECTION = "section"
 ANALYSIS = "analysis"
-
-
-def format_interval(low: object, high: object, decimals: int = 2) -> str:
-    """``"low to high"`` with ``decimals``; empty when both bounds are missing."""
-
-    def one(value: object) -> str:
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return "NA"
-        if math.isnan(number):
-            return "NA"
-        if math.isinf(number):
-            return "inf" if number > 0 else "-inf"
-        return f"{number:.{decimals}f}"
-
-    first, second = one(low), one(high)
-    return "" if first == second == "NA" else f"{first} to {second}"
 
 
 def _accountings(label: str, res: Any) -> list[tuple[str, Accounting]]:

@@ -65,11 +65,6 @@ class KappaResult(ScalarResult):
         Units in and used, exclusions (missing ratings), clusters for a cluster bootstrap.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     se: float
     agreement: float
     within_one: float
@@ -298,11 +293,6 @@ class FleissKappaResult(ScalarResult):
     accounting : Accounting
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     se0: float
     raters: tuple[str, ...]
     method: str

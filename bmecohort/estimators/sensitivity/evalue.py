@@ -311,8 +311,9 @@ def evalue_of(res: Any, *, term: str | None = None, rare_outcome: bool | None = 
               ) -> EValueResult:
     """E-value of a result's ratio estimate (the ``.evalue()`` behind every ratio result).
 
-    For 2x2 results the outcome risk comes from the counts: the risk in the unexposed for a
-    risk difference, the overall risk (rare below 0.15) for an odds ratio. Results with
+    For 2x2 results the outcome risk comes from the counts (weighted results: the table of
+    summed weights): the risk in the unexposed for a risk difference, the overall risk (rare
+    below 0.15) for an odds ratio. Results with
     several terms (regression, Cox) need ``term``; their ``rare_outcome`` comes from the
     result's events and units when it records them. A rate ratio is treated as a risk
     ratio (rare outcome).
@@ -336,6 +337,9 @@ def evalue_of(res: Any, *, term: str | None = None, rare_outcome: bool | None = 
                 f"term {term!r} not in this result; its terms are {frame[TERM].tolist()}.")
         row = rows.iloc[0]
     counts = getattr(res, "counts", None)
+    weighting = getattr(getattr(res, "accounting", None), "weights", None)
+    if weighting is not None and getattr(res, "counts_used", None) is not None:
+        counts = res.counts_used  # weighted: the risks of the table of summed weights
     strata = getattr(res, "strata", None)
     if counts is None and isinstance(strata, pd.DataFrame) and set(_COUNTS) <= set(strata):
         # pooled over strata: the crude totals give the risks

@@ -71,21 +71,29 @@ class KaplanMeierResult(CurveResult):
         Name of the curve (the ``term`` of the summary).
     table : pandas.DataFrame
         Every observed time (from 0) with ``time, at_risk, events, censored, estimate,
-        ci_lower, ci_upper``: the numbers a survival plot and its risk table need.
+        ci_lower, ci_upper``: the numbers a survival plot and its risk table need (counts
+        of units, also when weighted). With the robust variance also ``weighted_at_risk``,
+        ``weighted_events`` (R ``survfit``'s ``n.risk``, ``n.event``) and
+        ``se_log_survival``.
     median : float
         Median survival time (``inf`` when the curve stays above 0.5).
     median_ci_lower, median_ci_upper : float
         Times at which the interval's bounds cross 0.5 (``inf`` when never).
     method : str
-        ``"kaplan-meier"``.
+        ``"kaplan-meier"`` or ``"kaplan-meier-weighted"``.
     interval : str
-        ``"log-log"`` (default), ``"log"`` or ``"plain"`` (``conf_type``).
+        ``"log-log"`` (default), ``"log"`` or ``"plain"`` (``conf_type``), followed by
+        ``" robust (infinitesimal jackknife...)"`` when the variance is robust.
     alpha : float
         One minus the confidence level.
     accounting : Accounting
         Rows in, units used, events, exclusions; ``censored`` counts the rest.
     raw : lifelines.KaplanMeierFitter
-        The fitted lifelines object.
+        The fitted lifelines object (weighted, its own variance is not the robust one).
+    weights : str or None
+        The weight column, ``None`` when unweighted.
+    cluster : str or None
+        The column the robust variance grouped by, ``None`` when not clustered.
     """
 
     label: str
@@ -100,6 +108,15 @@ class KaplanMeierResult(CurveResult):
     accounting: Accounting
     raw: Any
     warnings: tuple[str, ...] = ()
+    weights: str | None = None
+    cluster: str | None = None
+
+    def header(self) -> dict[str, object]:
+        """The shared header, plus the weights and cluster of a robust variance."""
+        out = super().header()
+        if self.cluster is not None:
+            out["robust variance clustered by"] = self.cluster
+        return out
 
     def survival_at(self, times: Sequence[float] | np.ndarray | float) -> pd.DataFrame:
         """Survival at ``times``: columns ``time, estimate, ci_lower, ci_upper, at_risk``.
@@ -134,6 +151,8 @@ def kaplan_meier(
     alpha: float = 0.05,
     label: str | None = None,
     conf_type: str = "log-log",
+    weights: str | None = None,
+    cluster: str | None = "auto",
 ) -> KaplanMeierResult:
     r"""Kaplan-Meier survival curve with pointwise log(-log) confidence intervals.
 
@@ -154,6 +173,18 @@ def kaplan_meier(
         Scale of the pointwise interval (R ``survfit(conf.type=)``; R's default is
         ``"log"``, Stata's and lifelines' ``"log-log"``); see
         :mod:`bmecohort.estimators.survival.km_bands`. Recorded as ``interval``.
+    weights : str or None, default=None
+        Column of analysis weights (e.g. inverse-probability-of-censoring weights from
+        :func:`bmecohort.ipcw`): positive and finite; rows with a missing weight are
+        excluded and counted as "missing <weights>". The curve is the weighted product-limit
+        estimate and its variance the robust infinitesimal jackknife (below).
+    cluster : "auto", str or None, default="auto"
+        Grouping of the robust variance. ``"auto"``: by ``participant_id`` when a person
+        contributes several units, else none (each unit its own group); ``None``: none (a
+        ``DataQualityWarning`` when persons hold several units). A column name: always
+        grouped by it, and the variance is robust even without weights (R
+        ``survfit(cluster = )``). Without weights, ``"auto"`` and ``None`` keep
+        Greenwood's variance.
 
     Returns
     -------
@@ -172,6 +203,15 @@ def kaplan_meier(
     interval-censored visit data, pick the ``midpoint`` (or ``upper``) convention of
     :func:`time_to_event` knowingly, or use :func:`interval_censored`.
 
+    Weighted, :math:`\hat S(t) = \prod_{t_i \le t} (1 - \bar d_i/\bar n_i)` with weighted
+    events and numbers at risk (lifelines ``KaplanMeierFitter(weights=)``), and
+    :math:`\hat\sigma(t)` is the infinitesimal-jackknife standard error of
+    :math:`\log \hat S(t)`, summed within clusters
+    (:mod:`bmecohort.estimators.survival._robust_km`): R
+    ``survfit(Surv(time, event) ~ 1, weights = w, cluster = id, robust = TRUE)``, whose
+    intervals on all three scales it matches (R's ``std.err`` is then
+    :math:`\hat S\hat\sigma`). The weights are taken as known.
+
     Examples
     --------
     >>> import pandas as pd
@@ -180,10 +220,30 @@ def kaplan_meier(
     >>> kaplan_meier(knees, duration="months", event="event").survival_at([12])["estimate"]
     0    0.666667
     Name: estimate, dtype: float64
+
+    Weighted for loss to follow-up, with the robust interval grouped by person:
+
+    >>> knees = knees.assign(participant_id=[1, 1, 2, 3, 3, 4], w=[1.2, 1.2, 0.8, 1, 1, 2])
+    >>> fit = kaplan_meier(knees, duration="months", event="event", weights="w")
+    >>> fit.survival_at([12])[["estimate", "ci_lower", "ci_upper"]].round(3)
+       estimate  ci_lower  ci_upper
+    0     0.667     0.068     0.941
+    >>> fit.method, fit.cluster
+    ('kaplan-meier-weighted', 'participant_id')
     """
     alpha = check_alpha(alpha)
-    frame, excluded, times = _prepare_curve(data, duration, event)
     label = label or "survival"
+    if weights is not None or cluster not in ("auto", None):
+        from ._robust_km import weighted_curve
+        from .km_bands import CONF_TYPES
+
+        if conf_type not in CONF_TYPES:
+            raise AnalysisInputError(
+                f"conf_type must be one of {list(CONF_TYPES)}, got {conf_type!r}.")
+        return KaplanMeierResult(**weighted_curve(
+            data, duration=duration, event=event, alpha=alpha, label=label,
+            conf_type=conf_type, weights=weights, cluster=cluster))
+    frame, excluded, times = _prepare_curve(data, duration, event)
     fitter = KaplanMeierFitter(alpha=alpha, label=label)
     fitter, caveats = run_lifelines(
         lambda: fitter.fit(times, event_observed=frame[event].to_numpy(), label=label)
