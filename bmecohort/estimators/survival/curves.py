@@ -21,8 +21,9 @@ from lifelines.utils import median_survival_times
 from scipy import stats
 
 from ..._checks import check_alpha, prepare
+from ..._clusters import carry, cluster_request, plan_clusters
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ...exceptions import AnalysisInputError
+from ...exceptions import AnalysisInputError, DataQualityWarning
 from ...results import Accounting, CurveResult, Result, result, summary_frame
 from ._aalen_johansen import cumulative_incidence
 from ._efron import efron_cluster_covariance
@@ -134,9 +135,14 @@ class KaplanMeierResult(CurveResult):
 
 
 def _prepare_curve(
-    data: pd.DataFrame, duration: str, event: str, *, binary: bool = True
+    data: pd.DataFrame, duration: str, event: str, *, binary: bool = True,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, tuple[tuple[str, int], ...], np.ndarray]:
-    frame, excluded = prepare(data, [duration, event], binary=[event] if binary else [])
+    """Complete rows in ``duration``, ``event`` (and ``cluster``, with ``participant_id``
+    carried to check an opt-out), their exclusions and the checked times."""
+    carried = [c for c in carry(data) if c not in (duration, event, cluster)]
+    frame, excluded = prepare(data, [duration, event, cluster],
+                              binary=[event] if binary else [], carry=carried)
     times = check_times(frame, duration)
     if len(frame) == 0:
         raise AnalysisInputError(f"data: no complete rows in {duration!r} and {event!r}.")
@@ -179,12 +185,14 @@ def kaplan_meier(
         excluded and counted as "missing <weights>". The curve is the weighted product-limit
         estimate and its variance the robust infinitesimal jackknife (below).
     cluster : "auto", str or None, default="auto"
-        Grouping of the robust variance. ``"auto"``: by ``participant_id`` when a person
-        contributes several units, else none (each unit its own group); ``None``: none (a
-        ``DataQualityWarning`` when persons hold several units). A column name: always
-        grouped by it, and the variance is robust even without weights (R
-        ``survfit(cluster = )``). Without weights, ``"auto"`` and ``None`` keep
-        Greenwood's variance.
+        ``"auto"``: when a ``participant_id`` contributes several units among the rows used
+        (two knees of a person), the robust variance grouped by ``participant_id``; else
+        Greenwood's (unweighted) or the robust variance with each unit its own group
+        (weighted). Rows missing ``participant_id`` are then excluded and counted. A column
+        name: always the robust variance grouped by it (R ``survfit(cluster = )``).
+        ``None``: the recorded opt-out, Greenwood's variance (unweighted) or ungrouped robust
+        (weighted), with a :class:`~bmecohort.exceptions.DataQualityWarning` when persons
+        hold several units. See :mod:`bmecohort._clusters`.
 
     Returns
     -------
@@ -210,7 +218,11 @@ def kaplan_meier(
     (:mod:`bmecohort.estimators.survival._robust_km`): R
     ``survfit(Surv(time, event) ~ 1, weights = w, cluster = id, robust = TRUE)``, whose
     intervals on all three scales it matches (R's ``std.err`` is then
-    :math:`\hat S\hat\sigma`). The weights are taken as known.
+    :math:`\hat S\hat\sigma`). The weights are taken as known. Unweighted with units
+    clustered in persons (the default ``cluster="auto"`` when persons repeat), the same
+    robust variance with unit weights, grouped by person: R ``survfit(Surv(time, event) ~
+    1, cluster = id)`` (robust by default with ``cluster``); Greenwood's variance would
+    treat the knees of a person as independent and the interval would be too narrow.
 
     Examples
     --------
@@ -230,10 +242,19 @@ def kaplan_meier(
     0     0.667     0.068     0.941
     >>> fit.method, fit.cluster
     ('kaplan-meier-weighted', 'participant_id')
+
+    Unweighted, persons 1 and 3 contribute two knees each: robust by person by default.
+
+    >>> fit = kaplan_meier(knees, duration="months", event="event")
+    >>> fit.interval, fit.accounting.n_clusters
+    ('log-log robust (infinitesimal jackknife, clustered)', 4)
     """
     alpha = check_alpha(alpha)
     label = label or "survival"
-    if weights is not None or cluster not in ("auto", None):
+    column = cluster_request(data, cluster)
+    frame, excluded, times = _prepare_curve(data, duration, event, cluster=column)
+    plan = plan_clusters(frame, cluster, what="units")
+    if weights is not None or plan.clustered:
         from ._robust_km import weighted_curve
         from .km_bands import CONF_TYPES
 
@@ -243,9 +264,12 @@ def kaplan_meier(
         return KaplanMeierResult(**weighted_curve(
             data, duration=duration, event=event, alpha=alpha, label=label,
             conf_type=conf_type, weights=weights, cluster=cluster))
-    frame, excluded, times = _prepare_curve(data, duration, event)
+    caveats: tuple[str, ...] = ()
+    if plan.warning is not None:  # the opt-out cluster=None on units sharing persons
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
+        caveats = (plan.warning,)
     fitter = KaplanMeierFitter(alpha=alpha, label=label)
-    fitter, caveats = run_lifelines(
+    fitter, fit_caveats = run_lifelines(
         lambda: fitter.fit(times, event_observed=frame[event].to_numpy(), label=label)
     )
     events_table = fitter.event_table
@@ -285,9 +309,11 @@ def kaplan_meier(
         interval=conf_type,
         alpha=alpha,
         accounting=Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
-                              events=events, excluded=excluded),
+                              events=events, excluded=excluded, n_clusters=plan.n_clusters,
+                              cluster=plan.column,
+                              clustered=False if plan.column is not None else None),
         raw=fitter,
-        warnings=caveats,
+        warnings=(*caveats, *fit_caveats),
     )
 
 
