@@ -147,8 +147,8 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64), pd.Index(uniques)
 
 
-def _only(frame: pd.DataFrame, mask: np.ndarray, column: str, value: object | None,
-          what: str) -> tuple[np.ndarray, object | None]:
+def _only(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any,
+          what: str) -> tuple[np.ndarray, Any]:
     """Restrict ``mask`` to rows where ``column == value``; infer value when it is unique."""
     if column not in frame.columns:
         return mask, None
@@ -189,6 +189,9 @@ def _select_reads(cohort: Cohort, spec: UnitSpec, *, system: str | None, item: s
         raise AnalysisInputError(f"{system} defines no compartments; use unit='subregion' "
                                  f"or unit='knee'")
     item = item or registry.lesion_item
+    if item is None:  # (an error before too: no rows of item None)
+        raise AnalysisInputError(f"{system} has no lesion item; pass item=... to choose one "
+                                 f"of {list(registry.items)}")
     before = int(mask.sum())
     mask &= (reads["item"] == item).to_numpy()
     if policy_of(reader) is None:
@@ -426,8 +429,8 @@ def _aggregate(frame: pd.DataFrame, mask: np.ndarray, spec: UnitSpec, score_colu
         score = np.floor(score + 1e-9)
     if aggregate == "any":
         score = np.where(np.isnan(score), np.nan, (score >= threshold).astype(float))
-    key = np.ravel_multi_index(codes, sizes)
-    grouped = pd.Series(score).groupby(key, sort=True)
+    cell = np.ravel_multi_index(codes, sizes)
+    grouped = pd.Series(score).groupby(cell, sort=True)
     value = grouped.sum(min_count=1) if aggregate == "sum" else grouped.max()
     count = grouped.count()
     unravelled = np.unravel_index(value.index.to_numpy(), sizes)

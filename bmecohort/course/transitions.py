@@ -342,7 +342,8 @@ def transitions(
     within_grade, chosen = _check_options(status, within_grade, definition)
     table = status.table
     uid = unit_codes(table, status.keys)
-    if baseline is None:
+    caveats: tuple[str, ...]
+    if baseline is None or follow_up is None:  # both None (checked above)
         out, excluded = _consecutive(table, status.keys, uid, within_grade, status.threshold)
         n_back, caveats = 0, ()
     else:

@@ -102,11 +102,15 @@ def reliability_section(ctx: Context) -> Section:
             "95% CI": [format_interval(a, b)
                        for a, b in zip(table[CI_LOWER], table[CI_UPPER], strict=True)],
         })
+        undefined = frame["Statistic"].str.contains("kappa") & frame["Estimate"].isna()
         blocks.append(ReportTable(
             frame, f"Reader reliability, {label}: {system} {item}", counts=("n",),
             notes=("kappa: unweighted Cohen's kappa; kappa_linear: linear-weighted; "
                    "icc2: ICC(2,1), two-way random, absolute agreement; sdc: smallest "
-                   "detectable change of one reader, 1.96 x sqrt(2) x SEM.",)))
+                   "detectable change of one reader, 1.96 x sqrt(2) x SEM.",)
+            + (("Blank kappa: undefined, a reader gave every unit of the site one grade "
+                "(chance agreement then equals the observed one; see the caveats).",)
+               if undefined.any() else ())))
         results.append((f"reader reliability, {label}", rel))
     return Section("reliability", title, tuple(blocks), results=tuple(results),
                    caveats=tuple(caveats))
