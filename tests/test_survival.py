@@ -21,7 +21,7 @@ from bmecohort._columns import SUMMARY_COLUMNS
 from bmecohort.estimators.survival.curves import aalen_johansen, cox, kaplan_meier
 from bmecohort.estimators.survival.event_times import time_to_event
 from bmecohort.estimators.survival.interval_fits import interval_censored
-from bmecohort.exceptions import AnalysisInputError
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
 
 REF = Path(__file__).parent / "reference" / "survival"
 EST_TOL, CI_TOL = 1e-6, 1e-4
@@ -224,6 +224,44 @@ def test_cox_cluster_robust_matches_coxph(dataset: str) -> None:
     shuffled = cox(data.sample(frac=1.0, random_state=7), duration="time", event="status",
                    covariates=["x", "z"], cluster="id")
     np.testing.assert_allclose(shuffled.table["se"], got.table["se"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("dataset", ["tied", "untied"])
+def test_cox_default_is_robust_by_person_when_persons_repeat(dataset: str) -> None:
+    """cluster="auto": the ids as participant_id give R coxph(cluster = id); cluster=None
+    gives the model-based coxph with a recorded DataQualityWarning."""
+    data = COX.query("dataset == @dataset").rename(columns={"id": "participant_id"})
+    got = cox(data, duration="time", event="status", covariates=["x", "z"])
+    _check_cox(got, COX_REF.query("dataset == @dataset and model == 'robust'"), CI_TOL)
+    assert got.cov_type == "robust-cluster" and got.cluster == "participant_id"
+    assert got.accounting.clustered and got.accounting.n_clusters == 100
+    with pytest.warns(DataQualityWarning, match="independent"):
+        plain = cox(data, duration="time", event="status", covariates=["x", "z"],
+                    cluster=None)
+    _check_cox(plain, COX_REF.query("dataset == @dataset and model == 'model'"), CI_TOL)
+    assert plain.cov_type == "model" and plain.cluster is None
+    assert plain.accounting.clustered is False and "independent" in plain.warnings[0]
+    # the statsmodels engine (Breslow ties, strata) resolves "auto" the same way
+    breslow = cox(data, duration="time", event="status", covariates=["x", "z"],
+                  ties="breslow")
+    explicit = cox(data, duration="time", event="status", covariates=["x", "z"],
+                   ties="breslow", cluster="participant_id")
+    assert breslow.cov_type == "robust-cluster"
+    np.testing.assert_allclose(breslow.table["se"], explicit.table["se"], rtol=1e-14)
+    # one unit a person: model-based, no warning
+    single = data.drop_duplicates("participant_id")
+    alone = cox(single, duration="time", event="status", covariates=["x", "z"])
+    assert alone.cov_type == "model" and alone.warnings == ()
+    assert alone.accounting.clustered is False
+
+
+def test_cox_auto_excludes_rows_without_a_person() -> None:
+    data = COX.query("dataset == 'tied'").rename(columns={"id": "participant_id"})
+    data = data.astype({"participant_id": float})
+    data.iloc[:3, data.columns.get_loc("participant_id")] = np.nan
+    got = cox(data, duration="time", event="status", covariates=["x", "z"])
+    assert dict(got.accounting.excluded) == {"missing participant_id": 3}
+    assert got.accounting.n_used == len(data) - 3
 
 
 def test_efron_score_residuals_sum_to_the_score() -> None:
