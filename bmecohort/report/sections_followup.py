@@ -238,7 +238,7 @@ def _attrition_table(table: pd.DataFrame, follow_up: int, suppress_below: int | 
     """
     suppressed = 0
 
-    def cell(statistic: str, value: object, spread: object) -> str:
+    def cell(statistic: str, value: Any, spread: Any) -> str:
         nonlocal suppressed
         if pd.isna(value):
             return ""
