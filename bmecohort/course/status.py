@@ -22,6 +22,7 @@ from ..cohort import Cohort
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 from ..scoring import SYSTEMS
+from . import _memo
 from ._units import UNITS, UnitSpec
 from .readers import (
     FALLBACKS,
@@ -132,7 +133,7 @@ class LesionStatus(Result):
         rows = []
         for visit, part in read.groupby(VISIT, sort=True):
             y = part[PRESENT].astype(bool).to_numpy()
-            low, high, interval = share_interval(y, part[PARTICIPANT].astype(str).to_numpy())
+            low, high, interval = share_interval(y, pd.factorize(part[PARTICIPANT])[0])
             rows.append({"term": f"visit {visit}", "estimate": y.mean(), "ci_lower": low,
                          "ci_upper": high, "p_value": None, "n": len(part),
                          "events": int(y.sum()), "interval": interval})
@@ -315,6 +316,13 @@ def lesion_status(
     >>> both.reading.describe(), both.reading.n_multiple > 0
     ('first of R1, R2 per site', True)
     """
+    if _memo.active():  # inside a report: built once per cohort and options
+        return _memo.lookup(cohort, lesion_status, dict(
+            unit=unit, aggregate=aggregate, threshold=threshold,
+            sites=None if sites is None else tuple(sites), system=system, item=item,
+            reader=reader, readers=None if readers is None else tuple(readers),
+            fallback=fallback, read_project=read_project, joint=joint,
+            within_grade=within_grade))
     if unit not in UNITS:
         raise AnalysisInputError(f"unit must be one of {list(UNITS)}, got {unit!r}")
     if aggregate not in AGGREGATES:

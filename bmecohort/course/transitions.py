@@ -166,7 +166,7 @@ class Transitions(Result):
         known = self.table[self.table[CHANGE].notna()]
         rows = []
         for (a, b), part in known.groupby([VISIT_FROM, VISIT_TO], sort=True):
-            groups = part[PARTICIPANT].astype(str).to_numpy()
+            groups = pd.factorize(part[PARTICIPANT])[0]  # codes: factorized once
             back = part[STATUS_CHANGES].to_numpy() >= 2
             for change in CHANGE_CLASSES:
                 y = (part[CHANGE] == change).to_numpy()

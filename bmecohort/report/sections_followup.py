@@ -42,7 +42,9 @@ def readers_of(ctx: Context) -> list[str]:
     """The reader labels of ``lesion_reads`` (empty without the table)."""
     if not ctx.cohort.has("lesion_reads"):
         return []
-    return sorted(ctx.cohort.table("lesion_reads")["reader"].astype(str).unique())
+    # unique values first: astype(str) of millions of reads cost seconds, on every call
+    return ctx.cached("readers", lambda: sorted(pd.Series(
+        ctx.cohort.table("lesion_reads")["reader"].unique()).astype(str).unique()))
 
 
 def reader_policy(ctx: Context) -> str | None:
