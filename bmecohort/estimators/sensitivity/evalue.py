@@ -230,7 +230,7 @@ def evalue(
         raise AnalysisInputError(f"baseline_risk must be strictly between 0 and 1, got "
                                  f"{baseline_risk!r}.")
     rare: bool | None = None
-    conversion = measure
+    conversion: str = measure
     if measure == "rd":
         if risk is None:
             raise AnalysisInputError(
@@ -274,11 +274,12 @@ def evalue(
 # --- .evalue() on results ----------------------------------------------------------------------
 
 #: measure of a result by its ``measure`` attribute, else by its class.
-_RESULT_MEASURES = {"odds ratio": "or", "risk ratio": "rr", "rate ratio": "rr",
-                    "hazard ratio": "hr", "risk difference": "rd", "or": "or", "rr": "rr",
-                    "rd": "rd"}
-_CLASS_MEASURES = {"RateRatioResult": "rate", "CoxResult": "hr", "RegressionResult": "or",
-                   "OddsRatioTerm": "or", "MantelHaenszelResult": "or"}
+_RESULT_MEASURES: dict[str, Measure] = {
+    "odds ratio": "or", "risk ratio": "rr", "rate ratio": "rr", "hazard ratio": "hr",
+    "risk difference": "rd", "or": "or", "rr": "rr", "rd": "rd"}
+_CLASS_MEASURES: dict[str, Measure | Literal["rate"]] = {
+    "RateRatioResult": "rate", "CoxResult": "hr", "RegressionResult": "or",
+    "OddsRatioTerm": "or", "MantelHaenszelResult": "or"}
 
 
 _COUNTS = ("exposed_cases", "exposed_noncases", "unexposed_cases", "unexposed_noncases")
