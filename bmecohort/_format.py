@@ -5,9 +5,9 @@ through one of these functions, so a missing value, an infinity, a negative zero
 huge value reads the same in a result's ``repr``, the PDF report, an exported table and a
 figure label:
 
-- missing (``None``, ``nan``, ``pd.NA``, ``NaT``): :data:`MISSING`, an empty cell; a missing
-  bound inside an interval reads :data:`MISSING_BOUND` (``"NA"``), so that the interval
-  stays legible;
+- missing (``None``, ``nan``, ``pd.NA``, ``NaT``): :data:`MISSING`, an empty table cell;
+  inside text (a bound of an interval, a result's header line) it reads
+  :data:`MISSING_BOUND` (``"NA"``), so that the text stays legible;
 - infinities: ``"inf"`` and ``"-inf"``;
 - zero, negative zero included: ``"0.00"`` (never ``"-0.00"``);
 - fixed ``decimals`` places from ``10**-decimals`` up to a million; a non-zero value below
@@ -38,7 +38,7 @@ __all__ = [
 
 #: A missing number: an empty cell.
 MISSING = ""
-#: A missing bound inside an interval (``"0.50 to NA"``).
+#: A missing number inside text: an interval's bound (``"0.50 to NA"``), a header line.
 MISSING_BOUND = "NA"
 #: From this magnitude on, numbers are shown with significant digits.
 LARGE = 1e6

@@ -108,7 +108,7 @@ COLUMNS: tuple[str, ...] = (
 
 
 def _row(**fields: Any) -> dict[str, Any]:
-    row = dict.fromkeys(COLUMNS, math.nan)
+    row: dict[str, Any] = dict.fromkeys(COLUMNS, math.nan)
     row.update(note="", source="", published="", matched=None, independent=None)
     unknown = set(fields) - set(COLUMNS)
     if unknown:

@@ -36,7 +36,7 @@ from ._columns import (
     TERM,
     N,
 )
-from ._format import format_number, format_p, is_missing
+from ._format import MISSING_BOUND, format_number, format_p, format_significant, is_missing
 
 __all__ = ["Accounting", "CurveResult", "Result", "ScalarResult", "result", "summary_frame"]
 
@@ -149,6 +149,13 @@ def _format_cell(value: object, decimals: int) -> str:
     return str(value)
 
 
+def _header_value(value: object) -> str:
+    """A header value for display: numbers to four significant digits, ``NA`` when missing."""
+    if isinstance(value, float) or (is_missing(value) and value is not None):
+        return format_significant(value, 4) or MISSING_BOUND
+    return str(value)
+
+
 def _format_frame(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
@@ -204,7 +211,7 @@ class Result(abc.ABC):
         header = self.header()
         if header:
             width = max(len(k) for k in header)
-            lines += [f"  {k.ljust(width)} : {v}" for k, v in header.items()]
+            lines += [f"  {k.ljust(width)} : {_header_value(v)}" for k, v in header.items()]
         table = _format_frame(self.summary(), decimals)
         lines.append(table.to_string(index=False))
         return "\n".join(lines)
@@ -216,7 +223,7 @@ class Result(abc.ABC):
         """HTML rendering for Jupyter: a header table then the summary table."""
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            f"<td style='text-align:left'>{html.escape(_header_value(v))}</td></tr>"
             for k, v in self.header().items()
         )
         head = f"<table class='bmecohort-header'>{rows}</table>" if rows else ""

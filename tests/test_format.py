@@ -19,7 +19,7 @@ from bmecohort._format import (
 from bmecohort._printed import fmt
 from bmecohort.plots.forest import _format_estimate
 from bmecohort.report.document import _cell
-from bmecohort.results import _format_cell, _format_frame
+from bmecohort.results import _format_cell, _format_frame, _header_value
 
 NAN = float("nan")
 INF = float("inf")
@@ -127,3 +127,18 @@ def test_no_negative_zero_anywhere():
         assert format_interval(-0.0, -0.0, decimals) == format_interval(0.0, 0.0, decimals)
     assert format_number(-1e-12, 2) == "-1e-12"  # a tiny negative is not a zero
     assert format_significant(-0.0) == fmt(-0.0) == format_count(-0.0) == "0"
+
+
+def test_header_numbers_are_rounded_at_display_only():
+    from bmecohort import mantel_haenszel_from_counts
+
+    res = mantel_haenszel_from_counts(pd.DataFrame({
+        "exposed_cases": [5, 6], "exposed_noncases": [5, 4],
+        "unexposed_cases": [2, 3], "unexposed_noncases": [8, 7]}))
+    key = next(k for k in res.header() if k.startswith("homogeneity"))
+    p = res.header()[key]
+    assert isinstance(p, float)  # the number itself is kept
+    line = next(x for x in res.to_text().splitlines() if "homogeneity" in x)
+    assert line.endswith(f": {format_significant(p, 4)}")
+    assert _header_value(NAN) == _header_value(pd.NA) == "NA" and _header_value(0.05) == "0.05"
+    assert _header_value("woolf") == "woolf" and _header_value(None) == "None"

@@ -367,12 +367,17 @@ def test_followup_sections_with_two_readers(doubled):
                                        "Lost n", "Lost", "Std. difference"]
     incidence_rows = frames[1]
     assert incidence_rows["Analysis"].tolist() == [
-        "Complete case", "IPCW-weighted", "Lost: none with the event",
-        "Lost: all with the event"]
+        "Complete case", "IPCW-weighted", "Multiple imputation (m=5)",
+        "Lost: none with the event", "Lost: all with the event"]
     # IPCW beside complete case: same knees (no covariate missing), a finite estimate
     complete, weighted = incidence_rows.iloc[0], incidence_rows.iloc[1]
     assert weighted["n"] == complete["n"] and weighted["Events"] == complete["Events"]
     assert 0 < weighted["Estimate"] < 1 and weighted["Estimate"] != complete["Estimate"]
+    # imputed: every knee at risk (as the bounds), an estimate within the bounds
+    imputed, best, worst = (incidence_rows.iloc[i] for i in (2, 3, 4))
+    assert imputed["n"] == best["n"] > complete["n"] and np.isnan(imputed["Events"])
+    assert best["Estimate"] <= imputed["Estimate"] <= worst["Estimate"]
+    assert any(label.startswith("incidence multiply imputed") for label, _ in lost.results)
     pain = frames[2]
     assert pain["Analysis"].tolist()[0] == "complete case"
     assert pain["Analysis"].str.startswith("multiple imputation").any()
@@ -424,6 +429,32 @@ def test_report_command_reader_and_tables_dir(doubled, tmp_path):
     assert "reader policy 'R1', asked for (--reader)" in source
     written = {p.name for p in (tmp_path / "manuscript").iterdir()}
     assert {"table1.docx", "table2.xlsx", "reliability_1.tex", "flow.docx"} <= written
+
+
+def test_reliability_section_shows_an_undefined_kappa_cleanly(doubled):
+    """A site where one reader gives a single grade: no numpy 0/0, a blank kappa explained
+    by a table note and a caveat naming the site (small counts in it redacted)."""
+    import warnings
+
+    from bmecohort.report._context import Context
+    from bmecohort.report.sections_followup import reliability_section
+
+    tables = doubled.tables
+    reads = tables["lesion_reads"].copy()
+    at_site = (reads["site"].astype(str) == "TLA") & (reads["reader"].astype(str) == "R1")
+    reads.loc[at_site & reads["score"].notna(), "score"] = 0
+    cohort = Cohort.from_tables({**tables, "lesion_reads": reads})
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error", RuntimeWarning)
+        section = reliability_section(Context(cohort=cohort, suppress_below=5))
+    frame = [b for b in section.blocks if isinstance(b, ReportTable)][0]
+    rows = frame.frame.set_index(["Site", "Statistic"])
+    assert np.isnan(rows.loc[("TLA", "kappa"), "Estimate"])
+    assert rows.loc[("TLA", "kappa"), "95% CI"] == ""
+    assert any(note.startswith("Blank kappa: undefined") for note in frame.notes)
+    assert [c for c in section.caveats if "site TLA: kappa" in c]
+    source, _ = render_table(frame, 5)
+    assert '"TLA", "kappa", ' in source
 
 
 def test_ipcw_needs_baseline_covariates_and_says_so():

@@ -266,3 +266,57 @@ def test_mantel_haenszel_points_to_weighted_logistic_with_strata(cohort) -> None
                    categorical=["female"], weights="ipcw", cov_struct="independence")
     assert fit.method == "ipw-gee-independence-robust"
     assert list(fit.summary()["term"]) == ["bml", "female[1]"]
+
+
+def test_evalue_of_a_weighted_risk_difference_uses_the_weighted_risk(cohort, ref) -> None:
+    res = risk_difference(cohort, exposure="bml", outcome="progressed", weights="ipcw")
+    e = res.evalue()
+    # the weighted risk in the unexposed is the intercept of the weighted linear model
+    assert e.baseline_risk == pytest.approx(ref.loc[("gee_rd_crude", "(Intercept)"),
+                                                    "estimate"], abs=1e-9)
+
+
+def test_row_order_does_not_matter(cohort) -> None:
+    shuffled = cohort.sample(frac=1.0, random_state=5)
+    for function in (odds_ratio, risk_ratio, risk_difference):
+        a = function(cohort, exposure="bml", outcome="progressed", weights="ipcw")
+        b = function(shuffled, exposure="bml", outcome="progressed", weights="ipcw")
+        assert (b.estimate, b.ci_lower, b.ci_upper) == pytest.approx(
+            (a.estimate, a.ci_lower, a.ci_upper), rel=1e-9)
+
+
+def test_ipcw_removes_the_bias_of_complete_cases() -> None:
+    """Loss depends on pain, which drives the outcome: complete cases are biased, IPCW not.
+
+    The target is the crude risk difference of the whole cohort (known in a simulation).
+    """
+    rng = np.random.default_rng(7)
+    n = 20_000
+    pain = rng.normal(0, 1, n)
+    bml = rng.binomial(1, 1 / (1 + np.exp(-pain)))
+    y = rng.binomial(1, 1 / (1 + np.exp(-(-1 + 0.7 * bml + 1.2 * pain))))
+    seen = rng.binomial(1, 1 / (1 + np.exp(-(1 - 1.5 * pain + 0.5 * bml))))
+    full = pd.DataFrame({"bml": bml, "pain": pain, "y": y, "seen": seen})
+    truth = risk_difference(full, exposure="bml", outcome="y").estimate
+    full["ipcw"] = ipcw(full, observed="seen", covariates=["bml", "pain"])
+    followed = full.assign(y=full["y"].where(full["seen"] == 1))
+    complete = risk_difference(followed, exposure="bml", outcome="y")
+    weighted = risk_difference(followed, exposure="bml", outcome="y", weights="ipcw")
+    se = float(weighted.raw.bse[1])
+    assert abs(weighted.estimate - truth) < 2.5 * se
+    assert abs(complete.estimate - truth) > 3 * se  # 0.031, 3.5 standard errors
+    assert weighted.ci_lower < truth < weighted.ci_upper
+
+
+def test_nullable_weights_and_pandas_missing_marker(cohort) -> None:
+    data = cohort.assign(ipcw=cohort["ipcw"].astype("Float64"))
+    data.loc[data.index[:4], "ipcw"] = pd.NA
+    res = odds_ratio(data, exposure="bml", outcome="progressed", weights="ipcw")
+    plain = odds_ratio(cohort.assign(ipcw=data["ipcw"].astype(float)), exposure="bml",
+                       outcome="progressed", weights="ipcw")
+    assert res.accounting.excluded == plain.accounting.excluded
+    assert res.accounting.n_excluded == res.accounting.n_rows - res.accounting.n_used
+    assert (res.estimate, res.ci_lower) == pytest.approx((plain.estimate, plain.ci_lower))
+    with pytest.raises(AnalysisInputError, match="must hold numbers"):
+        odds_ratio(cohort.assign(ipcw=cohort["bml"] == 1), exposure="bml",
+                   outcome="progressed", weights="ipcw")

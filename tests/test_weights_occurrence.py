@@ -206,6 +206,15 @@ def test_weighted_km_unclustered_and_unweighted_clustered_match_survfit() -> Non
                                rtol=0, atol=1e-12)
     np.testing.assert_allclose(got["ci_upper"], ref["upper"], rtol=0, atol=1e-12)
     assert fit.method == "kaplan-meier" and fit.weights is None
+    # the default cluster="auto" finds the persons' repeated knees and gives the same
+    auto = kaplan_meier(SURVIVAL, duration="time", event="event", conf_type="log")
+    got = _at_r_times(auto, ref["time"].to_numpy())
+    np.testing.assert_allclose(got["se_log_survival"] * got["estimate"], ref["std_err"],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["ci_lower"], ref["lower"], rtol=0, atol=1e-12)
+    assert auto.cluster == "participant_id" and auto.interval.endswith("clustered)")
+    assert auto.accounting.clustered and auto.accounting.n_clusters == \
+        SURVIVAL["participant_id"].nunique()
 
 
 def test_weighted_km_missing_and_bad_weights() -> None:
@@ -222,12 +231,43 @@ def test_weighted_km_missing_and_bad_weights() -> None:
 
 
 def test_km_without_weights_is_unchanged() -> None:
+    """Greenwood's variance where units do not share persons, or on the opt-out."""
     from bmecohort.estimators.survival.curves import kaplan_meier
 
-    plain = kaplan_meier(SURVIVAL, duration="time", event="event")
+    with pytest.warns(DataQualityWarning, match="independent"):
+        plain = kaplan_meier(SURVIVAL, duration="time", event="event", cluster=None)
     assert list(plain.table.columns) == ["time", "at_risk", "events", "censored", "estimate",
                                          "ci_lower", "ci_upper"]
     assert plain.weights is None and plain.cluster is None and plain.interval == "log-log"
+    assert plain.accounting.clustered is False and any("independent" in w
+                                                       for w in plain.warnings)
+    one_each = SURVIVAL.drop_duplicates("participant_id")
+    greenwood = kaplan_meier(one_each, duration="time", event="event")
+    assert greenwood.interval == "log-log" and greenwood.accounting.clustered is False
+    assert greenwood.accounting.n_clusters == len(one_each) and not greenwood.warnings
     assert "weights" not in plain.header()
     ones = kaplan_meier(SURVIVAL.assign(w=1.0), duration="time", event="event", weights="w")
     np.testing.assert_allclose(ones.table["estimate"], plain.table["estimate"], atol=1e-14)
+
+
+def test_weighted_km_free_of_row_order_and_weight_scale() -> None:
+    from bmecohort.estimators.survival.curves import kaplan_meier
+
+    columns = ["time", "estimate", "ci_lower", "ci_upper", "se_log_survival"]
+    a = kaplan_meier(SURVIVAL, duration="time", event="event", weights="w").table[columns]
+    shuffled = SURVIVAL.assign(w=SURVIVAL["w"] * 3.0).sample(frac=1, random_state=5)
+    b = kaplan_meier(shuffled, duration="time", event="event", weights="w").table[columns]
+    np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-10, atol=1e-13)
+
+
+def test_weighted_km_ties_at_zero_and_a_curve_reaching_zero_match_survfit() -> None:
+    """Checked against R survfit(weights = w, cluster = id, robust = TRUE) by hand:
+    se(log S) = 0.1177970, 0.6361038, 0.7902064, NA."""
+    from bmecohort.estimators.survival.curves import kaplan_meier
+
+    d = pd.DataFrame({"t": [0, 1, 2, 2, 3], "e": [1, 1, 0, 1, 1], "w": [1, 2, 1, 1, 0.5],
+                      "participant_id": [1, 1, 2, 3, 4]})
+    table = kaplan_meier(d, duration="t", event="e", weights="w").table
+    np.testing.assert_allclose(table["se_log_survival"], [0.1177970, 0.6361038, 0.7902064,
+                                                          np.nan], atol=1e-7)
+    assert np.isnan(table["ci_lower"].iloc[-1]) and table["estimate"].iloc[-1] == 0

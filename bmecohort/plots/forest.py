@@ -114,7 +114,7 @@ def forest_frame(results: Any) -> tuple[pd.DataFrame, bool | None, float | None]
     if hasattr(results, "summary"):
         results = [results]
     if isinstance(results, Mapping):
-        items = [(str(k), v) for k, v in results.items()]
+        items: list[tuple[str | None, Any]] = [(str(k), v) for k, v in results.items()]
     elif isinstance(results, Sequence) and not isinstance(results, str):
         items = [(None, v) for v in results]
     else:
@@ -358,6 +358,6 @@ def _log_ticks(ax: Axes, lo: float, hi: float) -> None:
                            & np.isclose(np.log10(candidates) % 1, 0)]
     if len(ticks) < 2:
         ticks = np.array([lo, hi]) if len(ticks) == 0 else np.unique(np.r_[lo, ticks, hi])
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

@@ -4,6 +4,7 @@ BMES vs avascular necrosis, and the reproduction of published numbers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def effects_section(ctx: Context) -> Section:
         blocks.append(Subheading(heading))
         blocks.append(figure(
             f"forest_{i}",
-            lambda design=design: forest_plot(design, suppress_below=ctx.suppress_below),
+            partial(forest_plot, design, suppress_below=ctx.suppress_below),
             f"{heading}: odds ratios with 95% intervals by analysis (log scale). "
             + " ".join(ctx.redact(n).capitalize() + "." for n in design.notes),
             width="90%"))
@@ -146,9 +147,9 @@ def pain_course_section(ctx: Context) -> Section:
     """Pain course by BML course, and within-knee pain fluctuation with BML change."""
     title = "Pain course by BML course"
     if not (ctx.cohort.has("lesion_reads") and ctx.cohort.has("knee_outcomes")):
-        table = "lesion_reads" if not ctx.cohort.has("lesion_reads") else "knee_outcomes"
+        absent = "lesion_reads" if not ctx.cohort.has("lesion_reads") else "knee_outcomes"
         return Section("pain_course", title,
-                       skipped=no_table(table, "pain by BML course"))
+                       skipped=no_table(absent, "pain by BML course"))
     caveats: list[str] = []
     blocks: list[Any] = []
     results: list[tuple[str, Any]] = []
@@ -196,15 +197,16 @@ def hip_section(ctx: Context) -> Section:
     features = rows[rows["analysis"].isin(["bmes", "avn"])]
     blocks: list[Any] = []
     if len(features):
-        wide = {}
+        wide: dict[Any, dict[str, Any]] = {}
         for (term, diagnosis), row in features.set_index([TERM, "analysis"]).iterrows():
             cells = wide.setdefault(term, {"Feature": term})
             events = format_count(row[EVENTS], ctx.suppress_below)
             n = format_count(row[N], ctx.suppress_below)
             label = diagnosis.upper()
             cells[f"{label}: n/N"] = f"{events}/{n}"
-            percents = 100 * pd.to_numeric(row[[ESTIMATE, CI_LOWER, CI_UPPER]], errors="coerce")
-            cells[f"{label}: % (95% CI)"] = format_estimate(*percents, 0, unit="%")
+            share, low, high = 100 * pd.to_numeric(row[[ESTIMATE, CI_LOWER, CI_UPPER]],
+                                                   errors="coerce")
+            cells[f"{label}: % (95% CI)"] = format_estimate(share, low, high, 0, unit="%")
             cells["p"] = row[P_VALUE]
         frame = pd.DataFrame(list(wide.values()))
         frame = frame[["Feature", "BMES: n/N", "BMES: % (95% CI)", "AVN: n/N",

@@ -120,7 +120,8 @@ def _evalue_text(e: Any) -> str:
 def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
                         caveats: list[str]) -> list[Any]:
     """Standardised risks (table, figures) for the designs of :data:`STANDARDIZE`."""
-    rows, figures = [], []
+    rows: list[dict[str, Any]] = []
+    figures: list[Any] = []
     for heading, design in designs:
         spec = STANDARDIZE.get(getattr(design, "name", ""))
         if spec is None:
@@ -146,7 +147,7 @@ def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
             EVALUE_COLUMN: _evalue_text(e),
         })
         figures.append(figure(
-            f"standardized_{len(figures) + 1}", lambda res=res: res.plot(),
+            f"standardized_{len(figures) + 1}", res.plot,
             f"{heading}: risk of the outcome had every unit been exposed and had none been "
             f"(study population), and among the exposed, with 95% intervals.", width="60%"))
     if not rows:

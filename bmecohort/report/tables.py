@@ -46,7 +46,7 @@ def _accountings(label: str, res: Any) -> list[tuple[str, Accounting]]:
                 own is None or (acc.n_used, acc.excluded) != (own.n_used, own.excluded)):
             excluding.append((f"{label}: {name}", acc))
     show_own = own is not None and bool(own.excluded or not excluding)
-    return ([(label, own)] if show_own else []) + excluding
+    return ([(label, own)] if own is not None and show_own else []) + excluding
 
 
 def flow_table(sections: Sequence[Section]) -> ReportTable | None:
@@ -67,7 +67,7 @@ def flow_table(sections: Sequence[Section]) -> ReportTable | None:
     for section in sections:
         for label, res in section.results:
             for name, acc in _accountings(label, res):
-                reasons = list(acc.excluded) or [("", None)]
+                reasons: list[tuple[str, int | None]] = list(acc.excluded) or [("", None)]
                 for i, (reason, count) in enumerate(reasons):
                     first = i == 0
                     rows.append({

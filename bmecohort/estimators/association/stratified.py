@@ -288,7 +288,7 @@ def _with_clusters(
     """The clustered counterpart of a Mantel-Haenszel result, or it with an opt-out note."""
     accounting = replace(pooled.accounting, cluster=plan.column, n_clusters=plan.n_clusters,
                          clustered=plan.clustered)
-    if not plan.clustered:
+    if not plan.clustered or plan.groups is None:  # (a clustered plan has its groups)
         if plan.warning is None:
             return replace(pooled, accounting=accounting), []
         return (replace(pooled, accounting=accounting,

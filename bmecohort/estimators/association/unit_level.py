@@ -137,7 +137,7 @@ def _with_cluster(
 
     Otherwise the crude result, with the opt-out warning (if any) recorded.
     """
-    if not plan.clustered:
+    if not plan.clustered or plan.groups is None:  # (a clustered plan has its groups)
         if plan.warning is None:
             return crude, caveats
         return (replace(crude, warnings=crude.warnings + (plan.warning,)),
@@ -147,9 +147,10 @@ def _with_cluster(
     if not defined:
         # a zero cell separates the GLM: no finite robust variance exists
         p_values["wald_cluster_robust"] = float("nan")
-        more = [(SmallCellWarning,
-                 f"data: a zero cell separates the {family.__class__.__name__} GLM, so no "
-                 f"cluster-robust interval exists (interval and p-value reported as nan).")]
+        more: Caveats = [(SmallCellWarning,
+                          f"data: a zero cell separates the {family.__class__.__name__} GLM, "
+                          f"so no cluster-robust interval exists (interval and p-value "
+                          f"reported as nan).")]
         return replace(crude, method=method, ci_lower=float("nan"), ci_upper=float("nan"),
                        p_value=float("nan"), p_values=MappingProxyType(p_values), raw=None,
                        warnings=crude.warnings + tuple(m for _, m in more)), caveats + more

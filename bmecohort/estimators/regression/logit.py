@@ -294,7 +294,8 @@ def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
     return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
                 raw=fit.raw, method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}",
                 engine=fit.engine, fallback=fit.fallback, gee=fit,
-                dep_param=None if cov_struct == "unstructured" else fit.dep_param,
+                # a float for every working correlation but the unstructured one
+                dep_param=None if cov_struct == "unstructured" else fit.dep_param,  # type: ignore[arg-type]
                 perfect_separation=fit.flagged_separation)
 
 
