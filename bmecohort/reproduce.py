@@ -641,13 +641,14 @@ def reproduce(out: str | Path = "reports", *, directory: str | Path | None = Non
         raise AnalysisInputError("stored design checks are the full run's: a quick run "
                                  "computes its own (drop stored or quick)")
     store = _design_store.read_store(folder)
-    rows, manifest = store if store is not None else (None, None)
+    stored_rows, stored_manifest = store if store is not None else ({}, None)
     table, taken, computed, _ = _run(paths, quick=False, n_jobs=n_jobs, progress=progress,
-                                     stored=rows if rows is not None else {})
-    record = _design_store.provenance(manifest, analyses=analyses, taken=taken,
+                                     stored=stored_rows)
+    record = _design_store.provenance(stored_manifest, analyses=analyses, taken=taken,
                                       computed=computed)
     return write_reports(table, folder, provenance=record,
-                         quick=manifest is not None and manifest["settings"] == "quick")
+                         quick=stored_manifest is not None
+                         and stored_manifest["settings"] == "quick")
 
 
 def show(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
