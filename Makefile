@@ -1,5 +1,5 @@
 # bmecohort: every artefact is a file target with its real prerequisites, so make rebuilds
-# only what is stale. Phony: test, lint, test-oldest, report, reproduce, bench, clean, help.
+# only what is stale. Phony: test, lint, test-oldest, test-pandas3, report, reproduce, bench, clean, help.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -43,6 +43,21 @@ $(OLD_STAMP): pyproject.toml ci/constraints-oldest.txt
 test-oldest: $(OLD_STAMP)
 	$(OLD_VENV)/bin/python -m pytest $(OLDEST_TESTS)
 
+# pandas 3 (ci/constraints-pandas3.txt): what `pip install bmecohort 'pandas>=3'` resolves.
+P3_VENV  := .venv-pandas3
+P3_STAMP := $(P3_VENV)/.installed
+PANDAS3_TESTS ?= tests
+
+$(P3_STAMP): pyproject.toml ci/constraints-pandas3.txt
+	$(PYTHON) -m venv $(P3_VENV)
+	$(P3_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(P3_VENV)/bin/python -m pip install --quiet -c ci/constraints-pandas3.txt -e '.[test]'
+	@touch $@
+
+## test-pandas3: run the tests with pandas 3 (PANDAS3_TESTS=paths to narrow)
+test-pandas3: $(P3_STAMP)
+	$(P3_VENV)/bin/python -m pytest $(PANDAS3_TESTS)
+
 # --- the report ---------------------------------------------------------------------------
 # `make report` builds the PDF from the demo cohort; `make report DATA=path/to/tables` from a
 # cohort folder (SEED=n changes the demo's seed, SUPPRESS=k the small-cell threshold, 0 off).
@@ -76,13 +91,26 @@ $(REPORT_STAMP): FORCE
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
 
 # --- the reproductions of the source documents' statistics ---------------------------------
-ANALYSES := $(wildcard analyses/[0-9][0-9]_*.py)
+# The design checks (hundreds of simulated replicates per published statistic, minutes) are
+# stored in reports/design_checks.csv with their manifest reports/design_checks.json (when,
+# from which code version, SHA-256 of their inputs), both committed. The reproduction table
+# the report includes recomputes the rows from published counts and takes the design
+# checks from that store (seconds); it says when they were built and whether the analyses
+# or package modules they use have changed since, and `make reproduce` rebuilds them.
+ANALYSES      := $(wildcard analyses/[0-9][0-9]_*.py)
+DESIGN_CHECKS := reports/design_checks.csv
+JOBS          ?= -1
 
-## reproduce: recompute every published statistic (reports/reproductions.csv and .md)
-reproduce: reports/reproductions.csv
+## reproduce: the full run: every design check and every published statistic (JOBS=-1: all cores)
+reproduce: $(STAMP)
+	$(BIN)/python -m bmecohort.cli reproduce --out reports --jobs $(JOBS)
 
-reports/reproductions.csv: $(STAMP) $(ANALYSES) $(PACKAGE_SRC)
-	$(BIN)/python -m bmecohort.cli reproduce --out reports --jobs 2
+$(REPRODUCTIONS): $(STAMP) $(ANALYSES) $(PACKAGE_SRC) $(DESIGN_CHECKS)
+	$(BIN)/python -m bmecohort.cli reproduce --out reports --stored
+
+# Committed: absent only when deleted, then the full run writes it again.
+$(DESIGN_CHECKS):
+	$(BIN)/python -m bmecohort.cli reproduce --out reports --jobs $(JOBS)
 
 # --- documentation -----------------------------------------------------------------------
 DOCS_STAMP := $(VENV)/.docs-installed
@@ -111,4 +139,4 @@ clean:
 	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache \
 	  docs/_build docs/generated docs/gallery
 
-.PHONY: help test lint test-oldest clean report reproduce bench docs
+.PHONY: help test lint test-oldest test-pandas3 clean report reproduce bench docs

@@ -215,3 +215,20 @@ def test_agreement_results_render_and_plot():
         ax = res.plot()
         assert ax.has_data()
         plt.close(ax.figure)
+
+
+def test_icc_of_perfect_agreement_is_one_without_0_by_0():
+    # every reader gives every subregion the same grade (as in a sparse subregion of the
+    # report): the residual mean square is 0, the F statistics infinite; psych::ICC
+    # reports every form as 1 with the interval 1 to 1 and a p-value of about 1e-250
+    ref = pd.read_csv(REF / "outputs" / "icc_perfect.csv").set_index("form")
+    with np.errstate(all="raise"):
+        r = icc(_inputs("perfect_agreement"), targets="target", raters="reader",
+                ratings="score")
+    got = r.table.set_index("term").loc[ref.index]
+    for ours, theirs in (("estimate", "estimate"), ("ci_lower", "lower"),
+                         ("ci_upper", "upper")):
+        np.testing.assert_allclose(got[ours], ref[theirs], atol=1e-12)
+    assert (got["p_value"] == 0).all() and (ref["p"] < 1e-200).all()
+    assert np.isinf(got["f"]).all()
+    assert r.sdc == 0 and r.sem_agreement == 0

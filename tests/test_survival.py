@@ -408,3 +408,53 @@ def test_aalen_johansen_labels_and_errors() -> None:
     with pytest.raises(AnalysisInputError, match="event_of_interest"):
         aalen_johansen(data, duration="time", event="status", event_of_interest="death",
                        censored="censored")
+
+
+# --- Aalen-Johansen clustered by person ----------------------------------------------------
+
+@pytest.mark.parametrize("dataset", ["untied", "coarse"])
+def test_aalen_johansen_default_is_robust_by_person_when_persons_repeat(dataset: str) -> None:
+    """Two knees a person: the infinitesimal jackknife grouped by person equals R survfit's
+    influence.pstate summed by person; cluster=None keeps the delta method, warned."""
+    data = _inputs("competing_clustered.csv").query("dataset == @dataset")
+    ref = _outputs("competing_clustered.csv").query("dataset == @dataset")
+    got = aalen_johansen(data, duration="time", event="status", event_of_interest=1)
+    table = got.table.set_index("time").loc[ref["time"]]
+    np.testing.assert_allclose(table["estimate"], ref["cif1"], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(table["ci_lower"], ref["ci_lower"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(table["ci_upper"], ref["ci_upper"], rtol=0, atol=1e-12)
+    assert got.cluster == "participant_id" and got.interval.endswith("clustered)")
+    assert got.accounting.clustered and got.accounting.n_clusters == \
+        data["participant_id"].nunique()
+    with pytest.warns(DataQualityWarning, match="independent"):
+        plain = aalen_johansen(data, duration="time", event="status", event_of_interest=1,
+                               cluster=None)
+    assert plain.interval == "log-log delta method" and plain.cluster is None
+    assert plain.accounting.clustered is False and plain.warnings
+    np.testing.assert_allclose(plain.table["estimate"], got.table["estimate"], rtol=1e-15)
+
+
+def test_grouped_jackknife_of_single_units_is_survfits_and_blocks_agree() -> None:
+    """Each unit its own group: R's ungrouped std.err; computing in blocks of clusters
+    changes nothing."""
+    from bmecohort.estimators.survival import _aalen_johansen as aj
+
+    data = _inputs("competing_clustered.csv").query("dataset == 'coarse'")
+    ref = _outputs("competing_clustered.csv").query("dataset == 'coarse'")
+    times, status = data["time"].to_numpy(float), data["status"].to_numpy()
+    single = aj.cumulative_incidence(times, status == 1, status > 0, 0.05,
+                                     groups=np.arange(len(data)))
+    np.testing.assert_allclose(np.sqrt(single["variance"]), ref["se_unclustered"], rtol=0,
+                               atol=1e-13)
+    whole = aj.cumulative_incidence(times, status == 1, status > 0, 0.05,
+                                    groups=data["participant_id"].to_numpy())
+    np.testing.assert_allclose(np.sqrt(whole["variance"]), ref["se_clustered"], rtol=0,
+                               atol=1e-13)
+    cells = aj._BLOCK_CELLS
+    try:
+        aj._BLOCK_CELLS = 7 * len(np.unique(times))  # seven persons a block
+        blocks = aj.cumulative_incidence(times, status == 1, status > 0, 0.05,
+                                         groups=data["participant_id"].to_numpy())
+    finally:
+        aj._BLOCK_CELLS = cells
+    np.testing.assert_allclose(blocks["variance"], whole["variance"], rtol=1e-12)

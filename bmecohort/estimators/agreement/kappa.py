@@ -137,10 +137,9 @@ def _undefined(table: np.ndarray, levels: np.ndarray, raters: tuple[str, str],
     else:
         what = " and ".join(f"{rater} gave all {n} units grade {grade:g}"
                             for rater, grade in single)
-    return (f"kappa ({raters[0]} vs {raters[1]}): {what}, so the agreement expected by "
-            f"chance equals the observed agreement whatever the reads and kappa is undefined "
-            f"(NaN; R psych::cohen.kappa gives 0 or NaN with zero variance); the raw "
-            f"agreement is {agreement:.0%}. Grades need to vary for kappa.")
+    return (f"kappa ({raters[0]} vs {raters[1]}): {what}, so chance agreement equals the "
+            f"observed one whatever the reads: kappa is undefined (NaN); raw agreement "
+            f"{agreement:.0%}.")
 
 
 def _bootstrap_tables(

@@ -338,7 +338,7 @@ def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
     codes = (None if groups is None
              else pd.factorize(np.asarray(groups), use_na_sentinel=False)[0])
     clustered = codes is not None and 1 < codes.max() + 1 < n
-    if clustered and 0 < events < n:
+    if clustered and codes is not None and 0 < events < n:
         low, high = _cluster_robust_closed(y, codes, alpha)
         return (*_contain(events / n, low, high), CLUSTER_ROBUST)
     low, high = proportion_confint(events, n, alpha=alpha, method="wilson")
@@ -445,7 +445,7 @@ def _occurrence(
         )
         warnings.warn(message, SmallCellWarning, stacklevel=3)
         caveats.append(message)
-    elif plan.clustered:
+    elif plan.clustered and plan.groups is not None:  # (a clustered plan has its groups)
         low, high, design_effect, raw = _cluster_robust(y, plan.groups, alpha)
         low, high = _contain(events / n, low, high)
         label = CLUSTER_ROBUST

@@ -578,7 +578,8 @@ class CumulativeIncidenceResult(CurveResult):
     method : str
         ``"aalen-johansen"``.
     interval : str
-        ``"log-log delta method"``.
+        ``"log-log delta method"`` or, clustered, ``"log-log robust (infinitesimal
+        jackknife, clustered)"``.
     alpha : float
         One minus the confidence level.
     accounting : Accounting
@@ -586,6 +587,10 @@ class CumulativeIncidenceResult(CurveResult):
         ``censored`` count the others.
     raw : None
         No fitted object: the curve is computed here (lifelines jitters tied times).
+    warnings : tuple of str
+        The opt-out message of ``cluster=None`` on units sharing persons, if any.
+    cluster : str or None
+        The column the jackknife variance grouped by, ``None`` for the delta method.
     """
 
     label: str
@@ -599,6 +604,7 @@ class CumulativeIncidenceResult(CurveResult):
     accounting: Accounting
     raw: Any
     warnings: tuple[str, ...] = ()
+    cluster: str | None = None
 
     def cumulative_incidence_at(self, times: Sequence[float] | np.ndarray | float) -> pd.DataFrame:
         """Cumulative incidence at ``times``: ``time, estimate, ci_lower, ci_upper, at_risk``.
@@ -623,6 +629,7 @@ def aalen_johansen(
     censored: Any = 0,
     alpha: float = 0.05,
     seed: int | None = None,
+    cluster: str | None = "auto",
 ) -> CumulativeIncidenceResult:
     r"""Aalen-Johansen cumulative incidence when other events (dropout, death) compete.
 
@@ -644,6 +651,12 @@ def aalen_johansen(
     seed : None
         Deprecated and ignored (it seeded lifelines' jitter of tied times, no longer used);
         passing it warns.
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: when a ``participant_id`` contributes several units among the rows used,
+        the infinitesimal-jackknife variance grouped by person (rows missing
+        ``participant_id`` excluded); else the delta method. A column name: always grouped
+        by it. ``None``: the recorded opt-out (delta method; a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when persons hold several units).
 
     Returns
     -------
@@ -662,6 +675,9 @@ def aalen_johansen(
     overstate the risk. The variance is the delta-method (Greenwood-type) estimator
     (Collett 2015, p. 411; SAS ``LIFETEST``) with a log(-log) interval; R's multi-state
     ``survfit`` gives the same estimate but an infinitesimal-jackknife standard error.
+    When units cluster in persons that jackknife, with the influences summed by person, is
+    the variance (the same log(-log) interval; ``interval`` says so): R ``survfit``'s
+    ``influence.pstate`` summed by person, to 1e-15 (``tests/reference/survival``).
 
     Tied times are handled exactly (events of several types at one time enter one step,
     censorings tied with them leave after it), as in R's multi-state ``survfit``: the
@@ -687,7 +703,14 @@ def aalen_johansen(
         warnings.warn("aalen_johansen: seed is deprecated and ignored (ties are handled "
                       "exactly, nothing is random); drop the argument", FutureWarning,
                       stacklevel=2)
-    frame, excluded, times = _prepare_curve(data, duration, event, binary=False)
+    column = cluster_request(data, cluster)
+    frame, excluded, times = _prepare_curve(data, duration, event, binary=False,
+                                            cluster=column)
+    plan = plan_clusters(frame, cluster, what="units")
+    caveats: tuple[str, ...] = ()
+    if plan.warning is not None:  # the opt-out cluster=None on units sharing persons
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
+        caveats = (plan.warning,)
     codes = frame[event]
     is_censored = (codes == censored).to_numpy()
     types = pd.unique(codes[~is_censored])
@@ -698,7 +721,7 @@ def aalen_johansen(
         )
     is_interest = (~is_censored) & (codes == event_of_interest).to_numpy()
     curve = cumulative_incidence(np.asarray(times, dtype=float), is_interest, ~is_censored,
-                                 alpha)
+                                 alpha, groups=plan.groups if plan.clustered else None)
     table = pd.DataFrame({
         TIME: curve["time"], AT_RISK: curve["at_risk"], EVENTS: curve["events"],
         "competing": curve["competing"], CENSORED: curve["censored"],
@@ -716,9 +739,14 @@ def aalen_johansen(
         competing=int((~is_censored & ~is_interest).sum()),
         censored=int(is_censored.sum()),
         method="aalen-johansen",
-        interval="log-log delta method",
+        interval=("log-log robust (infinitesimal jackknife, clustered)" if plan.clustered
+                  else "log-log delta method"),
         alpha=alpha,
         accounting=Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
-                              events=n_interest, excluded=excluded),
+                              events=n_interest, excluded=excluded,
+                              n_clusters=plan.n_clusters, cluster=plan.column,
+                              clustered=None if plan.column is None else plan.clustered),
         raw=None,
+        warnings=caveats,
+        cluster=plan.column if plan.clustered else None,
     )

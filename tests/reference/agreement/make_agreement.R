@@ -6,7 +6,7 @@
 #    because psych 2.2.9's weighted-kappa variance departs from it;
 #  - Fleiss' kappa and the Fleiss-Nee-Landis (1979) z-test (as irr::kappam.fleiss, which is
 #    not packaged for this machine), written out;
-#  - the six ICCs with F-based intervals: psych::ICC;
+#  - the six ICCs with F-based intervals: psych::ICC (also under perfect agreement);
 #  - Bland-Altman limits (Bland and Altman 1999), written out.
 suppressMessages(library(psych))
 options(digits = 17)
@@ -83,6 +83,13 @@ for (name in c("shrout_fleiss", "scores_long")) {
                                  lower = r$`lower bound`, upper = r$`upper bound`)
 }
 write.csv(do.call(rbind, icc_rows), "outputs/icc.csv", row.names = FALSE)
+
+# perfect agreement: psych::ICC's F statistics overflow and every interval is 1 to 1
+perfect <- read.csv("inputs/perfect_agreement.csv")
+pw <- reshape(perfect, idvar = "target", timevar = "reader", direction = "wide")
+rp <- ICC(as.matrix(pw[, -1]), lmer = FALSE)$results
+write.csv(data.frame(form = rp$type, estimate = rp$ICC, p = rp$p, lower = rp$`lower bound`,
+                     upper = rp$`upper bound`), "outputs/icc_perfect.csv", row.names = FALSE)
 
 long <- read.csv("inputs/scores_long.csv")
 a <- long$score[long$reader == "A"]; b <- long$score[long$reader == "B"]

@@ -44,3 +44,9 @@ pd.DataFrame({
     "reader_a": [0] * 160 + [0] * 40 + [1] * 30,
     "reader_b": [0] * 137 + [1] * 23 + [0] * 40 + [2] * 30,
 }).to_csv(HERE / "degenerate_reads.csv", index=False)
+
+# perfect agreement (no randomness): two readers give 16 subregions the same grade, as in a
+# sparse subregion of the report's reliability section; the ICC's F statistics are infinite
+pd.DataFrame({"target": np.tile(np.arange(1, 17), 2), "reader": np.repeat(["A", "B"], 16),
+              "score": np.tile([0] * 14 + [1, 1], 2)}).to_csv(
+    HERE / "perfect_agreement.csv", index=False)
