@@ -44,13 +44,13 @@ def cox_with_options(
     cluster_column: str | None = None,
     opt_out: tuple[str, ...] = (),
 ) -> Any:
-    """Fit and package a :class:`~bmecohort.estimators.survival.curves.CoxResult`.
+    """Fit and package a :class:`~bmecohort.estimators.survival.cox.CoxResult`.
 
     ``cluster`` groups the robust variance (``None``: model-based); ``cluster_column`` is
     the column read besides it (``participant_id`` under ``cluster="auto"``, rows missing
     it excluded); ``opt_out`` the warning of ``cluster=None`` on units sharing persons.
     """
-    from .curves import CoxResult, cox_accounting
+    from .cox import CoxResult, cox_accounting
 
     if ties not in TIES:
         raise AnalysisInputError(f"cox: ties must be one of {list(TIES)}, got {ties!r}.")
