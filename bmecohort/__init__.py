@@ -65,7 +65,7 @@ _EXPORTS: dict[str, str] = {
     "mixed_model": "bmecohort.estimators.longitudinal",
     "likelihood_ratio": "bmecohort.estimators.longitudinal",
     "multistate": "bmecohort.estimators.longitudinal",
-    "RegressionResult": "bmecohort.estimators.regression.logit",
+    "RegressionResult": "bmecohort.estimators.regression.logit_result",
     # agreement between readers
     "kappa": "bmecohort.estimators.agreement",
     "fleiss_kappa": "bmecohort.estimators.agreement",

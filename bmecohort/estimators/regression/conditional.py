@@ -31,7 +31,7 @@ from ...exceptions import (
 from ...results import Accounting, summary_frame
 from ._design import Design, as_names, build_design, term_rows, trend_design, wald
 from .fastclogit import FastClogitFit, TooManySubsets, fit_conditional_logit
-from .logit import COEF, SE, RegressionResult
+from .logit_result import COEF, SE, RegressionResult
 
 __all__ = ["conditional_logistic"]
 
