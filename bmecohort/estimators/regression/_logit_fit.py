@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE
+from ..._columns import CI_LOWER, CI_UPPER, COEF, ESTIMATE, P_VALUE, SE
 from ...exceptions import ConvergenceWarning
 from ._design import INTERCEPT, Design, wald
 from ._weighted import fit_weighted_gee
 from .geefit import fit_gee, library_flags
-from .logit_result import COEF, SE
 
 __all__ = ["COV_LABEL", "Fit", "fit_model", "separation"]
 

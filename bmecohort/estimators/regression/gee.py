@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ..._checks import describe_rows, prepare
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, N
+from ..._columns import CI_LOWER, CI_UPPER, COEF, ESTIMATE, P_VALUE, REGRESSION_EXTRA, SE
 from ..._weights import check_weights, effective_n
 from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 from ...results import Accounting, Result, result, summary_frame
@@ -39,9 +39,6 @@ from .geefit import fit_gee, order_rows, visit_correlation, visit_numbers
 
 __all__ = ["GEEResult", "gee"]
 
-COEF = "coef"
-SE = "se"
-_EXTRA = (N, EVENTS, COEF, SE)
 COV_STRUCTS = ("independence", "exchangeable", "ar1", "unstructured")
 #: What ``estimate`` is, per family: the exponentiated coefficient or the coefficient.
 MEASURE = {"binomial": "odds ratio", "poisson": "rate ratio", "gaussian": "difference"}
@@ -421,7 +418,8 @@ def gee(
     ratio = family != "gaussian"
     events = int(y.sum()) if family != "gaussian" else None
     rows = _rows(fit.params, fit.bse, design.terms, alpha, ratio)
-    table = summary_frame(term_rows(design, rows, {}, n=len(y), events=events), extra=_EXTRA)
+    table = summary_frame(term_rows(design, rows, {}, n=len(y), events=events),
+                          extra=REGRESSION_EXTRA)
     matrix = visit_correlation(fit, cov_struct, waves, time)
     dep = None if fit.dep_param is None or cov_struct == "unstructured" else float(fit.dep_param)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..._checks import prepare
 from ..._clusters import AUTO, carry, cluster_request, plan_clusters
-from ..._columns import EVENTS, P_VALUE, N
+from ..._columns import P_VALUE, REGRESSION_EXTRA
 from ..._weights import check_weights, effective_n
 from ...exceptions import (
     AnalysisInputError,
@@ -31,11 +31,9 @@ from ._design import as_names, build_design, term_rows, trend_design
 from ._logit_fit import COV_LABEL, fit_model, separation
 from ._weighted import check_weighted_options, weighted_structure
 from .geefit import NEEDS_TIME, order_rows, visit_correlation, visit_numbers
-from .logit_result import COEF, SE, OddsRatioTerm, RegressionResult
+from .logit_result import OddsRatioTerm, RegressionResult
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
-
-_EXTRA = (N, EVENTS, COEF, SE)
 
 
 def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str = "robust"
@@ -322,7 +320,7 @@ def logistic(
                             excluded=excluded, clustered=plan.clustered, weights=weights,
                             effective_n=None if w is None else effective_n(w))
     return RegressionResult(
-        table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome,
+        table=summary_frame(table_rows, extra=REGRESSION_EXTRA), outcome=outcome,
         exposures=exposure_names, method=fit.method, engine=fit.engine,
         interval=fit.interval, alpha=alpha, accounting=accounting,
         cov_struct=cov_struct if cluster is not None else None,

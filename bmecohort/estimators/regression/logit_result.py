@@ -13,15 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
+from ..._columns import CI_LOWER, CI_UPPER, COEF, ESTIMATE, P_VALUE, SE, TERM
 from ...exceptions import AnalysisInputError
 from ...results import Accounting, Result, ScalarResult, result
 
 __all__ = ["OddsRatioTerm", "RegressionResult"]
-
-#: Extra summary columns: the coefficient (log odds ratio) and its standard error.
-COEF = "coef"
-SE = "se"
 
 
 @result

@@ -19,7 +19,7 @@ from scipy import stats
 
 from ..._checks import check_alpha, prepare
 from ..._clusters import AUTO, carry, cluster_request, plan_clusters
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, PARTICIPANT, TERM
+from ..._columns import CI_LOWER, CI_UPPER, COEF, ESTIMATE, P_VALUE, PARTICIPANT, SE, TERM
 from ...exceptions import AnalysisInputError, DataQualityWarning
 from ...results import Accounting, Result, result, summary_frame
 from ._efron import efron_cluster_covariance
@@ -75,7 +75,7 @@ class CoxResult(Result):
 
     def summary(self) -> pd.DataFrame:
         """``term, estimate, ci_lower, ci_upper, p_value, coef, se`` per covariate."""
-        return summary_frame(self.table.to_dict("records"), extra=("coef", "se"))
+        return summary_frame(self.table.to_dict("records"), extra=(COEF, SE))
 
     def evalue(self, term: str | None = None, **options: Any) -> Any:
         """E-value for unmeasured confounding of one hazard ratio (:func:`bmecohort.evalue`)."""
@@ -210,16 +210,7 @@ def cox(
             coef, fitter.variance_matrix_.to_numpy(), frame[cluster].to_numpy(),
         )
         se = np.sqrt(np.diag(covariance))
-    z = stats.norm.ppf(1 - alpha / 2)
-    table = pd.DataFrame({
-        TERM: [str(c) for c in fitter.params_.index],
-        ESTIMATE: np.exp(coef),
-        CI_LOWER: np.exp(coef - z * se),
-        CI_UPPER: np.exp(coef + z * se),
-        P_VALUE: 2 * stats.norm.sf(np.abs(coef / se)),
-        "coef": coef,
-        "se": se,
-    })
+    table = hazard_ratio_table([str(c) for c in fitter.params_.index], coef, se, alpha)
     events = int(frame[event].sum())
     return CoxResult(
         table=table,
@@ -234,6 +225,22 @@ def cox(
         raw=fitter,
         warnings=(*opt_out, *fit_caveats),
     )
+
+
+def hazard_ratio_table(terms: Sequence[str], coef: np.ndarray, se: np.ndarray,
+                       alpha: float) -> pd.DataFrame:
+    """One row per covariate: the hazard ratio with its Wald interval and p-value, ``coef``
+    (the log hazard ratio) and ``se``."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    return pd.DataFrame({
+        TERM: list(terms),
+        ESTIMATE: np.exp(coef),
+        CI_LOWER: np.exp(coef - z * se),
+        CI_UPPER: np.exp(coef + z * se),
+        P_VALUE: 2 * stats.norm.sf(np.abs(coef / se)),
+        COEF: coef,
+        SE: se,
+    })
 
 
 def _cox_clusters(data: pd.DataFrame, duration: str, event: str, covariates: list[str],

@@ -33,6 +33,7 @@ from ._lifelines import (
     step_lookup,
     unit_of,
 )
+from .km_bands import CONF_TYPES, band_frame, greenwood_band
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]
 
@@ -210,17 +211,16 @@ def kaplan_meier(
     ('log-log robust (infinitesimal jackknife, clustered)', 4)
     """
     alpha = check_alpha(alpha)
+    if conf_type not in CONF_TYPES:
+        raise AnalysisInputError(
+            f"conf_type must be one of {list(CONF_TYPES)}, got {conf_type!r}.")
     label = label or "survival"
     column = cluster_request(data, cluster)
     frame, excluded, times = prepare_curve(data, duration, event, cluster=column)
     plan = plan_clusters(frame, cluster, what="units")
     if weights is not None or plan.clustered:
         from ._robust_km import weighted_curve
-        from .km_bands import CONF_TYPES
 
-        if conf_type not in CONF_TYPES:
-            raise AnalysisInputError(
-                f"conf_type must be one of {list(CONF_TYPES)}, got {conf_type!r}.")
         return KaplanMeierResult(**weighted_curve(
             data, duration=duration, event=event, alpha=alpha, label=label,
             conf_type=conf_type, weights=weights, cluster=cluster))
@@ -246,11 +246,6 @@ def kaplan_meier(
     # log(-log S) is undefined at S = 0: no interval there (R gives NA)
     table.loc[table[ESTIMATE] <= 0, [CI_LOWER, CI_UPPER]] = np.nan
     if conf_type != "log-log":
-        from .km_bands import CONF_TYPES, band_frame, greenwood_band
-
-        if conf_type not in CONF_TYPES:
-            raise AnalysisInputError(
-                f"conf_type must be one of {list(CONF_TYPES)}, got {conf_type!r}.")
         table[CI_LOWER], table[CI_UPPER] = greenwood_band(
             table[AT_RISK].to_numpy(), table[EVENTS].to_numpy(), table[ESTIMATE].to_numpy(),
             conf_type, alpha)
