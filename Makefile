@@ -1,5 +1,5 @@
 # bmecohort: every artefact is a file target with its real prerequisites, so make rebuilds
-# only what is stale. Phony: test, lint, test-oldest, report, reproduce, bench, clean, help.
+# only what is stale. Phony: test, lint, test-oldest, test-pandas3, report, reproduce, bench, clean, help.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -52,6 +52,21 @@ $(OLD_STAMP): pyproject.toml ci/constraints-oldest.txt
 ## test-oldest: run the tests on the oldest supported pins (OLDEST_TESTS=paths to narrow)
 test-oldest: $(OLD_STAMP)
 	$(OLD_VENV)/bin/python -m pytest $(OLDEST_TESTS)
+
+# pandas 3 (ci/constraints-pandas3.txt): what `pip install bmecohort 'pandas>=3'` resolves.
+P3_VENV  := .venv-pandas3
+P3_STAMP := $(P3_VENV)/.installed
+PANDAS3_TESTS ?= tests
+
+$(P3_STAMP): pyproject.toml ci/constraints-pandas3.txt
+	$(PYTHON) -m venv $(P3_VENV)
+	$(P3_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(P3_VENV)/bin/python -m pip install --quiet -c ci/constraints-pandas3.txt -e '.[test]'
+	@touch $@
+
+## test-pandas3: run the tests with pandas 3 (PANDAS3_TESTS=paths to narrow)
+test-pandas3: $(P3_STAMP)
+	$(P3_VENV)/bin/python -m pytest $(PANDAS3_TESTS)
 
 # --- the report ---------------------------------------------------------------------------
 # `make report` builds the PDF from the demo cohort; `make report DATA=path/to/tables` from a
@@ -121,4 +136,4 @@ clean:
 	rm -rf reports/build reports/figures reports/tables reports/bmecohort_report.pdf .pytest_cache \
 	  docs/_build docs/generated docs/gallery
 
-.PHONY: help test typecheck pytest lint test-oldest clean report reproduce bench docs
+.PHONY: help test typecheck pytest lint test-oldest test-pandas3 clean report reproduce bench docs

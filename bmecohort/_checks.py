@@ -7,6 +7,7 @@ rows it was given, how many it used and why the others were excluded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ def check_alpha(alpha: float) -> float:
 MAX_COUNT = 2**53
 
 
-def _is_real(value: object) -> bool:
+def _is_real(value: object) -> TypeGuard[int | float | np.integer | np.floating]:
     return not isinstance(value, bool | np.bool_) and isinstance(
         value, int | float | np.integer | np.floating)
 
@@ -137,7 +138,7 @@ def require_binary(data: pd.DataFrame, column: str, *, table: str = "data") -> p
 
 def prepare(
     data: pd.DataFrame,
-    columns: Sequence[str],
+    columns: Sequence[str | None],
     *,
     binary: Iterable[str] = (),
     table: str = "data",
@@ -149,7 +150,7 @@ def prepare(
     ----------
     data : pandas.DataFrame
         The analysis frame; never modified.
-    columns : sequence of str
+    columns : sequence of str or None
         Every column the analysis uses, one per argument (``None`` is ignored); a column
         given twice (for two arguments) is an error.
     binary : iterable of str, default=()

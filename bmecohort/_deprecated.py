@@ -59,7 +59,8 @@ class PowerAlias:
         warnings.warn(f"the module {fullname} is deprecated: import from {new} "
                       f"(bmecohort.power is now the power-analysis function)",
                       FutureWarning, stacklevel=2)
-        return importlib.machinery.ModuleSpec(fullname, _Loader(new),
+        # a duck-typed loader (importlib.abc.Loader is slow to import)
+        return importlib.machinery.ModuleSpec(fullname, _Loader(new),  # type: ignore[arg-type]
                                               is_package=fullname == OLD)
 
 

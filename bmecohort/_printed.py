@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._format import format_significant, is_missing
 from .exceptions import AnalysisInputError
 
 __all__ = ["Published", "fmt", "printed_count", "within"]
@@ -106,12 +107,18 @@ def within(value: float, published: float, decimals: int) -> bool:
 
 
 def fmt(value: float) -> str:
-    """Three significant digits; scientific below 0.001; ``""`` for nan."""
-    if value is None or math.isnan(value):
-        return ""
-    if value != 0 and abs(value) < 0.001:
+    """A number as papers print it: three significant digits, ``1.2e-04`` below 0.001 and
+    whole numbers from 1000; missing, infinite and zero as everywhere
+    (:mod:`bmecohort._format`).
+
+    >>> fmt(4.2345), fmt(0.00012), fmt(12345.6), fmt(float("nan")), fmt(-0.0)
+    ('4.23', '1.2e-04', '12346', '', '0')
+    """
+    if is_missing(value) or not math.isfinite(value) or value == 0:
+        return format_significant(value)
+    if abs(value) < 0.001:
         return f"{value:.1e}"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return format_significant(value) if abs(value) < 1000 else f"{value:.0f}"
 
 
 def printed_count(percent: str, n: int) -> np.ndarray:

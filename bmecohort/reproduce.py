@@ -49,6 +49,7 @@ from ._design_check import (
     woolf_tables,
 )
 from ._files import atomic_write, write_text
+from ._format import format_number
 from ._printed import Published, printed_count
 from ._printed import fmt as _fmt
 from ._printed import within as _within
@@ -104,7 +105,7 @@ COLUMNS: tuple[str, ...] = (
 
 
 def _row(**fields: Any) -> dict[str, Any]:
-    row = dict.fromkeys(COLUMNS, math.nan)
+    row: dict[str, Any] = dict.fromkeys(COLUMNS, math.nan)
     row.update(note="", source="", published="", matched=None, independent=None)
     unknown = set(fields) - set(COLUMNS)
     if unknown:
@@ -239,7 +240,7 @@ def _design_text(numbers: Mapping[str, float]) -> str:
     est, low, high = (_fmt(numbers[c]) for c in ("median_estimate", "ci_lower", "ci_upper"))
     text = f"median {est} ({low}-{high})" if low and high else f"median {est}"
     if not math.isnan(numbers["coverage"]):
-        text += f"; coverage {numbers['coverage']:.2f}"
+        text += f"; coverage {format_number(numbers['coverage'])}"
     return text
 
 
@@ -301,7 +302,7 @@ def design_row(id: str, paper: str, statistic: str, published: Published,
     elif not has_interval:
         notes.append("the paper printed no interval: no width ratio")
     elif not math.isnan(ratio) and not WIDTH_BAND[0] <= ratio <= WIDTH_BAND[1]:
-        notes.append(f"width ratio {ratio:.2f} outside {WIDTH_BAND[0]}-{WIDTH_BAND[1]}: "
+        notes.append(f"width ratio {format_number(ratio)} outside {WIDTH_BAND[0]}-{WIDTH_BAND[1]}: "
                      f"{width_reason or 'no reason given'}")
     dropped = int(round(numbers["dropped"] * numbers["replicates"]))
     if dropped:
@@ -341,7 +342,8 @@ def p_design_row(id: str, paper: str, statistic: str, published: Published,
                 basis=BASIS_DESIGN, matched=None, match_rule=RULE_DESIGN, replicates=total,
                 dropped=(total - len(usable)) / total, median_p=median,
                 source=published.source,
-                note=_join(note, f"p < 0.05 in {power:.0%} of usable replicates; 95% of "
+                note=_join(note, f"p < 0.05 in {format_number(100 * power, 0)}% of usable "
+                                 f"replicates; 95% of "
                                  f"their p-values lie in {_fmt(float(low))}-"
                                  f"{_fmt(float(high))}"))
 
@@ -507,8 +509,6 @@ def to_markdown(table: pd.DataFrame, *, quick: bool = False) -> str:
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    def share(value: float) -> str:
-        return "" if pd.isna(value) else f"{value:.2f}"
 
     lines = [
         "# Reproductions of the source documents' statistics",
@@ -538,11 +538,12 @@ def to_markdown(table: pd.DataFrame, *, quick: bool = False) -> str:
     ]
     for _, row in table.iterrows():
         coverage = "" if pd.isna(row["coverage"]) else (
-            f"{row['coverage']:.2f} ({row['dropped']:.0%} of {row['replicates']})")
+            f"{format_number(row['coverage'])} ({format_number(100 * row['dropped'], 0)}% of "
+            f"{row['replicates']})")
         lines.append("| " + " | ".join(cell(x) for x in (
             row["id"], row["paper"], row["statistic"], row["published"],
             row["reproduced"], row["basis"], verdict(row["matched"]), coverage,
-            share(row["bias"]), _fmt(row["median_p"]), _fmt(row["width_ratio"]),
+            format_number(row["bias"]), _fmt(row["median_p"]), _fmt(row["width_ratio"]),
             row["note"])) + " |")
     return "\n".join(lines) + "\n"
 

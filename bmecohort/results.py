@@ -11,8 +11,8 @@ Define a result with the :func:`result` decorator (frozen, ``repr=False`` so tha
 below is used, ``eq=False`` because results hold DataFrames)::
 
     @result
-    class OddsRatioResult(ScalarResult):
-        estimate: float
+    class OddsRatioResult(ScalarResult):  # term, estimate, ci_lower, ci_upper, p_value
+        method: str
         ...
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import abc
 import html
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, dataclass_transform
@@ -37,9 +36,9 @@ from ._columns import (
     TERM,
     N,
 )
+from ._format import MISSING_BOUND, format_number, format_p, format_significant, is_missing
 
-__all__ = ["Accounting", "CurveResult", "Result", "ScalarResult", "format_p", "result",
-           "summary_frame"]
+__all__ = ["Accounting", "CurveResult", "Result", "ScalarResult", "result", "summary_frame"]
 
 T = TypeVar("T")
 
@@ -85,6 +84,10 @@ class Accounting:
     excluded : tuple of (str, int), default=()
         ``(reason, count)`` for every group of excluded rows; counts sum to
         ``n_rows - n_used`` unless stated otherwise in the reason.
+    weights : str or None, default=None
+        The weight column of a weighted analysis (e.g. ``"ipcw"``); ``None`` when unweighted.
+    effective_n : float or None, default=None
+        Kish's effective sample size of the weights used, :math:`(\\sum w)^2 / \\sum w^2`.
 
     Examples
     --------
@@ -111,6 +114,8 @@ class Accounting:
     cluster: str | None = None
     excluded: tuple[tuple[str, int], ...] = ()
     clustered: bool | None = None
+    weights: str | None = None
+    effective_n: float | None = None
 
     @property
     def n_excluded(self) -> int:
@@ -127,35 +132,27 @@ class Accounting:
             out[f"clusters ({self.cluster or 'cluster'})"] = self.n_clusters
         if self.clustered is not None:
             out["cluster-robust"] = "yes" if self.clustered else "no"
+        if self.weights is not None:
+            out["weights"] = self.weights
+        if self.effective_n is not None:
+            out["effective n"] = round(self.effective_n, 1)
         for reason, count in self.excluded:
             out[f"excluded: {reason}"] = count
         return out
 
 
-def format_p(p: float | None) -> str:
-    """Format a p-value for display: three significant digits, ``<0.001`` below."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}"
-
-
 def _format_cell(value: object, decimals: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool | int | str):
         return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        if value != 0 and (abs(value) >= 10 ** (decimals + 3) or abs(value) < 10 ** -decimals):
-            return f"{value:.{decimals}g}"
-        return f"{value:.{decimals}f}"
+    if is_missing(value) or isinstance(value, float):
+        return format_number(value, decimals)
+    return str(value)
+
+
+def _header_value(value: object) -> str:
+    """A header value for display: numbers to four significant digits, ``NA`` when missing."""
+    if isinstance(value, float) or (is_missing(value) and value is not None):
+        return format_significant(value, 4) or MISSING_BOUND
     return str(value)
 
 
@@ -163,7 +160,7 @@ def _format_frame(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if column == P_VALUE:
-            out[column] = [format_p(v) if v is not None else "" for v in out[column].tolist()]
+            out[column] = [format_p(v) for v in out[column].tolist()]
         else:
             out[column] = [_format_cell(v, decimals) for v in out[column].tolist()]
     return out
@@ -214,7 +211,7 @@ class Result(abc.ABC):
         header = self.header()
         if header:
             width = max(len(k) for k in header)
-            lines += [f"  {k.ljust(width)} : {v}" for k, v in header.items()]
+            lines += [f"  {k.ljust(width)} : {_header_value(v)}" for k, v in header.items()]
         table = _format_frame(self.summary(), decimals)
         lines.append(table.to_string(index=False))
         return "\n".join(lines)
@@ -226,7 +223,7 @@ class Result(abc.ABC):
         """HTML rendering for Jupyter: a header table then the summary table."""
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            f"<td style='text-align:left'>{html.escape(_header_value(v))}</td></tr>"
             for k, v in self.header().items()
         )
         head = f"<table class='bmecohort-header'>{rows}</table>" if rows else ""
@@ -245,12 +242,26 @@ class CurveResult(Result):
         return survival_plot(self, ax=ax, **kwargs)
 
 
+@result
 class ScalarResult(Result):
-    """A result with one estimate: ``estimate, ci_lower, ci_upper, p_value`` fields.
+    """A result with one estimate: the canonical fields, declared once here.
 
-    Subclasses (made with :func:`result`) declare at least the fields ``term``, ``estimate``,
-    ``ci_lower``, ``ci_upper`` and ``p_value`` (``p_value`` may be ``None``) and usually
-    ``accounting``; :meth:`summary` is then one canonical row.
+    Parameters
+    ----------
+    term : str
+        What is estimated, e.g. ``"bml"`` or ``"incidence"``.
+    estimate : float
+        The estimate.
+    ci_lower, ci_upper : float
+        Its confidence limits.
+    p_value : float or None
+        Its p-value, ``None`` when the method gives none.
+
+    Notes
+    -----
+    Subclasses (made with :func:`result`) inherit these five fields, first and in this
+    order, and add their own (usually ``accounting``); :meth:`summary` is then one canonical
+    row. Subclass fields with defaults come after those without.
     """
 
     term: str

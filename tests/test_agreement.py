@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bmecohort.estimators.agreement import bland_altman, fleiss_kappa, icc, kappa
-from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 
 REF = Path(__file__).parent / "reference" / "agreement"
 TOL = 1e-10
@@ -100,6 +100,38 @@ def test_kappa_bad_input(bad, message):
         kappa(_inputs("double_reads"), **args)
 
 
+@pytest.mark.parametrize("case, weights", [
+    ("one_reader_one_grade", None), ("one_reader_one_grade", "linear"),
+    ("both_one_grade", None), ("each_one_grade", "quadratic")])
+def test_kappa_of_a_reader_with_one_grade_is_undefined(case, weights):
+    # R psych::cohen.kappa: 0 with zero variance (interval 0 to 0), or NaN; kappa measures
+    # nothing there (chance agreement equals the observed one), so it is NaN with a reason
+    ref = pd.read_csv(REF / "outputs" / "kappa_degenerate.csv").set_index("case").loc[case]
+    assert ref["psych_var"] == 0 and (np.isnan(ref["psych_kappa"]) or ref["psych_kappa"] == 0)
+    data = _inputs("degenerate_reads").query("case == @case")
+    with np.errstate(all="raise"), pytest.warns(SmallCellWarning, match="kappa is undefined"):
+        r = kappa(data, rater_a="reader_a", rater_b="reader_b", weights=weights,
+                  categories=[0, 1, 2, 3])
+    assert np.isnan([r.estimate, r.ci_lower, r.ci_upper, r.p_value, r.se]).all()
+    assert r.agreement == pytest.approx(ref["agreement"], abs=1e-12)
+    assert r.accounting.n_used == ref["n"] and len(r.warnings) == 1
+    assert "grade 0" in r.warnings[0] or "grade 1" in r.warnings[0]
+    row = r.summary().iloc[0]
+    assert np.isnan(row["estimate"]) and row["n"] == ref["n"]
+
+
+def test_kappa_of_a_reader_with_one_grade_names_the_reader():
+    data = _inputs("degenerate_reads").query("case == 'one_reader_one_grade'")
+    with pytest.warns(SmallCellWarning) as caught:
+        kappa(data, rater_a="reader_a", rater_b="reader_b", categories=[0, 1, 2, 3],
+              ci="bootstrap", replicates=100)
+    message = str(caught[0].message)
+    assert "reader_a gave all 160 units grade 0" in message and "86%" in message
+    both = _inputs("degenerate_reads").query("case == 'both_one_grade'")
+    with pytest.warns(SmallCellWarning, match="both readers gave all 40 units grade 0"):
+        kappa(both, rater_a="reader_a", rater_b="reader_b", categories=[0, 1, 2, 3])
+
+
 def test_kappa_one_category_is_an_error():
     data = pd.DataFrame({"a": [1, 1, 1], "b": [1, 1, 1]})
     with pytest.raises(AnalysisInputError, match="at least two categories"):
@@ -183,3 +215,20 @@ def test_agreement_results_render_and_plot():
         ax = res.plot()
         assert ax.has_data()
         plt.close(ax.figure)
+
+
+def test_icc_of_perfect_agreement_is_one_without_0_by_0():
+    # every reader gives every subregion the same grade (as in a sparse subregion of the
+    # report): the residual mean square is 0, the F statistics infinite; psych::ICC
+    # reports every form as 1 with the interval 1 to 1 and a p-value of about 1e-250
+    ref = pd.read_csv(REF / "outputs" / "icc_perfect.csv").set_index("form")
+    with np.errstate(all="raise"):
+        r = icc(_inputs("perfect_agreement"), targets="target", raters="reader",
+                ratings="score")
+    got = r.table.set_index("term").loc[ref.index]
+    for ours, theirs in (("estimate", "estimate"), ("ci_lower", "lower"),
+                         ("ci_upper", "upper")):
+        np.testing.assert_allclose(got[ours], ref[theirs], atol=1e-12)
+    assert (got["p_value"] == 0).all() and (ref["p"] < 1e-200).all()
+    assert np.isinf(got["f"]).all()
+    assert r.sdc == 0 and r.sem_agreement == 0

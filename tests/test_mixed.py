@@ -79,11 +79,13 @@ def test_nested_knees_within_persons(knees):
 def test_nested_marginal_likelihood_equals_lme4s(knees):
     """The likelihood behind the nested intervals is lme4's at lme4's REML estimates."""
     vc = VARCORR.query("model == 'knees_nested'")
-    sd = vc.set_index(["grp", "var1"])["sdcor"].sort_index()
+    # standard deviations only (the correlation row repeats a (grp, var1) pair), so each
+    # lookup is one scalar on pandas 2 and 3 alike
+    sd = vc[vc["var2"].isna()].set_index(["grp", "var1"])["sdcor"].sort_index()
     corr = vc[vc["var2"].notna()]["sdcor"].iloc[0]
-    phi = np.array([np.log(sd[("participant_id", "(Intercept)")].iloc[0]),
-                    np.log(sd[("participant_id", "years")].iloc[0]), np.arctanh(corr),
-                    np.log(sd[("knee", "(Intercept)")].iloc[0]),
+    phi = np.array([np.log(sd.loc[("participant_id", "(Intercept)")]),
+                    np.log(sd.loc[("participant_id", "years")]), np.arctanh(corr),
+                    np.log(sd.loc[("knee", "(Intercept)")]),
                     np.log(vc.loc[vc["grp"] == "Residual", "sdcor"].iloc[0])])
     d = knees.sort_values(["participant_id", "side", "years"])
     x = np.column_stack([np.ones(len(d)), d["bml_baseline"], d["years"],

@@ -83,3 +83,22 @@ def test_reliability_renders_and_plots(doubled):
     ax = r.plot()
     assert ax.has_data()
     plt.close(ax.figure)
+
+
+def test_a_reader_with_one_grade_at_a_site_gives_an_undefined_kappa(doubled):
+    # a sparse subregion: the first reader never grades a lesion at TLA (as in the demo's
+    # report with few double reads); kappa is NaN with the site named, not 0/0 from numpy
+    tables = doubled.tables
+    reads = tables["lesion_reads"].copy()
+    at_site = (reads["site"].astype(str) == "TLA") & (reads["reader"].astype(str) == "R1")
+    reads.loc[at_site & reads["score"].notna(), "score"] = 0
+    cohort = bc.Cohort.from_tables({**tables, "lesion_reads": reads})
+    with np.errstate(all="raise"), pytest.warns(bc.exceptions.SmallCellWarning) as caught:
+        r = bc.designs.reliability(cohort, system="MOAKS", item="bml_size")
+    messages = [str(w.message) for w in caught
+                if issubclass(w.category, bc.exceptions.SmallCellWarning)]
+    assert len(messages) == 1 and messages[0].startswith("reliability, site TLA: kappa")
+    table = r.table.set_index(["site", "statistic"])
+    assert np.isnan(table.loc[("TLA", "kappa"), ["estimate", "ci_lower", "ci_upper"]]).all()
+    assert np.isnan(table.loc[("TLA", "kappa_linear"), "estimate"])
+    assert np.isfinite(table.loc[("TLC", "kappa"), "estimate"])

@@ -356,11 +356,31 @@ def test_followup_sections_with_two_readers(doubled):
     frames = [b.frame for b in lost.blocks if isinstance(b, ReportTable)]
     assert list(frames[0].columns) == ["Characteristic", "Completers n", "Completers",
                                        "Lost n", "Lost", "Std. difference"]
-    assert frames[1]["Analysis"].str.startswith(("Complete", "Lost")).all()
+    incidence_rows = frames[1]
+    assert incidence_rows["Analysis"].tolist() == [
+        "Complete case", "IPCW-weighted", "Multiple imputation (m=5)",
+        "Lost: none with the event", "Lost: all with the event"]
+    # IPCW beside complete case: same knees (no covariate missing), a finite estimate
+    complete, weighted = incidence_rows.iloc[0], incidence_rows.iloc[1]
+    assert weighted["n"] == complete["n"] and weighted["Events"] == complete["Events"]
+    assert 0 < weighted["Estimate"] < 1 and weighted["Estimate"] != complete["Estimate"]
+    # imputed: every knee at risk (as the bounds), an estimate within the bounds
+    imputed, best, worst = (incidence_rows.iloc[i] for i in (2, 3, 4))
+    assert imputed["n"] == best["n"] > complete["n"] and np.isnan(imputed["Events"])
+    assert best["Estimate"] <= imputed["Estimate"] <= worst["Estimate"]
+    assert any(label.startswith("incidence multiply imputed") for label, _ in lost.results)
     pain = frames[2]
     assert pain["Analysis"].tolist()[0] == "complete case"
     assert pain["Analysis"].str.startswith("multiple imputation").any()
-    assert pain["Exposure"].tolist()[-1] == "not yet available"  # IPCW, stated
+    ipcw_row = pain.loc[pain["Analysis"] == "IPCW-weighted"].iloc[0]
+    assert ipcw_row["Exposure"] == "incident BML" and np.isfinite(ipcw_row["Estimate"])
+    assert ipcw_row["n"] == pain["n"].iloc[0]  # the complete cases, weighted
+    assert not any("not yet available" in getattr(b, "text", "") for b in lost.blocks)
+    assert any(label.startswith("incidence IPCW-weighted") for label, _ in lost.results)
+    # the small-cell rule: counts below the threshold never reach the rendered table
+    table = [b for b in lost.blocks if isinstance(b, ReportTable)][1]
+    rendered, suppressed = render_table(table, 100)
+    assert suppressed >= 4 and f'"{int(complete["n"])}"' not in rendered
     trajectories = trajectory_section(ctx)
     assert trajectories.skipped is None
     assert any(getattr(b, "name", "") == "trajectories" for b in trajectories.blocks)
@@ -400,3 +420,40 @@ def test_report_command_reader_and_tables_dir(doubled, tmp_path):
     assert "reader policy 'R1', asked for (--reader)" in source
     written = {p.name for p in (tmp_path / "manuscript").iterdir()}
     assert {"table1.docx", "table2.xlsx", "reliability_1.tex", "flow.docx"} <= written
+
+
+def test_reliability_section_shows_an_undefined_kappa_cleanly(doubled):
+    """A site where one reader gives a single grade: no numpy 0/0, a blank kappa explained
+    by a table note and a caveat naming the site (small counts in it redacted)."""
+    import warnings
+
+    from bmecohort.report._context import Context
+    from bmecohort.report.sections_followup import reliability_section
+
+    tables = doubled.tables
+    reads = tables["lesion_reads"].copy()
+    at_site = (reads["site"].astype(str) == "TLA") & (reads["reader"].astype(str) == "R1")
+    reads.loc[at_site & reads["score"].notna(), "score"] = 0
+    cohort = Cohort.from_tables({**tables, "lesion_reads": reads})
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error", RuntimeWarning)
+        section = reliability_section(Context(cohort=cohort, suppress_below=5))
+    frame = [b for b in section.blocks if isinstance(b, ReportTable)][0]
+    rows = frame.frame.set_index(["Site", "Statistic"])
+    assert np.isnan(rows.loc[("TLA", "kappa"), "Estimate"])
+    assert rows.loc[("TLA", "kappa"), "95% CI"] == ""
+    assert any(note.startswith("Blank kappa: undefined") for note in frame.notes)
+    assert [c for c in section.caveats if "site TLA: kappa" in c]
+    source, _ = render_table(frame, 5)
+    assert '"TLA", "kappa", ' in source
+
+
+def test_ipcw_needs_baseline_covariates_and_says_so():
+    """Without age, BMI or sex to model being followed, the IPCW row is 'not estimable'."""
+    from bmecohort.exceptions import AnalysisInputError
+    from bmecohort.report.sections_followup import _ipcw_logistic
+
+    frame = pd.DataFrame({"participant_id": [1, 2, 3, 4], "incident_bml": [1.0, 0.0, None, 1.0],
+                          "incident_pain": [1.0, 0.0, 1.0, None]})
+    with pytest.raises(AnalysisInputError, match="no baseline age, BMI or sex"):
+        _ipcw_logistic(frame, ["incident_bml", "incident_pain"])

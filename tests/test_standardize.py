@@ -148,3 +148,18 @@ def test_invariant_to_row_order_and_exposure_coding() -> None:
                                                           rel=1e-9)
     assert flipped.risk_ratio.estimate == pytest.approx(1 / base.risk_ratio.estimate, rel=1e-9)
     assert flipped.risk_ratio.se == pytest.approx(base.risk_ratio.se, rel=1e-7)
+
+
+def test_cluster_rule_is_the_shared_one() -> None:
+    # bmecohort._clusters decides: every row in one participant cannot be clustered on
+    one_person = DATA.assign(participant_id="P1")
+    with pytest.raises(AnalysisInputError, match="one 'participant_id'"):
+        bc.standardize(one_person, outcome="progressed", exposure="bml", covariates=["sex"])
+    # a named column with one value is an error too, naming the column
+    with pytest.raises(AnalysisInputError, match="'site' has 1 cluster"):
+        bc.standardize(DATA.assign(site="A"), outcome="progressed", exposure="bml",
+                       cluster="site")
+    # rows missing the participant are left out under "auto", and counted
+    gaps = DATA.assign(participant_id=DATA["participant_id"].where(DATA.index % 10 > 0))
+    r = bc.standardize(gaps, outcome="progressed", exposure="bml", covariates=["sex"])
+    assert ("missing participant_id", 60) in r.accounting.excluded

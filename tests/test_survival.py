@@ -21,7 +21,7 @@ from bmecohort._columns import SUMMARY_COLUMNS
 from bmecohort.estimators.survival.curves import aalen_johansen, cox, kaplan_meier
 from bmecohort.estimators.survival.event_times import time_to_event
 from bmecohort.estimators.survival.interval_fits import interval_censored
-from bmecohort.exceptions import AnalysisInputError
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
 
 REF = Path(__file__).parent / "reference" / "survival"
 EST_TOL, CI_TOL = 1e-6, 1e-4
@@ -226,6 +226,44 @@ def test_cox_cluster_robust_matches_coxph(dataset: str) -> None:
     np.testing.assert_allclose(shuffled.table["se"], got.table["se"], rtol=1e-10)
 
 
+@pytest.mark.parametrize("dataset", ["tied", "untied"])
+def test_cox_default_is_robust_by_person_when_persons_repeat(dataset: str) -> None:
+    """cluster="auto": the ids as participant_id give R coxph(cluster = id); cluster=None
+    gives the model-based coxph with a recorded DataQualityWarning."""
+    data = COX.query("dataset == @dataset").rename(columns={"id": "participant_id"})
+    got = cox(data, duration="time", event="status", covariates=["x", "z"])
+    _check_cox(got, COX_REF.query("dataset == @dataset and model == 'robust'"), CI_TOL)
+    assert got.cov_type == "robust-cluster" and got.cluster == "participant_id"
+    assert got.accounting.clustered and got.accounting.n_clusters == 100
+    with pytest.warns(DataQualityWarning, match="independent"):
+        plain = cox(data, duration="time", event="status", covariates=["x", "z"],
+                    cluster=None)
+    _check_cox(plain, COX_REF.query("dataset == @dataset and model == 'model'"), CI_TOL)
+    assert plain.cov_type == "model" and plain.cluster is None
+    assert plain.accounting.clustered is False and "independent" in plain.warnings[0]
+    # the statsmodels engine (Breslow ties, strata) resolves "auto" the same way
+    breslow = cox(data, duration="time", event="status", covariates=["x", "z"],
+                  ties="breslow")
+    explicit = cox(data, duration="time", event="status", covariates=["x", "z"],
+                   ties="breslow", cluster="participant_id")
+    assert breslow.cov_type == "robust-cluster"
+    np.testing.assert_allclose(breslow.table["se"], explicit.table["se"], rtol=1e-14)
+    # one unit a person: model-based, no warning
+    single = data.drop_duplicates("participant_id")
+    alone = cox(single, duration="time", event="status", covariates=["x", "z"])
+    assert alone.cov_type == "model" and alone.warnings == ()
+    assert alone.accounting.clustered is False
+
+
+def test_cox_auto_excludes_rows_without_a_person() -> None:
+    data = COX.query("dataset == 'tied'").rename(columns={"id": "participant_id"})
+    data = data.astype({"participant_id": float})
+    data.iloc[:3, data.columns.get_loc("participant_id")] = np.nan
+    got = cox(data, duration="time", event="status", covariates=["x", "z"])
+    assert dict(got.accounting.excluded) == {"missing participant_id": 3}
+    assert got.accounting.n_used == len(data) - 3
+
+
 def test_efron_score_residuals_sum_to_the_score() -> None:
     """At the estimate the Efron score residuals sum to zero, column by column."""
     from bmecohort.estimators.survival._efron import efron_score_residuals
@@ -370,3 +408,53 @@ def test_aalen_johansen_labels_and_errors() -> None:
     with pytest.raises(AnalysisInputError, match="event_of_interest"):
         aalen_johansen(data, duration="time", event="status", event_of_interest="death",
                        censored="censored")
+
+
+# --- Aalen-Johansen clustered by person ----------------------------------------------------
+
+@pytest.mark.parametrize("dataset", ["untied", "coarse"])
+def test_aalen_johansen_default_is_robust_by_person_when_persons_repeat(dataset: str) -> None:
+    """Two knees a person: the infinitesimal jackknife grouped by person equals R survfit's
+    influence.pstate summed by person; cluster=None keeps the delta method, warned."""
+    data = _inputs("competing_clustered.csv").query("dataset == @dataset")
+    ref = _outputs("competing_clustered.csv").query("dataset == @dataset")
+    got = aalen_johansen(data, duration="time", event="status", event_of_interest=1)
+    table = got.table.set_index("time").loc[ref["time"]]
+    np.testing.assert_allclose(table["estimate"], ref["cif1"], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(table["ci_lower"], ref["ci_lower"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(table["ci_upper"], ref["ci_upper"], rtol=0, atol=1e-12)
+    assert got.cluster == "participant_id" and got.interval.endswith("clustered)")
+    assert got.accounting.clustered and got.accounting.n_clusters == \
+        data["participant_id"].nunique()
+    with pytest.warns(DataQualityWarning, match="independent"):
+        plain = aalen_johansen(data, duration="time", event="status", event_of_interest=1,
+                               cluster=None)
+    assert plain.interval == "log-log delta method" and plain.cluster is None
+    assert plain.accounting.clustered is False and plain.warnings
+    np.testing.assert_allclose(plain.table["estimate"], got.table["estimate"], rtol=1e-15)
+
+
+def test_grouped_jackknife_of_single_units_is_survfits_and_blocks_agree() -> None:
+    """Each unit its own group: R's ungrouped std.err; computing in blocks of clusters
+    changes nothing."""
+    from bmecohort.estimators.survival import _aalen_johansen as aj
+
+    data = _inputs("competing_clustered.csv").query("dataset == 'coarse'")
+    ref = _outputs("competing_clustered.csv").query("dataset == 'coarse'")
+    times, status = data["time"].to_numpy(float), data["status"].to_numpy()
+    single = aj.cumulative_incidence(times, status == 1, status > 0, 0.05,
+                                     groups=np.arange(len(data)))
+    np.testing.assert_allclose(np.sqrt(single["variance"]), ref["se_unclustered"], rtol=0,
+                               atol=1e-13)
+    whole = aj.cumulative_incidence(times, status == 1, status > 0, 0.05,
+                                    groups=data["participant_id"].to_numpy())
+    np.testing.assert_allclose(np.sqrt(whole["variance"]), ref["se_clustered"], rtol=0,
+                               atol=1e-13)
+    cells = aj._BLOCK_CELLS
+    try:
+        aj._BLOCK_CELLS = 7 * len(np.unique(times))  # seven persons a block
+        blocks = aj.cumulative_incidence(times, status == 1, status > 0, 0.05,
+                                         groups=data["participant_id"].to_numpy())
+    finally:
+        aj._BLOCK_CELLS = cells
+    np.testing.assert_allclose(blocks["variance"], whole["variance"], rtol=1e-12)

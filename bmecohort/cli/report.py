@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Literal
 
 from ._common import UsageError, existing_folder, warnings_to_stderr
 
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--seed applies to the demo cohort only; drop it with --data")
     data = existing_folder(args.data) if args.data is not None else None
     if args.no_suppress:
-        suppress: int | None | str = None
+        suppress: int | Literal["auto"] | None = None
     elif args.suppress_below is not None:
         suppress = args.suppress_below
     else:

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         data = simulate.demo_cohort(args.seed, size=args.size)
     else:
         n = default_n if args.n is None else args.n
-        if n < 1:
+        if n < 1:  # type: ignore[operator]  # only demo has no default n (handled above)
             raise UsageError("--n must be at least 1")
         data = getattr(simulate, generator)(n, seed=args.seed)
     if isinstance(data, pd.DataFrame):

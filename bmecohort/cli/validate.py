@@ -86,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "json":
         report = {"path": str(folder), "valid": valid,
                   "allow_within_grade": bool(args.allow_within_grade),
-                  "tables": _records(cohort.summary()) if valid else [],
+                  "tables": _records(cohort.summary()) if cohort is not None else [],
                   "failures": _records(cases)}
         print_json(report)
-    elif valid:
+    elif cohort is not None:
         summary = cohort.summary()
         print(f"valid: {folder} ({len(cohort.participants)} participants, "
               f"{len(summary)} tables)")

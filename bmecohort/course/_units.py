@@ -86,13 +86,13 @@ def presence_grid(table: pd.DataFrame, row: np.ndarray, n_units: int,
     at other visits are ignored. Values: 1 lesion, 0 none, -1 (:data:`MISSING`) not read or
     unreadable; from ``code`` (see :func:`status_code`) when given, else from ``present``.
     """
-    visits = np.asarray(visits, dtype=np.int64)
+    read = np.asarray(visits, dtype=np.int64)
     visit = table[VISIT].to_numpy(np.int64)
-    column = np.minimum(np.searchsorted(visits, visit), len(visits) - 1)
-    keep = (visits[column] == visit) & (row >= 0)
+    column = np.minimum(np.searchsorted(read, visit), len(read) - 1)
+    keep = (read[column] == visit) & (row >= 0)
     if code is None:
         code = status_code(table)
-    grid = np.full((n_units, len(visits)), MISSING, dtype=np.int8)
+    grid = np.full((n_units, len(read)), MISSING, dtype=np.int8)
     grid[row[keep], column[keep]] = code[keep]
     return grid
 

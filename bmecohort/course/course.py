@@ -155,7 +155,7 @@ class LesionCourse(Result):
             part = self.table[self.table[BASELINE_PRESENT] == present]
             if part.empty:
                 continue
-            groups = part[PARTICIPANT].astype(str).to_numpy()
+            groups = pd.factorize(part[PARTICIPANT])[0]  # codes: factorized once
             gap = part[N_MISSING].to_numpy() > 0
             back = part[STATUS_CHANGES].to_numpy() >= 2
             for course in courses:

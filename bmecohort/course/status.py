@@ -22,6 +22,7 @@ from ..cohort import Cohort
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 from ..scoring import SYSTEMS
+from . import _memo
 from ._units import UNITS, UnitSpec
 from .readers import (
     FALLBACKS,
@@ -132,7 +133,7 @@ class LesionStatus(Result):
         rows = []
         for visit, part in read.groupby(VISIT, sort=True):
             y = part[PRESENT].astype(bool).to_numpy()
-            low, high, interval = share_interval(y, part[PARTICIPANT].astype(str).to_numpy())
+            low, high, interval = share_interval(y, pd.factorize(part[PARTICIPANT])[0])
             rows.append({"term": f"visit {visit}", "estimate": y.mean(), "ci_lower": low,
                          "ci_upper": high, "p_value": None, "n": len(part),
                          "events": int(y.sum()), "interval": interval})
@@ -147,8 +148,8 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64), pd.Index(uniques)
 
 
-def _only(frame: pd.DataFrame, mask: np.ndarray, column: str, value: object | None,
-          what: str) -> tuple[np.ndarray, object | None]:
+def _only(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any,
+          what: str) -> tuple[np.ndarray, Any]:
     """Restrict ``mask`` to rows where ``column == value``; infer value when it is unique."""
     if column not in frame.columns:
         return mask, None
@@ -189,6 +190,9 @@ def _select_reads(cohort: Cohort, spec: UnitSpec, *, system: str | None, item: s
         raise AnalysisInputError(f"{system} defines no compartments; use unit='subregion' "
                                  f"or unit='knee'")
     item = item or registry.lesion_item
+    if item is None:  # (an error before too: no rows of item None)
+        raise AnalysisInputError(f"{system} has no lesion item; pass item=... to choose one "
+                                 f"of {list(registry.items)}")
     before = int(mask.sum())
     mask &= (reads["item"] == item).to_numpy()
     if policy_of(reader) is None:
@@ -312,6 +316,13 @@ def lesion_status(
     >>> both.reading.describe(), both.reading.n_multiple > 0
     ('first of R1, R2 per site', True)
     """
+    if _memo.active():  # inside a report: built once per cohort and options
+        return _memo.lookup(cohort, lesion_status, dict(
+            unit=unit, aggregate=aggregate, threshold=threshold,
+            sites=None if sites is None else tuple(sites), system=system, item=item,
+            reader=reader, readers=None if readers is None else tuple(readers),
+            fallback=fallback, read_project=read_project, joint=joint,
+            within_grade=within_grade))
     if unit not in UNITS:
         raise AnalysisInputError(f"unit must be one of {list(UNITS)}, got {unit!r}")
     if aggregate not in AGGREGATES:
@@ -426,8 +437,8 @@ def _aggregate(frame: pd.DataFrame, mask: np.ndarray, spec: UnitSpec, score_colu
         score = np.floor(score + 1e-9)
     if aggregate == "any":
         score = np.where(np.isnan(score), np.nan, (score >= threshold).astype(float))
-    key = np.ravel_multi_index(codes, sizes)
-    grouped = pd.Series(score).groupby(key, sort=True)
+    cell = np.ravel_multi_index(codes, sizes)
+    grouped = pd.Series(score).groupby(cell, sort=True)
     value = grouped.sum(min_count=1) if aggregate == "sum" else grouped.max()
     count = grouped.count()
     unravelled = np.unravel_index(value.index.to_numpy(), sizes)

@@ -166,7 +166,7 @@ class Transitions(Result):
         known = self.table[self.table[CHANGE].notna()]
         rows = []
         for (a, b), part in known.groupby([VISIT_FROM, VISIT_TO], sort=True):
-            groups = part[PARTICIPANT].astype(str).to_numpy()
+            groups = pd.factorize(part[PARTICIPANT])[0]  # codes: factorized once
             back = part[STATUS_CHANGES].to_numpy() >= 2
             for change in CHANGE_CLASSES:
                 y = (part[CHANGE] == change).to_numpy()
@@ -342,7 +342,8 @@ def transitions(
     within_grade, chosen = _check_options(status, within_grade, definition)
     table = status.table
     uid = unit_codes(table, status.keys)
-    if baseline is None:
+    caveats: tuple[str, ...]
+    if baseline is None or follow_up is None:  # both None (checked above)
         out, excluded = _consecutive(table, status.keys, uid, within_grade, status.threshold)
         n_back, caveats = 0, ()
     else:

@@ -7,6 +7,7 @@ the frame with the exclusions it made, so that each design can report its denomi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def at_visit(table: pd.DataFrame, visit: int, keys: Sequence[str], columns: Sequ
 
 def interval_frame(cohort: Cohort, *, unit: str, baseline: int, follow_up: int,
                    threshold: float = 1, definition: str = "two-visit",
-                   **status_options: object) -> tuple[pd.DataFrame, Reading | None]:
+                   **status_options: Any) -> tuple[pd.DataFrame, Reading | None]:
     """Lesion transitions of each unit between two visits (one row per unit), and the
     reader policy of the status they come from.
 

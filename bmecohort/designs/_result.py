@@ -128,7 +128,8 @@ def design_table(parts: Iterable[tuple[str, Result, Sequence[str] | None]],
         accounting = getattr(res, "accounting", None)
         clustered = accounting.clustered if isinstance(accounting, Accounting) else None
         summary[CLUSTERED] = clustered
-        summary[N_CLUSTERS] = accounting.n_clusters if clustered else None
+        summary[N_CLUSTERS] = (accounting.n_clusters if clustered and accounting is not None
+                               else None)
         frames.append(summary)
     for analysis, frame in (extra or {}).items():
         frame = frame.copy()

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._columns import PARTICIPANT
+from .._format import format_number
 from ..cohort import Cohort
 from ..estimators.association.unit_level import odds_ratio
 from ..results import Accounting
@@ -102,7 +103,8 @@ def bmes_vs_avn(cohort: Cohort, *, alpha: float = 0.05) -> DesignResult:
             {"term": f"median months ({d})", "estimate": months.loc[d, "50%"],
              "ci_lower": None, "ci_upper": None, "p_value": None,
              "n": int(months.loc[d, "count"]), "events": None,
-             "method": f"median (IQR {months.loc[d, '25%']:.1f}-{months.loc[d, '75%']:.1f}) "
+             "method": f"median (IQR {format_number(months.loc[d, '25%'], 1)}-"
+                       f"{format_number(months.loc[d, '75%'], 1)}) "
                        f"among resolved hips"}
             for d in ("bmes", "avn") if d in months.index and months.loc[d, "count"] > 0])
     avn = frame[(frame["diagnosis"] == "avn") & frame["bme"].notna() & frame["painful"].notna()]

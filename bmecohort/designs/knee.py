@@ -9,6 +9,7 @@ calls bmecohort's estimators and returns a :class:`DesignResult`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,11 +26,11 @@ from ..cohort import Cohort
 from ..course import lesion_status, transitions
 from ..estimators.association.stratified import mantel_haenszel
 from ..estimators.association.unit_level import odds_ratio
-from ..estimators.occurrence.proportions import incidence, resolution
+from ..estimators.occurrence.proportions import ProportionMethod, incidence, resolution
 from ..estimators.regression.conditional import conditional_logistic
 from ..estimators.regression.logit import logistic
 from ..exceptions import AnalysisInputError
-from ..results import Accounting
+from ..results import Accounting, Result
 from ._frames import (
     Exclusions,
     add_participants,
@@ -62,7 +63,7 @@ def _covariates(frame: pd.DataFrame, wanted: Sequence[str]) -> tuple[list[str], 
 
 def bml_incidence_resolution(cohort: Cohort, *, unit: str = "knee", baseline: int = 0,
                              follow_up: int = 24, threshold: float = 1,
-                             method: str = "wilson", alpha: float = 0.05,
+                             method: ProportionMethod = "wilson", alpha: float = 0.05,
                              definition: str = "two-visit",
                              reader: str | None = None) -> DesignResult:
     """Incidence of BML among units free of BML at baseline, and complete resolution of
@@ -246,7 +247,8 @@ def bml_pain_association(cohort: Cohort, *, baseline: int = 0, follow_up: int = 
         incident_bml=lambda d: d[PRESENT_TO].astype(bool),
         incident_pain=lambda d: d["frequent_knee_pain_1"].astype(bool))
     exposure, outcome = "incident_bml", "incident_pain"
-    results = {"crude": odds_ratio(frame, exposure=exposure, outcome=outcome, alpha=alpha)}
+    results: dict[str, Result] = {
+        "crude": odds_ratio(frame, exposure=exposure, outcome=outcome, alpha=alpha)}
     notes = [f"knees free of BML and pain at {baseline}; exposure: BML at {follow_up}; "
              f"outcome: frequent knee pain at {follow_up}", *reading_notes(reading)]
     if clustered(frame):
@@ -281,7 +283,8 @@ _JSN = {"medial_tf": "jsn_medial", "lateral_tf": "jsn_lateral"}
 
 def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline: int = 0,
                     follow_up: int = 24, adjust_for: Sequence[str] = ("alignment_deg",),
-                    cov_type: str = "robust", alpha: float = 0.05,
+                    cov_type: Literal["robust", "bias_reduced"] = "robust",
+                    alpha: float = 0.05,
                     reader: str | None = None) -> DesignResult:
     """BML in a tibiofemoral compartment and joint space narrowing there (Felson 2003).
 
@@ -351,7 +354,8 @@ def bml_progression(cohort: Cohort, *, compartment: str = "medial_tf", baseline:
     frame = rows.frame.assign(
         bml=lambda d: d[PRESENT_FROM].astype(bool),
         progression=lambda d: (d[f"{jsn}_1"] - d[f"{jsn}_0"]) >= 1)
-    results = {"crude": odds_ratio(frame, exposure="bml", outcome="progression", alpha=alpha)}
+    results: dict[str, Result] = {
+        "crude": odds_ratio(frame, exposure="bml", outcome="progression", alpha=alpha)}
     notes = [f"exposure: BML in {compartment} at {baseline}; outcome: {jsn} up by >= 1 "
              f"grade by {follow_up}", *reading_notes(reading)]
     if clustered(frame):
@@ -419,8 +423,9 @@ def cartilage_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int =
         bml_size=lambda d: np.floor(d[SCORE_FROM]).astype(int),
         progression=lambda d: (d["cartilage_defect_1"] - d["cartilage_defect_0"]) >= 1)
     names, categorical = _covariates(frame, covariates)
-    common = dict(outcome="progression", exposures="bml_size", categorical=["bml_size"],
-                  reference=0, trend=True, alpha=alpha, unit="knee")
+    common: dict[str, Any] = dict(outcome="progression", exposures="bml_size",
+                                  categorical=["bml_size"], reference=0, trend=True,
+                                  alpha=alpha, unit="knee")
     results = {"crude": logistic(frame, **common),
                "adjusted": logistic(frame, covariates=names, **common)}
     parts = [(k, v, [t for t in v.summary()["term"] if str(t).startswith("bml_size")])

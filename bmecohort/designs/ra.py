@@ -4,6 +4,7 @@ progression (Nieuwenhuis 2016)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import pandas as pd
 
@@ -13,7 +14,7 @@ from ..course import lesion_course, lesion_status
 from ..estimators.association.stratified import mantel_haenszel
 from ..estimators.association.unit_level import odds_ratio
 from ..estimators.regression.logit import logistic
-from ..results import Accounting
+from ..results import Accounting, Result
 from ._frames import Exclusions, as_object_keys, at_visit, reading_notes
 from ._result import DesignResult, design_table
 
@@ -63,7 +64,8 @@ def bme_course(cohort: Cohort, *, visits: Sequence[int] = (0, 4, 12),
 
 def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 12,
                         course_visits: Sequence[int] = (0, 4, 12),
-                        cov_type: str = "robust", alpha: float = 0.05) -> DesignResult:
+                        cov_type: Literal["robust", "bias_reduced"] = "robust",
+                        alpha: float = 0.05) -> DesignResult:
     """Baseline BME and local synovitis and erosive progression of the same bone.
 
     Outcome: RAMRIS erosion up by at least one between ``baseline`` and ``follow_up``.
@@ -117,7 +119,7 @@ def erosive_progression(cohort: Cohort, *, baseline: int = 0, follow_up: int = 1
         bme=lambda d: d["bme_0"] >= 1, synovitis=lambda d: d["synovitis_0"] >= 1)
     persistent = _persistence(bones, course_visits)
     frame = frame.merge(persistent, on=list(BONE), how="left")
-    results = {}
+    results: dict[str, Result] = {}
     for exposure, other in (("bme", "synovitis"), ("synovitis", "bme")):
         for state, label in ((True, "present"), (False, "absent")):
             part = frame[frame[other] == state]

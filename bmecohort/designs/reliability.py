@@ -11,6 +11,7 @@ detectable change; with ``change=(v0, v1)``, the same for each reader's change s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ from .._columns import (
 )
 from ..cohort import Cohort
 from ..estimators.agreement import fleiss_kappa, icc, kappa
+from ..estimators.agreement.kappa import KappaWeights
 from ..exceptions import AnalysisInputError
 from ..results import Accounting, Result, result, summary_frame
 
@@ -148,16 +150,25 @@ def _site_rows(site: str, long: pd.DataFrame, readers: list[str], grades: bool
         return [{SITE: site, STATISTIC: "icc2", N: n}]
 
     def add(statistic: str, estimate: float, lower: float = np.nan, upper: float = np.nan,
-            p: float = np.nan) -> None:
+            p: float | None = np.nan) -> None:
         rows.append({SITE: site, STATISTIC: statistic, N: n, ESTIMATE: estimate,
                      CI_LOWER: lower, CI_UPPER: upper, P_VALUE: p})
 
     if grades and np.unique(wide[readers].to_numpy()).size > 1:
         if len(readers) == 2:
-            for weights, label in ((None, "kappa"), ("linear", "kappa_linear")):
-                k = kappa(wide, rater_a=readers[0], rater_b=readers[1], weights=weights,
-                          categories=np.unique(wide[readers].to_numpy()))
+            caught: dict[str, type[Warning]] = {}
+            kinds: tuple[tuple[KappaWeights, str], ...] = ((None, "kappa"),
+                                                          ("linear", "kappa_linear"))
+            for weights, label in kinds:
+                with warnings.catch_warnings(record=True) as issued:
+                    warnings.simplefilter("always")
+                    k = kappa(wide, rater_a=readers[0], rater_b=readers[1], weights=weights,
+                              categories=np.unique(wide[readers].to_numpy()).tolist())
+                caught.update((str(w.message), w.category) for w in issued)
                 add(label, k.estimate, k.ci_lower, k.ci_upper, k.p_value)
+            # once per site, naming it (an undefined kappa: a reader gave one grade only)
+            for message, category in caught.items():
+                warnings.warn(f"reliability, site {site}: {message}", category, stacklevel=2)
         else:
             f = fleiss_kappa(wide, raters=readers)
             add("fleiss_kappa", f.estimate, f.ci_lower, f.ci_upper, f.p_value)
@@ -203,7 +214,9 @@ def reliability(
     ReliabilityResult
         ``summary()``: per site and statistic (kappa, linear-weighted kappa or Fleiss'
         kappa, ICC(2,1), smallest detectable change) with ``n`` units read by all readers;
-        kappa only for status grades (not for summed scores or change scores).
+        kappa only for status grades (not for summed scores or change scores). Kappa is
+        NaN where a reader gave every unit of a site one grade (undefined; a
+        :class:`~bmecohort.exceptions.SmallCellWarning` names the site).
 
     Raises
     ------
@@ -252,5 +265,5 @@ def reliability(
         and change is None else ())
     return ReliabilityResult(
         table=table, system=system, item=item, readers=tuple(readers), unit=unit,
-        change=tuple(change) if change is not None else None,
+        change=(change[0], change[1]) if change is not None else None,
         method="kappa-icc2-sdc", accounting=accounting)

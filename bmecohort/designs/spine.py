@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,8 @@ CORNER_GROUPS = ("neither", "inflammation only", "fat only", "inflammation and f
 
 
 def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
-                             reader: str | None = None, cov_type: str = "robust",
+                             reader: str | None = None,
+                             cov_type: Literal["robust", "bias_reduced"] = "robust",
                              alpha: float = 0.05) -> DesignResult:
     """Baseline MRI inflammation and fat at a vertebral corner and a new syndesmophyte there.
 

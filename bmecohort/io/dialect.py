@@ -87,13 +87,14 @@ def _line_of(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
 
 
-def _encoding(data: bytes) -> tuple[str | None, DialectProblem | None]:
+def _encoding(data: bytes) -> str | DialectProblem:
+    """The text, or the problem that stops it being read as UTF-8."""
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
         byte = data[err.start:err.start + 1].hex()
         line = _line_of(data, err.start)
-        return None, DialectProblem(
+        return DialectProblem(
             f"encoding: the file is not UTF-8 (byte 0x{byte} at line {line}, e.g. Latin-1 "
             f"or Windows-1252 text); save it as UTF-8 ('CSV UTF-8' in Excel, "
             f"fileEncoding = 'UTF-8' in R's write.csv)", lines=(line,))
@@ -181,7 +182,8 @@ def _records_exactly(data: bytes, delimiter: str) -> tuple[np.ndarray, np.ndarra
     confirms the rows it found wrong before they are reported.
     """
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=delimiter)
-    starts, counts, lines = [], [], []
+    counts: list[int] = []
+    lines: list[int] = []
     first = 1
     for row in reader:
         if row:
@@ -230,7 +232,7 @@ def _na_values(header: list[str], text_keys: Collection[str] | bool) -> dict[str
 
 
 def read_delimited(path: Path, *, delimiter: str = ",",
-                   dtype: Mapping[str, str] | str | None = None,
+                   dtype: Mapping[str, str] | str | type | None = None,
                    text_keys: Collection[str] | bool = ()) -> Read:
     """Read one delimited text file after checking its dialect.
 
@@ -240,7 +242,7 @@ def read_delimited(path: Path, *, delimiter: str = ",",
         The file.
     delimiter : str, default=","
         The delimiter the file must use.
-    dtype : mapping or str, optional
+    dtype : mapping, str or type, optional
         Passed to :func:`pandas.read_csv` (e.g. text for ids and labels).
     text_keys : collection of str or bool, default=()
         Key columns read as text in which only an empty field is missing (``True``: every
@@ -255,9 +257,9 @@ def read_delimited(path: Path, *, delimiter: str = ",",
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    text, problem = _encoding(data)
-    if problem is not None:
-        return Read(None, [problem])
+    text = _encoding(data)
+    if isinstance(text, DialectProblem):
+        return Read(None, [text])
     if not text.strip():
         return Read(None, [DialectProblem(
             "empty file: no header line; write the column names on line 1 (or remove the "

@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ _DEFAULT_SIDES: MappingProxyType[int, str] = MappingProxyType({1: "R", 2: "L"})
 _OUTPUT_COLUMNS = ("participant_id", "visit", "joint", "side", "system", "item", "site",
                    "reader", "score", "read_project")
 
-Source = str | os.PathLike[str] | pd.DataFrame
+Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
 
 
 def parse_oai_codes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -157,7 +157,7 @@ class _Problems:
         self.binary: set[str] = set()
 
     def add(self, name: str, column: str, index: pd.Index | Sequence[object],
-            values: object, rule: str) -> None:
+            values: Iterable[object], rule: str) -> None:
         rows = list(index)
         is_file = name != "<DataFrame>"
         has_lines = is_file and name not in self.binary
@@ -203,7 +203,7 @@ def _wide_to_long(frame: pd.DataFrame, name: str, months: dict[str, int | None],
     for column in unknown:
         problems.add_table(name, column, f"MOAKS column: not V{{vv}}MBM{{S|N|P}}{{subregion}} "
                                          f"with a subregion in {list(KNEE_SUBREGIONS)}")
-    parsed = {c: m for c, m in matches.items() if c not in unknown}
+    parsed = {c: m for c, m in matches.items() if m is not None and c not in unknown}
     if not parsed:
         problems.add_table(name, None, "MOAKS column: no BML column V{vv}MBM{S|N|P}{subregion} "
                                        "(e.g. V00MBMSFMC) in the file")

@@ -86,7 +86,9 @@ def _dates(values: pd.Series) -> pd.Series:
     if present.empty or not present.map(lambda v: isinstance(v, dt.date)).all():
         return values
     try:
-        return pd.to_datetime(values)
+        # nanoseconds on every pandas: pandas 3 would otherwise pick a coarser unit that
+        # holds year 1583, and the typo would pass as a date
+        return pd.to_datetime(values).dt.as_unit("ns")
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
         return values
 
@@ -146,7 +148,8 @@ def read_stat_file(path: Path, *, text: dict[str, str] | None = None,
               for column, name in (getattr(meta, "variable_to_label", None) or {}).items()
               if name in sets}
     frame = frame.reset_index(drop=True)
-    for column in frame.select_dtypes(include="object").columns:
+    # object columns only (dates come as Python objects); pandas 3's text columns are `str`
+    for column in [c for c in frame.columns if frame[c].dtype == object]:
         frame[column] = _dates(frame[column])
     if not raw:
         for column, kind in (text or {}).items():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -118,26 +117,3 @@ def percent_axis(axis: Any) -> None:
     from matplotlib.ticker import PercentFormatter
 
     axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-
-
-def format_count(value: object, suppress_below: int | None) -> str:
-    """A count as text; ``"<k"`` when ``0 < value < k = suppress_below`` (small-cell rule).
-
-    Missing values give ``""``; zero is shown (it identifies no one).
-
-    Examples
-    --------
-    >>> format_count(3, 5), format_count(0, 5), format_count(12.0, None)
-    ('<5', '0', '12')
-    """
-    if value is None:
-        return ""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "" if str(value) == "<NA>" else str(value)
-    if math.isnan(number):
-        return ""
-    if suppress_below is not None and 0 < number < suppress_below:
-        return f"<{suppress_below}"
-    return f"{int(round(number))}" if number == round(number) else f"{number:g}"

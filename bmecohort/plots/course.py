@@ -20,12 +20,12 @@ from .._columns import (
     VISIT_TO,
     N,
 )
+from .._format import format_count
 from ..exceptions import AnalysisInputError
 from ._style import (
     CHANGE_COLORS,
     COURSE_COLORS,
     PALETTE,
-    format_count,
     new_axes,
     percent_axis,
     styled,

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, TERM, N
+from .._format import format_count, format_estimate
 from ..exceptions import AnalysisInputError
-from ._style import DARK_GREY, PALETTE, format_count, new_axes, styled
+from ._style import DARK_GREY, PALETTE, new_axes, styled
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -113,7 +114,7 @@ def forest_frame(results: Any) -> tuple[pd.DataFrame, bool | None, float | None]
     if hasattr(results, "summary"):
         results = [results]
     if isinstance(results, Mapping):
-        items = [(str(k), v) for k, v in results.items()]
+        items: list[tuple[str | None, Any]] = [(str(k), v) for k, v in results.items()]
     elif isinstance(results, Sequence) and not isinstance(results, str):
         items = [(None, v) for v in results]
     else:
@@ -173,13 +174,7 @@ def _counts(events: object, n: object, suppress_below: int | None) -> str:
 def _format_estimate(estimate: float, low: float, high: float) -> str:
     if not math.isfinite(estimate):
         return "not estimable"
-
-    def fmt(v: float) -> str:
-        if not math.isfinite(v):
-            return "inf" if v > 0 else ("-inf" if v < 0 else "NA")
-        return f"{v:.2f}"
-
-    return f"{fmt(estimate)} ({fmt(low)} to {fmt(high)})"
+    return format_estimate(estimate, low, high)
 
 
 @styled
@@ -363,6 +358,6 @@ def _log_ticks(ax: Axes, lo: float, hi: float) -> None:
                            & np.isclose(np.log10(candidates) % 1, 0)]
     if len(ticks) < 2:
         ticks = np.array([lo, hi]) if len(ticks) == 0 else np.unique(np.r_[lo, ticks, hi])
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

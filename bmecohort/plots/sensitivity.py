@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._format import format_number
 from ._style import DARK_GREY, PALETTE, new_axes, styled
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +63,7 @@ def evalue_plot(result: Any, *, ax: Axes | None = None) -> Axes:
         x, y = _curve(rr, upto)
         keep = y <= upto
         ax.plot(x[keep], y[keep], style, color=PALETTE[0],
-                label=f"{label}: E-value {e_value:.2f}")
+                label=f"{label}: E-value {format_number(e_value)}")
         ax.plot([e_value], [e_value], "o", color=PALETTE[1])
     ax.plot([1, upto], [1, upto], ":", color=DARK_GREY, linewidth=0.8)
     ax.set_xlim(1, upto)

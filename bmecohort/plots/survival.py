@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE
+from .._format import format_count
 from ..exceptions import AnalysisInputError
-from ._style import PALETTE, format_count, new_axes, styled
+from ._style import PALETTE, new_axes, styled
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -171,9 +172,8 @@ def _risk_table(ax: Axes, curves: list[tuple[str, Any]], t_max: float,
                    if AT_RISK in _table(r).columns]
     if not with_counts:
         return
-    if times is None:
-        times = [t for t in ax.get_xticks() if 0 <= t <= t_max * 1.0001]
-    times = np.asarray(times, dtype=float)
+    at = np.asarray([t for t in ax.get_xticks() if 0 <= t <= t_max * 1.0001]
+                    if times is None else times, dtype=float)
     first = -38.0
     step = -11.0
     ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction",
@@ -181,13 +181,13 @@ def _risk_table(ax: Axes, curves: list[tuple[str, Any]], t_max: float,
                 fontsize=8, fontweight="bold", annotation_clip=False)
     for row, (i, label, result) in enumerate(with_counts, start=1):
         color = PALETTE[i % len(PALETTE)]
-        counts = at_risk_counts(result, times)
+        counts = at_risk_counts(result, at)
         y = first + step * row
         if len(with_counts) > 1 or label:
             ax.annotate(label, xy=(0, 0), xycoords="axes fraction", xytext=(-16, y),
                         textcoords="offset points", ha="right", va="top", fontsize=8,
                         color=color, annotation_clip=False)
-        for t, count in zip(times, counts, strict=True):
+        for t, count in zip(at, counts, strict=True):
             ax.annotate(format_count(count, suppress_below), xy=(t, 0),
                         xycoords=("data", "axes fraction"), xytext=(0, y),
                         textcoords="offset points", ha="center", va="top", fontsize=8,

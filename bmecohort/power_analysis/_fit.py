@@ -106,8 +106,9 @@ def gee_odds_ratio(outcome: np.ndarray, exposures: np.ndarray, groups: np.ndarra
         raise FitFailure("did not converge")
     coef, se = fit.params[term + 1], fit.bse[term + 1]
     out = wald(np.array([coef]), np.array([se]), alpha)
-    values = [float(out[k][0]) for k in ("estimate", "ci_lower", "ci_upper", "p_value")]
-    if not np.all(np.isfinite(values)):
+    estimate, ci_lower, ci_upper, p_value = (
+        float(out[k][0]) for k in ("estimate", "ci_lower", "ci_upper", "p_value"))
+    if not np.all(np.isfinite([estimate, ci_lower, ci_upper, p_value])):
         raise FitFailure("non-finite estimate")
-    return ReplicateEstimate(*values, units=float(len(y)),
+    return ReplicateEstimate(estimate, ci_lower, ci_upper, p_value, units=float(len(y)),
                              clusters=float(n_clusters), events=events)

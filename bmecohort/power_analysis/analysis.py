@@ -173,7 +173,7 @@ def _batches(tasks: list[tuple[int, int, int]], workers: int) -> list[list[tuple
 
 
 def _caveats(table: pd.DataFrame, replicates: pd.DataFrame) -> list[tuple[type, str]]:
-    notes = []
+    notes: list[tuple[type, str]] = []
     for n, part in replicates[replicates[REASON].notna()].groupby(N):
         reasons = part[REASON].value_counts()
         listing = "; ".join(f"{k}: {v}" for k, v in reasons.items())

@@ -132,7 +132,7 @@ class PowerResult(Result):
         reached = self.table.loc[self.table[POWER] >= target, N]
         return int(reached.min()) if len(reached) else None
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None) -> Axes:  # type: ignore[override]  # no plot options
         """The power curve with its Monte Carlo band (:func:`bmecohort.plots.power_plot`)."""
         from ..plots import power_plot
 

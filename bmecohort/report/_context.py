@@ -71,6 +71,7 @@ def attempt(function: Callable[..., T], *args: Any, caveats: list[str], **kwargs
     from .smallcells import current, redact
 
     threshold = current()
+    reason: str | None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -14,8 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..plots._style import format_count
-from ..results import format_p
+from .._format import format_count, format_number, format_p
 from .smallcells import redact
 
 __all__ = [
@@ -124,7 +123,8 @@ class ReportTable:
     frame : pandas.DataFrame
         The rows to show, in order; column names are the headers. Numbers are formatted at
         rendering: counts (``counts``) as integers, ``p_value`` with
-        :func:`~bmecohort.results.format_p`, other floats with ``decimals``.
+        :func:`~bmecohort._format.format_p`, other floats with ``decimals``
+        (:func:`~bmecohort._format.format_number`).
     caption : str
         Caption, set above the table.
     counts : tuple of str, default=()
@@ -193,20 +193,17 @@ def _cell(value: Any, column: str, decimals: int) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if column in ("p_value", "p"):
-        return format_p(float(value))
+        return format_p(value)
     if isinstance(value, int):
         return str(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    if math.isnan(number):
-        return ""
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    if number == round(number) and abs(number) < 1e15 and column.startswith(("n", "events")):
-        return str(int(number))
-    return f"{number:.{decimals}f}"
+    if (math.isfinite(number) and number == round(number) and abs(number) < 1e15
+            and column.startswith(("n", "events"))):
+        return format_count(number)
+    return format_number(number, decimals)
 
 
 def _is_numeric(series: pd.Series) -> bool:

@@ -252,14 +252,14 @@ def docx_bytes(cells: TableCells) -> bytes:
         cell.paragraphs[0].add_run(name).bold = True
         _border(cell, "top", 12)
         _border(cell, "bottom", 6)
-    for i, (group, row) in enumerate(body, start=1):
+    for i, (group, values) in enumerate(body, start=1):
         line = table.rows[i].cells
-        if row is None:  # a group heading across the table
+        if values is None:  # a group heading across the table
             merged = line[0].merge(line[-1]) if width > 1 else line[0]
             merged.text = ""
             merged.paragraphs[0].add_run(group).bold = True
         else:
-            for j, value in enumerate(row):
+            for j, value in enumerate(values):
                 line[j].text = value
                 if cells.numeric[j]:
                     line[j].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT

@@ -36,7 +36,7 @@ def svg_bytes(figure: MplFigure, *, close: bool = True) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    with matplotlib.rc_context(SVG_RC):
+    with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]  # stubs type rc keys as Literals
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight",
                        pad_inches=0.04)
     if close:

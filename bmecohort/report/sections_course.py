@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE
+from .._format import format_count, format_interval
 from ..course import LesionStatus, lesion_course, lesion_status, transitions
 from ..estimators.survival.curves import kaplan_meier
 from ..estimators.survival.event_times import time_to_event
 from ..plots import course_plot, prevalence_plot, survival_plot, transition_plot
-from ..plots._style import format_count
 from ..results import Accounting
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_followup import reader_option
 from .table_one import table_one
-from .tables import estimate_table, format_interval
+from .tables import estimate_table
 
 __all__ = ["course_section", "table_one_section", "time_to_event_section"]
 
@@ -173,7 +174,7 @@ def _bone_course(ctx: Context, caveats: list[str]) -> tuple[list[Any], list[Any]
     design, why = attempt(bme_course, ctx.cohort, caveats=caveats)
     if design is None:
         return [Paragraph(f"Bone marrow edema course per bone not estimable: {why}")], [], why
-    course = design.results["course"]
+    course: Any = design.results["course"]  # a LesionCourse
     blocks = [
         Subheading("Bone marrow edema in rheumatoid arthritis"),
         Paragraph("Bone marrow edema (RAMRIS osteitis >= 1) per bone of the hand or foot, "
@@ -221,11 +222,11 @@ def time_to_event_section(ctx: Context) -> Section:
             continue
         blocks.append(figure(
             f"time_to_{event}",
-            lambda km=km, ylabel=ylabel: survival_plot(
-                km, ylabel=f"{ylabel} (proportion)", at_risk_times=_grid(status.visits),
-                suppress_below=ctx.suppress_below),
+            partial(survival_plot, km, ylabel=f"{ylabel} (proportion)",
+                    at_risk_times=_grid(status.visits), suppress_below=ctx.suppress_below),
             f"Time to {label} per knee: Kaplan-Meier estimate (events at the midpoints of "
-            f"their intervals) with pointwise 95% log(-log) intervals and numbers at risk.",
+            f"their intervals) with pointwise 95% log(-log) intervals and numbers at risk; "
+            f"{_km_variance(km)}.",
             width="85%"))
         at = km.survival_at(status.visits[1:])
         table = pd.DataFrame({
@@ -240,10 +241,19 @@ def time_to_event_section(ctx: Context) -> Section:
             counts=("At risk",),
             notes=(f"At risk: knees still under observation just before the month; "
                    f"{format_count(km.accounting.n_used, ctx.suppress_below)} knees, "
-                   f"{format_count(km.accounting.events, ctx.suppress_below)} events.",)))
+                   f"{format_count(km.accounting.events, ctx.suppress_below)} events. "
+                   f"Intervals: log(-log), {_km_variance(km)}.",)))
         results.append((f"time to {label} (Kaplan-Meier)", km))
     return Section("time_to_event", title, tuple(blocks), results=tuple(results),
                    caveats=tuple(caveats))
+
+
+def _km_variance(km: Any) -> str:
+    """How a Kaplan-Meier interval's variance treats the knees of one person."""
+    if km.cluster is not None:
+        return ("variance robust by person (infinitesimal jackknife, as R survfit(cluster "
+                "= id)): the knees of a person are not independent")
+    return "Greenwood's variance"
 
 
 def _grid(visits: list[int]) -> list[float]:

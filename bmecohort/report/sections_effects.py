@@ -4,20 +4,21 @@ BMES vs avascular necrosis, and the reproduction of published numbers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, SIDE, TERM, N
+from .._format import format_count, format_estimate, format_number
 from ..plots import forest_plot
-from ..plots._style import format_count
 from ._context import Context, attempt, figure, no_table
 from .document import Paragraph, ReportTable, Section, Subheading
 from .sections_course import knee_status
 from .sections_followup import reader_option
 from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
-from .tables import effect_table, estimate_table, format_interval
+from .tables import effect_table, estimate_table
 
 __all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
 
@@ -82,7 +83,7 @@ def effects_section(ctx: Context) -> Section:
         blocks.append(Subheading(heading))
         blocks.append(figure(
             f"forest_{i}",
-            lambda design=design: forest_plot(design, suppress_below=ctx.suppress_below),
+            partial(forest_plot, design, suppress_below=ctx.suppress_below),
             f"{heading}: odds ratios with 95% intervals by analysis (log scale). "
             + " ".join(ctx.redact(n).capitalize() + "." for n in design.notes),
             width="90%"))
@@ -127,7 +128,8 @@ def _pain_by_course(ctx: Context, caveats: list[str]) -> ReportTable | None:
             shown = format_count(hit, ctx.suppress_below)
             hidden = shown.startswith("<")
             suppressed += hidden
-            share = "" if hidden or not len(known) else f" ({100 * hit / len(known):.0f}%)"
+            share = ("" if hidden or not len(known)
+                     else f" ({format_number(100 * hit / len(known), 0)}%)")
             cells[f"Pain at month {visit}, n (%)"] = f"{shown}{share}"
         rows.append(cells)
     order = {c: i for i, c in enumerate(("Persistent", "Resolved", "Relapsing", "Absent",
@@ -145,9 +147,9 @@ def pain_course_section(ctx: Context) -> Section:
     """Pain course by BML course, and within-knee pain fluctuation with BML change."""
     title = "Pain course by BML course"
     if not (ctx.cohort.has("lesion_reads") and ctx.cohort.has("knee_outcomes")):
-        table = "lesion_reads" if not ctx.cohort.has("lesion_reads") else "knee_outcomes"
+        absent = "lesion_reads" if not ctx.cohort.has("lesion_reads") else "knee_outcomes"
         return Section("pain_course", title,
-                       skipped=no_table(table, "pain by BML course"))
+                       skipped=no_table(absent, "pain by BML course"))
     caveats: list[str] = []
     blocks: list[Any] = []
     results: list[tuple[str, Any]] = []
@@ -195,16 +197,16 @@ def hip_section(ctx: Context) -> Section:
     features = rows[rows["analysis"].isin(["bmes", "avn"])]
     blocks: list[Any] = []
     if len(features):
-        wide = {}
+        wide: dict[Any, dict[str, Any]] = {}
         for (term, diagnosis), row in features.set_index([TERM, "analysis"]).iterrows():
             cells = wide.setdefault(term, {"Feature": term})
             events = format_count(row[EVENTS], ctx.suppress_below)
             n = format_count(row[N], ctx.suppress_below)
-            share = "" if pd.isna(row[ESTIMATE]) else f"{100 * row[ESTIMATE]:.0f}%"
-            interval = format_interval(100 * row[CI_LOWER], 100 * row[CI_UPPER], 0)
             label = diagnosis.upper()
             cells[f"{label}: n/N"] = f"{events}/{n}"
-            cells[f"{label}: % (95% CI)"] = f"{share} ({interval})" if share else ""
+            share, low, high = 100 * pd.to_numeric(row[[ESTIMATE, CI_LOWER, CI_UPPER]],
+                                                   errors="coerce")
+            cells[f"{label}: % (95% CI)"] = format_estimate(share, low, high, 0, unit="%")
             cells["p"] = row[P_VALUE]
         frame = pd.DataFrame(list(wide.values()))
         frame = frame[["Feature", "BMES: n/N", "BMES: % (95% CI)", "AVN: n/N",
@@ -261,7 +263,7 @@ def reproduction_section(ctx: Context) -> Section:
     for column in ("coverage", "width_ratio"):
         if column in frame.columns:
             frame = frame.assign(**{column: pd.to_numeric(frame[column], errors="coerce").map(
-                lambda v: "" if pd.isna(v) else f"{v:.2f}")})
+                format_number)})
     # the paper heads its rows (a group row) so that the statistic gets the width
     group = "paper" if "paper" in frame.columns else None
     shown_columns = [c for c in frame.columns if c != group]

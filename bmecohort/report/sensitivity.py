@@ -11,13 +11,11 @@ import numpy as np
 import pandas as pd
 
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, N
+from .._format import format_count, format_estimate, format_number, format_p
 from ..estimators.sensitivity.evalue import RARE_OUTCOME_THRESHOLD, evalue
 from ..estimators.sensitivity.multiplicity import adjust_pvalues
-from ..plots._style import format_count
-from ..results import format_p
 from ._context import Context, attempt, figure
 from .document import Paragraph, ReportTable, Subheading
-from .tables import format_interval
 
 __all__ = ["EVALUE_COLUMN", "EVALUE_NOTE", "HOLM_COLUMN", "HOLM_NOTE", "STANDARDIZE",
            "evalue_cells", "holm_cells", "standardized_blocks", "with_sensitivity_columns"]
@@ -54,8 +52,7 @@ def evalue_cells(summary: pd.DataFrame) -> list[str]:
         limits = ((lower, upper) if np.isfinite(lower) and np.isfinite(upper)
                   and lower <= estimate <= upper else (None, None))
         e = evalue(float(estimate), *limits, measure="or", rare_outcome=rare)
-        out.append(f"{e.evalue:.2f}" + ("" if np.isnan(e.evalue_ci)
-                                          else f" ({e.evalue_ci:.2f})"))
+        out.append(_evalue_text(e))
     return out
 
 
@@ -65,7 +62,7 @@ def holm_cells(summary: pd.DataFrame, *, by: str = "analysis") -> list[str]:
     if P_VALUE not in frame or frame[P_VALUE].isna().all():
         return [""] * len(frame)
     adjusted = adjust_pvalues(frame, method="holm", by=by if by in frame else None)
-    return [format_p(v) if pd.notna(v) else "" for v in adjusted["p_adjusted"]]
+    return [format_p(v) for v in adjusted["p_adjusted"]]
 
 
 def with_sensitivity_columns(table: ReportTable, designs: list[tuple[str, Any]]
@@ -107,17 +104,24 @@ def _label(column: str) -> str:
 
 
 def _percent(m: Any) -> str:
-    return f"{100 * m.estimate:.1f} ({format_interval(100 * m.ci_lower, 100 * m.ci_upper, 1)})"
+    return format_estimate(100 * m.estimate, 100 * m.ci_lower, 100 * m.ci_upper, 1)
 
 
 def _ratio(m: Any) -> str:
-    return f"{m.estimate:.2f} ({format_interval(m.ci_lower, m.ci_upper)})"
+    return format_estimate(m.estimate, m.ci_lower, m.ci_upper)
+
+
+def _evalue_text(e: Any) -> str:
+    """``"E (E of the limit nearer the null)"``, the estimate's alone without an interval."""
+    limit = format_number(e.evalue_ci)
+    return f"{format_number(e.evalue)} ({limit})" if limit else format_number(e.evalue)
 
 
 def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
                         caveats: list[str]) -> list[Any]:
     """Standardised risks (table, figures) for the designs of :data:`STANDARDIZE`."""
-    rows, figures = [], []
+    rows: list[dict[str, Any]] = []
+    figures: list[Any] = []
     for heading, design in designs:
         spec = STANDARDIZE.get(getattr(design, "name", ""))
         if spec is None:
@@ -140,10 +144,10 @@ def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
             "Risk difference, % (95% CI)": _percent(res.risk_difference),
             "Risk ratio (95% CI)": _ratio(res.risk_ratio),
             "Marginal OR (95% CI)": _ratio(res.odds_ratio),
-            EVALUE_COLUMN: f"{e.evalue:.2f} ({e.evalue_ci:.2f})",
+            EVALUE_COLUMN: _evalue_text(e),
         })
         figures.append(figure(
-            f"standardized_{len(figures) + 1}", lambda res=res: res.plot(),
+            f"standardized_{len(figures) + 1}", res.plot,
             f"{heading}: risk of the outcome had every unit been exposed and had none been "
             f"(study population), and among the exposed, with 95% intervals.", width="60%"))
     if not rows:

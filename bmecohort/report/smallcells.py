@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from ..plots._style import format_count
+from .._format import format_count
 
 __all__ = ["active", "count_text", "current", "redact"]
 

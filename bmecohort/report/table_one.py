@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .._columns import PARTICIPANT, PRESENT, VISIT
+from .._format import format_count, format_number, is_missing
 from ..cohort import Cohort
 from ..course import lesion_status
-from ..plots._style import format_count
 from ..results import Accounting
 from .document import ReportTable
 
@@ -157,16 +157,16 @@ def table_one(cohort: Cohort, *, visit: int = 0, suppress_below: int | None = No
         hidden = shown.startswith("<")
         suppressed += hidden
         if row[STATISTIC] == "n (%)":
-            text = shown if hidden or row[PERCENT] is None or row[PERCENT] != row[PERCENT] \
-                else f"{shown} ({row[PERCENT]:.1f})"
+            percent = format_number(row[PERCENT], 1)
+            text = shown if hidden or not percent else f"{shown} ({percent})"
         elif row[STATISTIC] == "mean (SD)":
             if hidden:  # the mean of fewer than k persons is close to their own values
                 text = f"n{shown}, not shown"
-            elif row[MEAN] is None or row[MEAN] != row[MEAN]:
+            elif is_missing(row[MEAN]):
                 text = "" if not count else f"n={shown}"
             else:
-                sd = "" if row[SD] is None or row[SD] != row[SD] else f" ({row[SD]:.1f})"
-                text = f"{row[MEAN]:.1f}{sd}"
+                sd = format_number(row[SD], 1)
+                text = format_number(row[MEAN], 1) + (f" ({sd})" if sd else "")
         else:
             text = shown
         cells[(label, str(row[GROUP]))] = text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,31 +18,14 @@ from .._columns import (
     TERM,
     N,
 )
+from .._format import format_interval
 from ..results import Accounting
 from .document import ReportTable, Section
 
-__all__ = ["effect_table", "estimate_table", "flow_table", "format_interval"]
+__all__ = ["effect_table", "estimate_table", "flow_table"]
 
 SECTION = "section"
 ANALYSIS = "analysis"
-
-
-def format_interval(low: object, high: object, decimals: int = 2) -> str:
-    """``"low to high"`` with ``decimals``; empty when both bounds are missing."""
-
-    def one(value: object) -> str:
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return "NA"
-        if math.isnan(number):
-            return "NA"
-        if math.isinf(number):
-            return "inf" if number > 0 else "-inf"
-        return f"{number:.{decimals}f}"
-
-    first, second = one(low), one(high)
-    return "" if first == second == "NA" else f"{first} to {second}"
 
 
 def _accountings(label: str, res: Any) -> list[tuple[str, Accounting]]:
@@ -64,7 +46,7 @@ def _accountings(label: str, res: Any) -> list[tuple[str, Accounting]]:
                 own is None or (acc.n_used, acc.excluded) != (own.n_used, own.excluded)):
             excluding.append((f"{label}: {name}", acc))
     show_own = own is not None and bool(own.excluded or not excluding)
-    return ([(label, own)] if show_own else []) + excluding
+    return ([(label, own)] if own is not None and show_own else []) + excluding
 
 
 def flow_table(sections: Sequence[Section]) -> ReportTable | None:
@@ -85,7 +67,7 @@ def flow_table(sections: Sequence[Section]) -> ReportTable | None:
     for section in sections:
         for label, res in section.results:
             for name, acc in _accountings(label, res):
-                reasons = list(acc.excluded) or [("", None)]
+                reasons: list[tuple[str, int | None]] = list(acc.excluded) or [("", None)]
                 for i, (reason, count) in enumerate(reasons):
                     first = i == 0
                     rows.append({

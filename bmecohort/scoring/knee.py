@@ -41,7 +41,7 @@ KNEE_COMPARTMENTS: MappingProxyType[str, str] = MappingProxyType({
 
 _SUBREGIONS = tuple(KNEE_SUBREGIONS)
 _CARTILAGE_SUBREGIONS = tuple(s for s in _SUBREGIONS if s != "SS")
-_THIRDS = {0: "none", 1: "<33% of subregional volume", 2: "33-66%", 3: ">66%"}
+_THIRDS: dict[float, str] = {0: "none", 1: "<33% of subregional volume", 2: "33-66%", 3: ">66%"}
 
 MOAKS = ScoringSystem(
     name="MOAKS",

@@ -124,6 +124,7 @@ def source_text(generator: str, seed: int, n: int, **options: object) -> str:
 def changed(effects: object) -> dict[str, object]:
     """The fields of an effects dataclass that differ from their defaults (for provenance)."""
     default = type(effects)()
-    return {f.name: getattr(effects, f.name) for f in dataclasses.fields(effects)
+    return {f.name: getattr(effects, f.name)
+            for f in dataclasses.fields(effects)  # type: ignore[arg-type]  # an effects dataclass
             if getattr(effects, f.name) != getattr(default, f.name)}
 

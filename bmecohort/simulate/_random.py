@@ -23,6 +23,7 @@ from __future__ import annotations
 import numbers
 import zlib
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 from scipy import special
@@ -156,16 +157,28 @@ def check_odds_ratio(name: str, value: float) -> float:
     return value
 
 
+@overload
+def logit(p: float) -> float: ...
+@overload
+def logit(p: np.ndarray) -> np.ndarray: ...
 def logit(p: np.ndarray | float) -> np.ndarray | float:
     """Log-odds of ``p``."""
     return special.logit(p)
 
 
+@overload
+def expit(x: float) -> float: ...
+@overload
+def expit(x: np.ndarray) -> np.ndarray: ...
 def expit(x: np.ndarray | float) -> np.ndarray | float:
     """Inverse logit of ``x``."""
     return special.expit(x)
 
 
+@overload
+def odds(p: float) -> float: ...
+@overload
+def odds(p: np.ndarray) -> np.ndarray: ...
 def odds(p: np.ndarray | float) -> np.ndarray | float:
     """Odds ``p / (1 - p)``."""
     return np.asarray(p) / (1.0 - np.asarray(p))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +17,7 @@ from .spine import SpineEffects, spine_truth
 __all__ = ["true_effects"]
 
 #: kind -> (effects dataclass, truth function, generator name)
-_KINDS = {
+_KINDS: dict[str, tuple[type[Any], Callable[[Any], pd.DataFrame], str]] = {
     "knee": (KneeEffects, knee_truth, "knee_cohort"),
     "spine": (SpineEffects, spine_truth, "spine_cohort"),
     "ra": (RAEffects, ra_truth, "ra_bone_cohort"),

@@ -249,8 +249,8 @@ def hand_oa_joints(
         "synovitis_baseline": np.where(seen, syn0, np.nan),
         "synovitis_followup": np.where(seen, syn1, np.nan),
         "bml_increase": pd.array(bml_up, dtype="boolean"),
-        "synovitis_increase": pd.array(np.where(seen, syn_up, None), dtype="boolean"),
+        "synovitis_increase": pd.array(np.where(seen, syn_up, None), dtype="boolean"),  # type: ignore[call-overload]  # None: missing
         "tender_baseline": pd.array(tender0, dtype="boolean"),
         "tender_followup": pd.array(tender1, dtype="boolean"),
-        "incident_tenderness": pd.array(np.where(tender0, None, incident), dtype="boolean"),
+        "incident_tenderness": pd.array(np.where(tender0, None, incident), dtype="boolean"),  # type: ignore[call-overload]  # None: missing
     })

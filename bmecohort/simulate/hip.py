@@ -181,7 +181,7 @@ def hip_tables(n_participants: int, *, seed: int, follow_up_months: float = 24.0
          np.where(u < 0.7, "worsened", "persistent"), np.full(m, "worsened"),
          np.where(u < 0.6, "resolved", "improved"),
          np.where(u < 0.5, "persistent", "improved")],
-        default=None)
+        default=None)  # type: ignore[call-overload]  # None: missing
 
     ids = participant_ids(id_prefix, n)
     schedule = check_schedule(sorted({0, *(v for v in (3, 6, 12, 24) if v < follow_up),
@@ -200,7 +200,7 @@ def hip_tables(n_participants: int, *, seed: int, follow_up_months: float = 24.0
         "bme": pd.array(bme.astype(bool), dtype="boolean"),
         "painful": pd.array(painful.astype(bool), dtype="boolean"),
         "arco_stage": arco,
-        "resolved": pd.array(np.where(bme, resolved, None), dtype="boolean"),
+        "resolved": pd.array(np.where(bme, resolved, None), dtype="boolean"),  # type: ignore[call-overload]  # None: missing
         "months_to_resolution": np.where(resolved, months, np.nan),
         "progressed": pd.array(progressed.astype(bool), dtype="boolean"),
         "pain_course": course.astype(object),

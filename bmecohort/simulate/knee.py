@@ -437,7 +437,7 @@ def knee_cohort(
         pain_persistence=pain_persistence, baseline_pain=baseline_pain,
         baseline_pain_or=baseline_pain_or, womac_per_grade=womac_per_grade,
         jsn_adjusted_or=jsn_adjusted_or, jsn_crude_or=jsn_crude_or,
-        jsn_unexposed_risk=jsn_unexposed_risk, cartilage_ors=tuple(cartilage_ors),
+        jsn_unexposed_risk=jsn_unexposed_risk, cartilage_ors=tuple(cartilage_ors),  # type: ignore[arg-type]  # KneeEffects checks the length
         cartilage_risk=cartilage_risk, person_correlation=person_correlation,
         volume_loss=volume_loss, volume_loss_bml=volume_loss_bml,
         volume_loss_resolved=volume_loss_resolved, lateral_volume_loss=lateral_volume_loss,

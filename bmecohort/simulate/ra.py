@@ -424,7 +424,7 @@ def ra_bone_cohort(
         model=model, bme_synovitis_or=bme_synovitis_or, bme_no_synovitis_or=bme_no_synovitis_or,
         synovitis_no_bme_or=synovitis_no_bme_or, persistent_course_or=persistent_course_or,
         persistent_bme_or=persistent_bme_or, persistent_synovitis_or=persistent_synovitis_or,
-        reference_risk=reference_risk, bme_prevalence=bme_prevalence, courses=tuple(courses),
+        reference_risk=reference_risk, bme_prevalence=bme_prevalence, courses=tuple(courses),  # type: ignore[arg-type]  # RAEffects checks the length
         person_correlation=person_correlation)
     tables = ra_tables(n_participants, seed=seed, dropout=dropout, effects=effects,
                        id_prefix=id_prefix)

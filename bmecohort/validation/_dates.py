@@ -38,6 +38,18 @@ RULE_FORMAT = ("date format: not an ISO 8601 date (YYYY-MM-DD); day/month order 
 RULE_CALENDAR = "must be a date: ISO-shaped but not a calendar date"
 
 
+def _in_ns_range(parsed: pd.Series) -> pd.Series:
+    """``parsed`` in nanoseconds, NaT where outside that range (1677-2262).
+
+    pandas 2 refuses such dates (NaT under ``errors="coerce"``); pandas 3 keeps them in a
+    coarser unit. Both now refuse them, so a typo such as year 1583 fails on every pandas.
+    """
+    if parsed.dt.unit == "ns":
+        return parsed
+    inside = parsed.isna() | ((parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max))
+    return parsed.where(inside).dt.as_unit("ns")
+
+
 def parse_dates(name: str, column: str, series: pd.Series, failures: Failures
                 ) -> tuple[pd.Series, np.ndarray]:
     """Parse ``series`` as dates in the documented format; record every refused value.
@@ -62,9 +74,9 @@ def parse_dates(name: str, column: str, series: pd.Series, failures: Failures
     other = present & ~is_time & ~iso & ~numeric
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     if iso.any():
-        out[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+        out[iso] = _in_ns_range(pd.to_datetime(text[iso], format="ISO8601", errors="coerce"))
     if is_time.any():
-        out[is_time] = pd.to_datetime(values[is_time], errors="coerce")
+        out[is_time] = _in_ns_range(pd.to_datetime(values[is_time], errors="coerce"))
     calendar = (iso | is_time) & out.isna().to_numpy()
     for mask, rule in ((numeric, RULE_NUMERIC), (other, RULE_FORMAT),
                        (calendar, RULE_CALENDAR)):

@@ -48,7 +48,7 @@ class Failures:
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
 
-    def add(self, table: str, column: str, rows: Sequence | pd.Index | np.ndarray,
+    def add(self, table: str, column: str | None, rows: Sequence | pd.Index | np.ndarray,
             values: Iterable, rule: str | Iterable[str]) -> None:
         """Record one failure per row label in ``rows`` with its offending value."""
         rows = list(rows)

@@ -92,6 +92,13 @@ def _forms(ms: dict[str, float], n: int, k: int, alpha: float) -> pd.DataFrame:
     """Estimates and F-based intervals of the six forms (psych::ICC's formulas)."""
     msb, msj, mse, msw = ms["MSB"], ms["MSJ"], ms["MSE"], ms["MSW"]
     df1, df21, df22 = n - 1, n * (k - 1), (n - 1) * (k - 1)
+    if mse == 0 and msw == 0 and msb > 0:
+        # every rater gives every target the same rating: each form is 1, its F statistic
+        # infinite and its F interval closes on 1 (the limit; psych::ICC prints 1 to 1),
+        # which the formulas below would reach only through 0/0 and inf/inf
+        return _table([(form, 1.0, 1.0, 1.0, np.inf, df1, df2) for form, df2 in (
+            ("ICC1", df21), ("ICC2", df22), ("ICC3", df22), ("ICC1k", df21),
+            ("ICC2k", df22), ("ICC3k", df22))])
     q = 1 - alpha / 2
     f1, f3, fj = msb / msw, msb / mse, msj / mse
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
@@ -115,6 +122,11 @@ def _forms(ms: dict[str, float], n: int, k: int, alpha: float) -> pd.DataFrame:
          u2 * k / (1 + u2 * (k - 1)), f3, df1, df22),
         ("ICC3k", (msb - mse) / msb, 1 - 1 / f3l, 1 - 1 / f3u, f3, df1, df22),
     ]
+    return _table(rows)
+
+
+def _table(rows: list[tuple[str, float, float, float, float, int, int]]) -> pd.DataFrame:
+    """The forms' table with the F test's p-value and each form's description."""
     table = pd.DataFrame(rows, columns=[TERM, ESTIMATE, CI_LOWER, CI_UPPER, "f", "df1", "df2"])
     table[P_VALUE] = stats.f.sf(table["f"], table["df1"], table["df2"])
     table["description"] = table[TERM].map(ICC_FORMS)

@@ -21,7 +21,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
 from ..._checks import check_alpha, require_columns
 from ..._clusters import AUTO, carry, cluster_request, plan_clusters
-from ...exceptions import AnalysisInputError, DataQualityWarning
+from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 from ...results import Accounting, ScalarResult, result
 from ._ratings import category_codes, paired_ratings
 
@@ -63,13 +63,11 @@ class KappaResult(ScalarResult):
         Bootstrap settings (None for the asymptotic interval).
     accounting : Accounting
         Units in and used, exclusions (missing ratings), clusters for a cluster bootstrap.
+    warnings : tuple of str
+        Caveats issued while computing it: why kappa is undefined (a reader gave one grade
+        only), or that clustered units were analysed as independent.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     se: float
     agreement: float
     within_one: float
@@ -82,6 +80,7 @@ class KappaResult(ScalarResult):
     replicates: int | None
     seed: int | None
     accounting: Accounting
+    warnings: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         """One row: ``term, estimate, ci_lower, ci_upper, p_value, n`` and the agreements."""
@@ -117,6 +116,30 @@ def _kappas(tables: np.ndarray, disagreement: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return 1 - (disagreement * p).sum(axis=(1, 2)) / (disagreement * expected).sum(
             axis=(1, 2))
+
+
+def _undefined(table: np.ndarray, levels: np.ndarray, raters: tuple[str, str],
+               agreement: float) -> str | None:
+    """Why kappa is undefined for ``table`` (a reader used one grade only), or None.
+
+    With one reader's grades all in one category the agreement expected by chance equals the
+    observed agreement whatever the other reader does: kappa is 0/0 (both readers on the
+    same single grade) or 0 by construction, with zero variance, so it measures nothing.
+    """
+    n = int(table.sum())
+    single = [(rater, levels[used[0]]) for rater, used in zip(
+        raters, (np.flatnonzero(table.sum(axis=1)), np.flatnonzero(table.sum(axis=0))),
+        strict=True) if len(used) == 1]
+    if not single:
+        return None
+    if len(single) == 2 and single[0][1] == single[1][1]:
+        what = f"both readers gave all {n} units grade {single[0][1]:g}"
+    else:
+        what = " and ".join(f"{rater} gave all {n} units grade {grade:g}"
+                            for rater, grade in single)
+    return (f"kappa ({raters[0]} vs {raters[1]}): {what}, so chance agreement equals the "
+            f"observed one whatever the reads: kappa is undefined (NaN); raw agreement "
+            f"{agreement:.0%}.")
 
 
 def _bootstrap_tables(
@@ -194,6 +217,15 @@ def kappa(
         Missing or non-numeric columns, fewer than 2 rated units or categories, grades
         outside ``categories``, a named ``cluster`` with the asymptotic interval.
 
+    Warns
+    -----
+    SmallCellWarning
+        A reader gave every unit the same grade: kappa, its interval and p-value are NaN
+        (the reason is recorded in ``warnings``).
+    DataQualityWarning
+        Units of one person analysed as independent (``cluster=None`` or
+        ``ci="asymptotic"``).
+
     Notes
     -----
     With observed proportions :math:`p_{ij}`, margins :math:`p_{i\cdot}, p_{\cdot j}` and
@@ -205,6 +237,13 @@ def kappa(
     The standard error is the large-sample one of Fleiss, Cohen and Everitt (1969), as
     computed by statsmodels and SAS; R ``psych::cohen.kappa`` 2.2.9 departs from it for
     weighted kappa. The p-value uses the variance under kappa = 0.
+
+    When a reader gives every unit the same grade, the agreement expected by chance equals
+    the observed one whatever the other reader does: kappa is 0/0 (both readers on one
+    grade) or 0 by construction with zero variance (R ``psych::cohen.kappa`` reports NaN or
+    0 with the interval 0 to 0). It then measures nothing, so it is reported as undefined
+    (NaN) with a :class:`~bmecohort.exceptions.SmallCellWarning`; ``agreement`` still
+    gives the raw agreement.
 
     Examples
     --------
@@ -235,8 +274,10 @@ def kappa(
     plan = plan_clusters(frame, cluster, table="kappa", what="units",
                          opt_out="ci='asymptotic'" if ci == "asymptotic" and
                          cluster == AUTO else None)
+    caveats: list[str] = []
     if plan.warning is not None:
         warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
+        caveats.append(plan.warning)
     if ci == "auto":
         ci = "bootstrap" if plan.clustered else "asymptotic"
     codes, levels = category_codes(frame, [rater_a, rater_b], categories)
@@ -244,26 +285,33 @@ def kappa(
     cells = codes[:, 0] * k + codes[:, 1]
     table = np.bincount(cells, minlength=k * k).reshape(k, k)
     name = "unweighted" if weights is None else weights
-    fit = (cohens_kappa(table) if weights is None
-           else cohens_kappa(table, weights=levels, wt=weights))
-    estimate = float(fit.kappa)
-    se = float(np.sqrt(fit.var_kappa))
-    p_value = float(2 * stats.norm.sf(abs(estimate) / np.sqrt(fit.var_kappa0)))
-    z = float(special.ndtri(1 - alpha / 2))
-    if ci == "asymptotic":
-        lower, upper = estimate - z * se, estimate + z * se
-        interval = "asymptotic"
+    diff = np.abs(codes[:, 0] - codes[:, 1])
+    undefined = _undefined(table, levels, (rater_a, rater_b), float(np.mean(diff == 0)))
+    interval = "asymptotic" if ci == "asymptotic" else \
+        "bootstrap-percentile" + ("-cluster" if plan.clustered else "")
+    if undefined is not None:
+        # statsmodels would divide 0 by 0 (numpy RuntimeWarnings): say why instead
+        warnings.warn(undefined, SmallCellWarning, stacklevel=2)
+        caveats.append(undefined)
+        estimate = se = p_value = lower = upper = np.nan
     else:
-        groups = plan.groups if plan.clustered else np.arange(len(frame))
-        boot = _kappas(_bootstrap_tables(cells, k, groups, replicates, seed),
-                       _weight_matrix(levels, weights))
-        lower, upper = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
-        interval = "bootstrap-percentile" + ("-cluster" if plan.clustered else "")
+        fit = (cohens_kappa(table) if weights is None
+               else cohens_kappa(table, weights=levels, wt=weights))
+        estimate = float(fit.kappa)
+        se = float(np.sqrt(fit.var_kappa))
+        p_value = float(2 * stats.norm.sf(abs(estimate) / np.sqrt(fit.var_kappa0)))
+        if ci == "asymptotic":
+            z = float(special.ndtri(1 - alpha / 2))
+            lower, upper = estimate - z * se, estimate + z * se
+        else:
+            groups = plan.groups if plan.groups is not None else np.arange(len(frame))
+            boot = _kappas(_bootstrap_tables(cells, k, groups, replicates, seed),
+                           _weight_matrix(levels, weights))
+            lower, upper = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
     accounting = Accounting(unit=accounting.unit, n_rows=accounting.n_rows,
                             n_used=accounting.n_used, n_clusters=plan.n_clusters,
                             cluster=plan.column, excluded=accounting.excluded,
                             clustered=plan.clustered)
-    diff = np.abs(codes[:, 0] - codes[:, 1])
     labels = [f"{v:g}" for v in levels]
     return KappaResult(
         term=f"{rater_a} vs {rater_b}", estimate=estimate,
@@ -274,7 +322,8 @@ def kappa(
                            columns=pd.Index(labels, name=rater_b)),
         method=f"cohen-kappa-{name}", interval=interval, alpha=alpha,
         replicates=replicates if ci == "bootstrap" else None,
-        seed=seed if ci == "bootstrap" else None, accounting=accounting)
+        seed=seed if ci == "bootstrap" else None, accounting=accounting,
+        warnings=tuple(caveats))
 
 
 @result
@@ -298,11 +347,6 @@ class FleissKappaResult(ScalarResult):
     accounting : Accounting
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     se0: float
     raters: tuple[str, ...]
     method: str

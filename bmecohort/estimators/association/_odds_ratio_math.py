@@ -228,7 +228,8 @@ def conditional_odds_ratio(
         upper = np.inf if at_hi else _root(lambda t: lower_tail(t) - half, high0, step)
         return [estimate, lower, upper]
 
-    return tuple(float(np.exp(r)) for r in _solve_window(a, b, c, d, alpha, solve))
+    estimate, lower, upper = (float(np.exp(r)) for r in _solve_window(a, b, c, d, alpha, solve))
+    return estimate, lower, upper
 
 
 def midp_odds_ratio(a: int, b: int, c: int, d: int, alpha: float) -> tuple[float, float, float]:
@@ -266,7 +267,8 @@ def midp_odds_ratio(a: int, b: int, c: int, d: int, alpha: float) -> tuple[float
         upper = np.inf if at_hi else _root(lambda t: below(t) - alpha / 2, high0, step)
         return [estimate, lower, upper]
 
-    return tuple(float(np.exp(r)) for r in _solve_window(a, b, c, d, alpha, solve))
+    estimate, lower, upper = (float(np.exp(r)) for r in _solve_window(a, b, c, d, alpha, solve))
+    return estimate, lower, upper
 
 
 def solve_decreasing(func: Callable[[float], float], start: float, *, step: float = 1.0) -> float:
@@ -364,8 +366,8 @@ def woolf_limits(
 
 
 def cornfield_limits(
-    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, alpha: float,
-    *, correction: float = 0.0,
+    a: np.ndarray | float, b: np.ndarray | float, c: np.ndarray | float,
+    d: np.ndarray | float, alpha: float, *, correction: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Cornfield's (1956) limits, by default without continuity correction, for arrays of tables.
 

@@ -142,11 +142,6 @@ class TwoByTwoResult(ScalarResult):
         are computed here) or the statsmodels GLM results (cluster-robust).
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     zero_correction: str

@@ -63,11 +63,6 @@ class RateRatioResult(ScalarResult):
         scipy's ``BinomTestResult`` of the conditional test of rate ratio 1.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     exposed_events: int

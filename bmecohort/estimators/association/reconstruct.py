@@ -189,7 +189,8 @@ def _enumerate(m: Mapping[str, int | None]) -> tuple[np.ndarray, ...]:
         raise AnalysisInputError(
             f"{size:,} tables to search exceeds the limit of {_MAX_TABLES:,}; give all four "
             f"margins to search one dimension only.")
-    x, y = np.meshgrid(np.arange(first + 1), np.arange(second + 1), indexing="ij")  # type: ignore[operator]
+    # (numpy's meshgrid stubs reject arange's platform-int arrays)
+    x, y = np.meshgrid(np.arange(first + 1), np.arange(second + 1), indexing="ij")  # type: ignore[operator, call-overload]
     x, y = x.ravel(), y.ravel()
     if by_exposure:  # x = exposed cases, y = unexposed cases
         a, b, c, d = x, first - x, y, second - y
@@ -285,7 +286,7 @@ def reconstruct_2x2(
     published, inferred = zip(*(_printed(v, k) for k, v in (
         ("estimate", estimate), ("ci_lower", ci_lower), ("ci_upper", ci_upper))),
         strict=True)
-    digits = _decimals(decimals, inferred)  # type: ignore[arg-type]
+    digits = _decimals(decimals, inferred)
     half = 0.5 * 10.0 ** -np.asarray(digits, dtype=float) * (1 + _SLACK)
     low_pub, point_pub, high_pub = published[1] - half[1], published[0], published[2] + half[2]
     if low_pub > point_pub + half[0] or point_pub - half[0] > high_pub:

@@ -31,8 +31,9 @@ import pandas as pd
 from scipy import special
 
 from ... import _statsmodels as sm
-from ..._checks import check_alpha, prepare
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, PARTICIPANT, TERM, N
+from ..._checks import check_alpha, prepare, require_columns
+from ..._clusters import carry, cluster_request, plan_clusters
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning
 from ...results import Accounting, Result, result, summary_frame
 
@@ -204,10 +205,10 @@ def _delta(beta: np.ndarray, y: np.ndarray, x: np.ndarray, x1: np.ndarray, x0: n
     information = (x * (p * (1 - p))[:, None]).T @ x
     if_beta = np.linalg.solve(information, (x * (y - p)[:, None]).T).T  # n x k
     influence = np.empty((n, 4))
-    for j, (pa, xa, rows, size) in enumerate([(p1, x1, slice(None), n),
-                                             (p0, x0, slice(None), n),
-                                             (p1, x1, exposed, n_exposed),
-                                             (p0, x0, exposed, n_exposed)]):
+    parts: list[tuple[np.ndarray, np.ndarray, slice | np.ndarray, int]] = [
+        (p1, x1, slice(None), n), (p0, x0, slice(None), n),
+        (p1, x1, exposed, n_exposed), (p0, x0, exposed, n_exposed)]
+    for j, (pa, xa, rows, size) in enumerate(parts):
         weight = np.zeros(n)
         weight[rows] = 1.0 / size
         risk = float(np.sum(weight * pa))
@@ -361,8 +362,9 @@ def standardize(
     ------
     AnalysisInputError
         Missing columns, non-binary exposure or outcome, one exposure group or outcome
-        only, bad ``ci``/``replicates``/``n_jobs``, or a named cluster column with fewer than
-        2 clusters.
+        only, bad ``ci``/``replicates``/``n_jobs``, a named cluster column with fewer than
+        2 clusters, or ``"auto"`` finding every row in one participant (the rule of
+        :mod:`bmecohort._clusters`, shared by every estimator).
 
     Warns
     -----
@@ -402,64 +404,53 @@ def standardize(
         raise AnalysisInputError(
             "data: exposure, outcome and covariates must be different columns; got "
             f"exposure={exposure!r}, outcome={outcome!r}, covariates={covariates}.")
-    column = (PARTICIPANT if cluster == "auto" and PARTICIPANT in getattr(data, "columns", ())
-              else None if cluster == "auto" else cluster)
-    frame, excluded = prepare(data, [outcome, exposure, *covariates, column],
-                              binary=[exposure, outcome])
+    require_columns(data, [])  # a DataFrame, before its columns are looked at
+    frame, excluded = prepare(data, [outcome, exposure, *covariates,
+                                     cluster_request(data, cluster)],
+                              binary=[exposure, outcome], carry=carry(data))
     y = frame[outcome].to_numpy(float)
     exposed = frame[exposure].to_numpy(bool)
     if len(frame) == 0 or exposed.all() or not exposed.any() or y.min() == y.max():
         raise AnalysisInputError(
             f"data: the {len(frame)} complete rows need both exposure groups and both "
             f"outcomes to standardise; exclusions: {dict(excluded) or 'none'}.")
-    if column is not None:
-        groups, uniques = pd.factorize(frame[column])
-        if cluster != "auto" and len(uniques) < 2:
-            raise AnalysisInputError(
-                f"data: column {column!r} has {len(uniques)} cluster among the rows used; "
-                f"pass cluster=None or check the column.")
-        if cluster == "auto" and len(uniques) == len(frame):
-            column = None  # every participant holds one unit: units are independent
-    caveats: list[str] = []
-    if cluster is None and PARTICIPANT in data.columns:
-        ids = data.loc[frame.index, PARTICIPANT]
-        if ids.notna().all() and ids.nunique() < len(ids):
-            caveats.append(
-                f"data: cluster=None, so the {len(frame)} rows of {ids.nunique()} "
-                f"{PARTICIPANT} values are analysed as independent although some "
-                f"{PARTICIPANT} hold several; the interval is too narrow. Use "
-                f"cluster='auto' (the default) for a cluster-robust analysis.")
-    if column is None:
-        groups = np.arange(len(frame))
+    # the shared rule (bmecohort._clusters): "auto" clusters on participant_id when a
+    # participant holds several rows; None opts out, warned when they do
+    plan = plan_clusters(frame, cluster)
+    column = plan.column if plan.clustered else None
+    groups = plan.groups if plan.groups is not None else np.arange(len(frame))
+    caveats: list[tuple[type[Warning], str]] = []
+    if plan.warning is not None:
+        caveats.append((DataQualityWarning, plan.warning))
     design = _design(frame, exposure, covariates)
     x = design.to_numpy(float)
     x1, x0 = x.copy(), x.copy()
     x1[:, 1], x0[:, 1] = 1.0, 0.0
     fit = _fit(y, x)
     if not fit.converged or not np.all(np.isfinite(fit.params)):
-        caveats.append("data: the logistic outcome model did not converge (separation or "
-                       "sparse covariate levels?); do not trust the standardised risks.")
+        caveats.append((ConvergenceWarning,
+                        "data: the logistic outcome model did not converge (separation or "
+                        "sparse covariate levels?); do not trust the standardised risks."))
     beta = np.asarray(fit.params, dtype=float)
     overall, in_exposed = _delta(beta, y, x, x1, x0, exposed, groups, alpha)
     interval, used_seed, failed = "delta", None, 0
     if ci == "bootstrap":
-        used_seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None \
-            else int(seed)
+        # a fresh SeedSequence's entropy is an int (the stubs allow a sequence)
+        used_seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else int(seed)  # type: ignore[operator]
         draws = _bootstrap(used_seed, replicates, n_jobs, y, x, x1, x0, exposed, groups)
         ok = np.all(np.isfinite(draws), axis=1)
         failed = int((~ok).sum())
         if failed:
-            caveats.append(f"bootstrap: {failed} of {replicates} replicates could not be "
-                           f"fitted (one exposure group or outcome, or no convergence) and "
-                           f"were left out.")
+            caveats.append((ConvergenceWarning,
+                            f"bootstrap: {failed} of {replicates} replicates could not be "
+                            f"fitted (one exposure group or outcome, or no convergence) and "
+                            f"were left out."))
         overall = _percentile(draws[ok][:, :2], {k: v.estimate for k, v in overall.items()},
                               alpha)
         in_exposed = _percentile(draws[ok][:, 2:],
                                  {k: v.estimate for k, v in in_exposed.items()}, alpha)
         interval = f"cluster bootstrap (percentile, {replicates} replicates)"
-    for message in caveats:
-        category = DataQualityWarning if message.startswith("data: cluster=None") else \
-            ConvergenceWarning
+    for category, message in caveats:
         warnings.warn(message, category, stacklevel=2)
     return StandardizedRisks(
         **overall, in_exposed=in_exposed, term=exposure, covariates=tuple(covariates),
@@ -470,4 +461,4 @@ def standardize(
                               events=int(y.sum()),
                               n_clusters=None if column is None else int(groups.max()) + 1,
                               cluster=column, excluded=excluded),
-        warnings=tuple(caveats), raw=fit)
+        warnings=tuple(message for _, message in caveats), raw=fit)

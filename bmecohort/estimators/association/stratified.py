@@ -39,7 +39,7 @@ from ...exceptions import (
     DataQualityWarning,
     SmallCellWarning,
 )
-from ...results import Accounting, Result, result, summary_frame
+from ...results import Accounting, ScalarResult, result, summary_frame
 from ._odds_ratio_math import woolf_limits
 from ._table import COUNT_NAMES, MAX_COUNT, emit
 
@@ -53,7 +53,7 @@ CLUSTERED_METHOD = "gee-independence-strata-cluster-robust"
 
 
 @result
-class MantelHaenszelResult(Result):
+class MantelHaenszelResult(ScalarResult):
     """Mantel-Haenszel odds ratio pooled over strata.
 
     Attributes
@@ -100,11 +100,6 @@ class MantelHaenszelResult(Result):
         The statsmodels object (the GLM fit when clustered).
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
     statistic: float
     homogeneity_p_value: float
     homogeneity_statistic: float
@@ -293,7 +288,7 @@ def _with_clusters(
     """The clustered counterpart of a Mantel-Haenszel result, or it with an opt-out note."""
     accounting = replace(pooled.accounting, cluster=plan.column, n_clusters=plan.n_clusters,
                          clustered=plan.clustered)
-    if not plan.clustered:
+    if not plan.clustered or plan.groups is None:  # (a clustered plan has its groups)
         if plan.warning is None:
             return replace(pooled, accounting=accounting), []
         return (replace(pooled, accounting=accounting,
@@ -414,6 +409,7 @@ def mantel_haenszel(
     measure: str = "or",
     correction: bool = False,
     tarone: bool = False,
+    weights: str | None = None,
 ) -> MantelHaenszelResult:
     r"""Mantel-Haenszel odds ratio of ``outcome`` for ``exposure`` pooled over ``strata``,
     cluster-robust when units cluster in persons.
@@ -449,6 +445,12 @@ def mantel_haenszel(
         ``measure`` other than ``"or"``, ``correction`` and ``tarone`` have no clustered
         form: under ``cluster="auto"`` they warn (and record) when units cluster; with a
         named cluster column they are an error.
+    weights : None, default=None
+        Not supported: the Mantel-Haenszel estimator and its tests are closed forms of
+        counts, and inverse-probability weights need a weighted model with a robust
+        variance. Passing a column is an error that points to :func:`~bmecohort.logistic`
+        with the strata as a categorical covariate (``weights=``,
+        ``cov_struct="independence"``), the weighted form of the clustered estimator here.
 
     Returns
     -------
@@ -504,6 +506,14 @@ def mantel_haenszel(
     >>> r.n_strata, round(r.estimate, 3)
     (2, 9.0)
     """
+    if weights is not None:
+        raise AnalysisInputError(
+            f"mantel_haenszel: weights={weights!r} are not supported: the Mantel-Haenszel "
+            f"estimator is a closed form of counts with no weighted variance. Fit the "
+            f"stratified odds ratio as a weighted logistic model with stratum terms, "
+            f"logistic(data, outcome={outcome!r}, exposures={exposure!r}, "
+            f"covariates=[{strata!r}], categorical=[{strata!r}], weights={weights!r}, "
+            f"cov_struct='independence'), which has a robust (cluster) variance.")
     if measure != "or" or correction or tarone:  # see mh_measures
         if cluster not in (None, AUTO):
             raise AnalysisInputError(

@@ -137,10 +137,10 @@ def compute_odds_ratio(
     raw: Any = Table2x2(used.to_array(), shift_zeros=False)
     label = method
     if method in ("exact", "midp"):
-        whole = tuple(int(x) for x in counts.cells())
+        wa, wb, wc, wd = (int(x) for x in counts.cells())
         solver = conditional_odds_ratio if method == "exact" else midp_odds_ratio
-        estimate, lower, upper = solver(*whole, alpha)
-        if needs_normal_approximation(*whole):
+        estimate, lower, upper = solver(wa, wb, wc, wd, alpha)
+        if needs_normal_approximation(wa, wb, wc, wd):
             label = f"{method}-normal-approximation"
     else:
         estimate = _ratio_at_zero(a * d, b * c)

@@ -28,6 +28,7 @@ from ..._clusters import (
     cluster_request,
     plan_clusters,
 )
+from ..._weights import check_weights, effective_n, fit_weighted_glm
 from ...exceptions import (
     AnalysisInputError,
     ConvergenceWarning,
@@ -43,6 +44,7 @@ from ._table import (
     TwoByTwoResult,
     emit,
     make_counts,
+    zero_cells,
 )
 from .twobytwo import (
     OddsRatioMethod,
@@ -69,7 +71,7 @@ def crosstab(frame: pd.DataFrame, exposure: str, outcome: str) -> TwoByTwoCounts
 
 def _prepare(
     data: pd.DataFrame, exposure: str, outcome: str, cluster: str | None,
-    opt_out: str | None = None,
+    opt_out: str | None = None, weights: str | None = None,
 ) -> tuple[pd.DataFrame, Accounting, TwoByTwoCounts, ClusterPlan]:
     if exposure == outcome:
         raise AnalysisInputError(
@@ -79,17 +81,27 @@ def _prepare(
         raise AnalysisInputError(
             f"data: cluster {column!r} is also the exposure or outcome; pass the column that "
             f"identifies the clusters, e.g. cluster='participant_id'.")
-    frame, excluded = prepare(data, [exposure, outcome, column], binary=[exposure, outcome],
-                              carry=carry(data))
+    if weights is not None and not isinstance(weights, str):
+        raise AnalysisInputError(
+            f"weights must be a column name or None, got {type(weights).__name__}; store "
+            f"the weights as a column, e.g. data['ipcw'] = bmecohort.ipcw(...).")
+    # the weight column last: a row lost to follow-up counts as missing its outcome
+    frame, excluded = prepare(data, [exposure, outcome, column, weights],
+                              binary=[exposure, outcome], carry=carry(data))
     if frame.empty:
         raise AnalysisInputError(
-            f"data: no complete rows in columns {[c for c in (exposure, outcome, column) if c]}"
+            f"data: no complete rows in columns "
+            f"{[c for c in (exposure, outcome, column, weights) if c]}"
             f" (of {len(data)} rows); exclusions: {dict(excluded) or 'none'}.")
     counts = crosstab(frame, exposure, outcome)
     plan = plan_clusters(frame, cluster, opt_out=opt_out)
     accounting = Accounting(unit="row", n_rows=len(data), n_used=len(frame),
                             events=int(counts.cases), n_clusters=plan.n_clusters,
                             cluster=plan.column, excluded=excluded, clustered=plan.clustered)
+    if weights is not None:
+        w = check_weights(frame, weights)
+        frame = frame.assign(**{weights: w})
+        accounting = replace(accounting, weights=weights, effective_n=effective_n(w))
     return frame, accounting, counts, plan
 
 
@@ -125,7 +137,7 @@ def _with_cluster(
 
     Otherwise the crude result, with the opt-out warning (if any) recorded.
     """
-    if not plan.clustered:
+    if not plan.clustered or plan.groups is None:  # (a clustered plan has its groups)
         if plan.warning is None:
             return crude, caveats
         return (replace(crude, warnings=crude.warnings + (plan.warning,)),
@@ -135,9 +147,10 @@ def _with_cluster(
     if not defined:
         # a zero cell separates the GLM: no finite robust variance exists
         p_values["wald_cluster_robust"] = float("nan")
-        more = [(SmallCellWarning,
-                 f"data: a zero cell separates the {family.__class__.__name__} GLM, so no "
-                 f"cluster-robust interval exists (interval and p-value reported as nan).")]
+        more: Caveats = [(SmallCellWarning,
+                          f"data: a zero cell separates the {family.__class__.__name__} GLM, "
+                          f"so no cluster-robust interval exists (interval and p-value "
+                          f"reported as nan).")]
         return replace(crude, method=method, ci_lower=float("nan"), ci_upper=float("nan"),
                        p_value=float("nan"), p_values=MappingProxyType(p_values), raw=None,
                        warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
@@ -170,6 +183,104 @@ def _cluster_options(cluster: str | None, **options: Any) -> str | None:
         f"that option.")
 
 
+#: measure -> (model named in ``method``, GLM family, estimate on the log scale)
+_WEIGHTED: dict[str, tuple[str, Any, bool]] = {
+    "odds ratio": ("logistic", sm.families.Binomial, True),
+    "risk ratio": ("log-poisson", sm.families.Poisson, True),
+    "risk difference": ("linear", sm.families.Gaussian, False),
+}
+
+
+def _weighted_options(weights: str | None, **options: Any) -> None:
+    """Options with no weighted form: an error naming them (the weighted interval is Wald)."""
+    bad = {k: v for k, v in options.items() if v is not None}
+    if weights is None or not bad:
+        return
+    shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
+    raise AnalysisInputError(
+        f"weights={weights!r} gives a Wald interval from the weighted regression with a "
+        f"robust variance; {shown} has no weighted form (exact, mid-p and Cornfield "
+        f"intervals and zero-cell corrections need the observed whole counts). Drop {shown} "
+        f"or weights=.")
+
+
+def _weighted_table(frame: pd.DataFrame, exposure: str, outcome: str,
+                    weights: str) -> TwoByTwoCounts:
+    """The 2x2 table of summed weights (cells in table order)."""
+    codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
+    d, c, b, a = np.bincount(codes, weights=frame[weights].to_numpy(float),
+                             minlength=4).tolist()
+    return TwoByTwoCounts(a, b, c, d)
+
+
+def _weighted(
+    cls: Any,
+    frame: pd.DataFrame,
+    counts: TwoByTwoCounts,
+    accounting: Accounting,
+    *,
+    exposure: str,
+    outcome: str,
+    weights: str,
+    plan: ClusterPlan,
+    alpha: float,
+) -> tuple[Any, Caveats]:
+    """The weighted estimate with a robust (HC0) or cluster-robust interval.
+
+    The estimate is the measure of the table of summed weights, which equals the weighted
+    GLM's (one binary exposure); its standard error is the GLM's sandwich.
+    """
+    alpha = check_alpha(alpha)
+    label, family, log_scale = _WEIGHTED[cls.measure]
+    table = _weighted_table(frame, exposure, outcome, weights)
+    a, b, c, d = table.cells()
+    scope = "cluster-robust" if plan.clustered else "robust"
+    method = f"ipw-{label}-{scope}"
+    caveats: Caveats = []
+    if plan.warning is not None:
+        caveats.append((DataQualityWarning, plan.warning))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        risk1, risk0 = a / (a + b), c / (c + d)
+        if cls.measure == "odds ratio":
+            estimate = float(np.divide(a * d, b * c))
+            defined = min(counts.cells()) > 0
+        elif cls.measure == "risk ratio":
+            estimate = float(np.divide(risk1, risk0))
+            defined = counts.exposed_cases > 0 and counts.unexposed_cases > 0
+        else:
+            estimate = float(risk1 - risk0)
+            defined = True
+    lower = upper = p_value = float("nan")
+    fit: Any = None
+    if not defined:
+        caveats.append((SmallCellWarning,
+                        f"data: a zero cell ({', '.join(zero_cells(counts))}) separates the "
+                        f"weighted {label} model, so no robust interval exists (interval and "
+                        f"p-value reported as nan)."))
+    else:
+        y = frame[outcome].to_numpy(float)
+        design = np.column_stack([np.ones(len(frame)), frame[exposure].to_numpy(float)])
+        fit, flagged = fit_weighted_glm(y, design, frame[weights].to_numpy(float),
+                                        plan.groups if plan.clustered else None, family())
+        if flagged:
+            caveats.append((ConvergenceWarning,
+                            f"data: the weighted {label} model behind the interval did not "
+                            f"converge; do not trust the interval."))
+        se = float(fit.bse[1])
+        z = float(special.ndtri(1 - alpha / 2))
+        centre = float(np.log(estimate)) if log_scale else estimate
+        lower, upper = centre - z * se, centre + z * se
+        if log_scale:
+            lower, upper = float(np.exp(lower)), float(np.exp(upper))
+        p_value = float(fit.pvalues[1])
+    key = "wald_cluster_robust" if plan.clustered else "wald_robust"
+    out = cls(term=exposure, estimate=estimate, ci_lower=float(lower), ci_upper=float(upper),
+              p_value=p_value, method=method, alpha=alpha, zero_correction="none",
+              counts=counts, counts_used=table, p_values=MappingProxyType({key: p_value}),
+              accounting=accounting, warnings=tuple(m for _, m in caveats), raw=fit)
+    return out, caveats
+
+
 def odds_ratio(
     data: pd.DataFrame,
     *,
@@ -179,6 +290,7 @@ def odds_ratio(
     alpha: float = 0.05,
     zero_correction: ZeroCorrection = None,
     cluster: str | None = AUTO,
+    weights: str | None = None,
 ) -> OddsRatioResult:
     r"""Odds ratio of ``outcome`` for ``exposure`` from unit-level data.
 
@@ -204,6 +316,16 @@ def odds_ratio(
         Cluster-robust intervals are Woolf-type (method ``"woolf-cluster-robust"``); with
         another ``method`` or a zero correction, ``"auto"`` keeps the unclustered interval
         and warns when the rows cluster.
+    weights : str or None, default=None
+        Column of inverse-probability weights, e.g. ``data["ipcw"] = bmecohort.ipcw(...)``;
+        ``None`` (the default) is unweighted. The estimate is then the weighted odds ratio
+        (the odds ratio of the table of summed weights, ``counts_used``) with a Wald
+        interval from the robust variance of the weighted logistic model: cluster-robust
+        by ``cluster`` (``method="ipw-logistic-cluster-robust"``) or HC0 when the units do
+        not cluster (``"ipw-logistic-robust"``). Rows missing the weight are excluded and
+        counted; weights that are not finite and above zero are an error. Not with
+        ``method`` other than ``"woolf"`` or ``zero_correction``. ``accounting`` records
+        the column and Kish's effective sample size.
 
     Returns
     -------
@@ -249,6 +371,16 @@ def odds_ratio(
     unclustered tests stay in ``p_values`` for reference only. The sandwich needs many
     clusters (at least 30-50 is a common rule of thumb).
 
+    With ``weights`` :math:`w_i` (inverse probabilities of being observed, so not
+    frequency weights) the estimate solves :math:`\sum_i w_i x_i (y_i - \mu_i) = 0` for
+    the logistic model of the outcome on the exposure, and its variance is the sandwich
+    (statsmodels' GLM with ``var_weights``): equal to geepack's ``geeglm(weights = w, id =,
+    corstr = "independence")`` ``san.se`` when clustered and to its HC0 form otherwise;
+    R ``survey::svyglm`` gives the same estimate with the variance multiplied by
+    :math:`n/(n-1)` (``ids = ~1``) or :math:`G/(G-1)` (``ids = ~cluster``), checked in
+    ``tests/reference/weights``. The p-value is the robust Wald test (``p_values`` holds
+    only it: the unweighted tests do not apply).
+
     Examples
     --------
     Two knees per person: the interval is cluster-robust by default.
@@ -261,7 +393,27 @@ def odds_ratio(
     >>> r = odds_ratio(knees, exposure="bml", outcome="pain")
     >>> r.method, r.accounting.n_clusters, r.accounting.clustered
     ('woolf-cluster-robust', 150, True)
+
+    Weighted for loss to follow-up (older people were lost more often):
+
+    >>> from bmecohort import ipcw
+    >>> knees["age"] = rng.normal(62, 8, 300)
+    >>> knees["seen"] = rng.binomial(1, 1 / (1 + np.exp(-(1.5 - 0.05 * (knees["age"] - 62)))))
+    >>> knees["ipcw"] = ipcw(knees, observed="seen", covariates=["age"])
+    >>> followed = knees.assign(pain=knees["pain"].where(knees["seen"] == 1))
+    >>> w = odds_ratio(followed, exposure="bml", outcome="pain", weights="ipcw")
+    >>> w.method, w.accounting.weights, w.accounting.excluded
+    ('ipw-logistic-cluster-robust', 'ipcw', (('missing pain', 56),))
     """
+    if weights is not None:
+        _weighted_options(weights, zero_correction=zero_correction,
+                          method=None if method == "woolf" else method)
+        frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster,
+                                                   weights=weights)
+        out, caveats = _weighted(OddsRatioResult, frame, counts, accounting, exposure=exposure,
+                                 outcome=outcome, weights=weights, plan=plan, alpha=alpha)
+        emit(caveats)
+        return out
     opt_out = _cluster_options(cluster, zero_correction=zero_correction,
                                method=None if method == "woolf" else method)
     frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster, opt_out)
@@ -283,6 +435,7 @@ def risk_ratio(
     alpha: float = 0.05,
     zero_correction: ZeroCorrection = None,
     cluster: str | None = AUTO,
+    weights: str | None = None,
 ) -> RiskRatioResult:
     r"""Risk ratio of ``outcome`` for ``exposure`` (Katz log interval) from unit-level data.
 
@@ -300,6 +453,10 @@ def risk_ratio(
         ``"haldane"``: add 0.5 to all four cells when a cell is 0 (not with ``cluster``).
     cluster : "auto", str or None, default="auto"
         As :func:`odds_ratio`; cluster-robust intervals are ``method="katz-cluster-robust"``.
+    weights : str or None, default=None
+        As :func:`odds_ratio`: the weighted risk ratio with the robust variance of a
+        weighted Poisson (log link) model (``method="ipw-log-poisson-cluster-robust"`` or
+        ``"ipw-log-poisson-robust"``).
 
     Returns
     -------
@@ -347,6 +504,14 @@ def risk_ratio(
     >>> r.method, r.accounting.n_clusters, round(r.estimate, 2)
     ('katz-cluster-robust', 150, 2.21)
     """
+    if weights is not None:
+        _weighted_options(weights, zero_correction=zero_correction)
+        frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster,
+                                                   weights=weights)
+        out, caveats = _weighted(RiskRatioResult, frame, counts, accounting, exposure=exposure,
+                                 outcome=outcome, weights=weights, plan=plan, alpha=alpha)
+        emit(caveats)
+        return out
     opt_out = _cluster_options(cluster, zero_correction=zero_correction)
     frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster, opt_out)
     out, caveats = compute_risk_ratio(
@@ -367,6 +532,7 @@ def risk_difference(
     outcome: str,
     alpha: float = 0.05,
     cluster: str | None = AUTO,
+    weights: str | None = None,
 ) -> RiskDifferenceResult:
     r"""Risk difference of ``outcome`` between exposure groups (Wald) from unit-level data.
 
@@ -382,6 +548,10 @@ def risk_difference(
         One minus the confidence level.
     cluster : "auto", str or None, default="auto"
         As :func:`odds_ratio`; cluster-robust intervals are ``method="wald-cluster-robust"``.
+    weights : str or None, default=None
+        As :func:`odds_ratio`: the weighted risk difference with the robust variance of a
+        weighted linear (identity link) model (``method="ipw-linear-cluster-robust"`` or
+        ``"ipw-linear-robust"``).
 
     Returns
     -------
@@ -429,7 +599,14 @@ def risk_difference(
     >>> r.method, r.accounting.n_clusters, round(r.estimate, 2)
     ('wald-cluster-robust', 150, 0.27)
     """
-    frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster)
+    frame, accounting, counts, plan = _prepare(data, exposure, outcome, cluster,
+                                               weights=weights)
+    if weights is not None:
+        out, caveats = _weighted(RiskDifferenceResult, frame, counts, accounting,
+                                 exposure=exposure, outcome=outcome, weights=weights, plan=plan,
+                                 alpha=alpha)
+        emit(caveats)
+        return out
     out, caveats = compute_risk_difference(
         counts, alpha=alpha, term=exposure, accounting=accounting, table="data")
     out, caveats = _with_cluster(

@@ -27,6 +27,7 @@ from scipy import special, stats
 
 from ..._checks import check_alpha, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, PARTICIPANT, TERM, N
+from ..._format import format_number, format_significant
 from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning
 from ...results import Accounting, Result, result, summary_frame
 from ..regression._design import as_names, build_design
@@ -116,9 +117,9 @@ class MixedModelResult(Result):
         """Method, accounting, variance components and notes, for display."""
         out = super().header()
         for row in self.variance.itertuples():
-            out[f"{row.group}: {row.term}"] = f"{row.estimate:.4g}"
+            out[f"{row.group}: {row.term}"] = format_significant(row.estimate, 4)
         for group, value in self.icc.items():
-            out[f"ICC ({group})"] = f"{value:.3f}"
+            out[f"ICC ({group})"] = format_number(value, 3)
         for i, note in enumerate(self.notes, start=1):
             out[f"note {i}"] = note
         return out

@@ -170,15 +170,18 @@ class MultistateResult(Result):
         first visit carried forward by :math:`P(t)` at the covariates' means.
         """
         obs = self.observed
+        grid: Sequence[float] | np.ndarray
         if times is None:
             # up to the time by which 90% of subjects had their last visit: later shares
             # rest on a handful of subjects
             ends = obs.groupby("subject", sort=False)["time"].max()
-            times = np.linspace(0, float(ends.quantile(0.9)), 9)
+            grid = np.linspace(0, float(ends.quantile(0.9)), 9)
+        else:
+            grid = times
         k = len(self.states)
         out = []
         last_time = obs.groupby("subject", sort=False)["time"].transform("max")
-        for t in times:
+        for t in grid:
             alive = obs.loc[(obs["time"] <= t) & (last_time >= t)]
             current = alive.groupby("subject", sort=False)["code"].last()
             counts = np.bincount(current.to_numpy(), minlength=k)

@@ -3,6 +3,7 @@ r"""Inverse-probability-of-censoring weights for loss to follow-up."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,9 @@ IPCW = "ipcw"
 def _truncation(truncate: float | tuple[float, float] | None) -> tuple[float, float] | None:
     if truncate is None:
         return None
-    lower, upper = (truncate, 1 - truncate) if np.isscalar(truncate) else truncate
+    value: Any = truncate  # a number or a pair (numpy's isscalar would narrow it to str too)
+    scalar = bool(np.isscalar(value))
+    lower, upper = (value, 1 - value) if scalar else value
     if not 0 <= lower < upper <= 1:
         raise AnalysisInputError(
             f"truncate={truncate!r}; give a quantile q in [0, 0.5) (weights cut at the q and "

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ..._checks import check_alpha
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
@@ -34,12 +34,16 @@ class PooledResult(Result):
         Whether ``estimate`` and the interval are ``exp`` of the pooled scale.
     alpha : float
     method : str
+    scale : str
+        The scale pooled on: ``"identity"``, ``"log"`` (reported as ``exp``) or ``"logit"``
+        (proportions such as incidence, reported as ``expit``).
     """
 
     table: pd.DataFrame
     exponentiated: bool
     alpha: float
     method: str
+    scale: str = "identity"
 
     def summary(self) -> pd.DataFrame:
         """One row per term with the canonical columns and the pooling quantities."""
@@ -79,6 +83,50 @@ def _pool_arrays(q: np.ndarray, u: np.ndarray, dfcom: np.ndarray, alpha: float
     return pd.DataFrame({"coef": qbar, "lo": qbar - half, "hi": qbar + half, P_VALUE: p,
                          "m": m.astype(int), "ubar": ubar, "b": b, "t": t, "df": df,
                          "riv": riv, "lambda": lam, "fmi": fmi})
+
+
+def _is_share(fitted: Any) -> bool:
+    """Whether ``fitted`` is an incidence or resolution (a share of units at risk)."""
+    from ..occurrence.proportions import IncidenceResult
+
+    return isinstance(fitted, IncidenceResult)
+
+
+def _logit_share(fitted: Any) -> tuple[float, float, float]:
+    r"""Logit of an incidence or resolution, its variance and the complete-data df.
+
+    The variance is the one behind the result's interval: the (cluster-)robust sandwich of
+    its intercept-only GLM when it has one (clustered or weighted), else the binomial
+    :math:`1 / (n \hat p (1 - \hat p))`. Complete-data df: clusters - 1 when clustered
+    (the sandwich's information comes from the clusters), else units - 1 (as
+    ``mice::pool`` takes ``df.residual`` of ``glm(y ~ 1)``).
+    """
+    acc = fitted.accounting
+    n, events = int(acc.n_used), int(acc.events)
+    if fitted.raw is not None:
+        q = float(np.asarray(fitted.raw.params)[0])
+        u = float(np.asarray(fitted.raw.cov_params())[0, 0])
+    elif 0 < events < n:
+        p = events / n
+        q, u = float(np.log(p / (1 - p))), 1 / (n * p * (1 - p))
+    else:
+        raise AnalysisInputError(
+            f"pool: an {fitted.term} has {events} events among {n} units, so its logit is "
+            f"infinite and Rubin's rules on the logit scale are undefined; report the "
+            f"imputations' range, or the complete-case {fitted.term}, instead.")
+    clusters = acc.n_clusters if acc.clustered and acc.n_clusters else None
+    return q, u, float((clusters or n) - 1)
+
+
+def _from_shares(results: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+    """Per-imputation logits and variances of incidence or resolution results."""
+    if not all(_is_share(r) for r in results) or len({r.term for r in results}) > 1:
+        raise AnalysisInputError(
+            "pool: the results mix incidence or resolution with other estimates; pool one "
+            "kind of result, fitted the same way to every imputed data set.")
+    values = np.array([_logit_share(r) for r in results])
+    return ([results[0].term], values[:, :1], values[:, 1:2], values[:1, 2])
 
 
 def _from_results(results: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray,
@@ -130,7 +178,9 @@ def pool(
     results : sequence of results or None
         Fitted results, one per imputed data set, whose ``summary()`` has ``coef`` and
         ``se`` columns (e.g. :func:`bmecohort.logistic`); pooled on the ``coef`` scale and
-        reported, like the inputs, as ``exp`` when their estimates are.
+        reported, like the inputs, as ``exp`` when their estimates are. Or
+        :func:`bmecohort.incidence` / :func:`bmecohort.resolution` results: pooled on the
+        logit scale and reported as proportions (see Notes).
     estimates, variances : sequence of float or None
         One coefficient per imputation and its squared standard error, instead of
         ``results``.
@@ -162,12 +212,34 @@ def pool(
     interval :math:`\bar Q \pm t_{df} \sqrt T`, exactly as ``mice`` 3.15 (checked in
     ``tests/reference/missing_data``).
 
+    Incidence and resolution are pooled on the logit scale, where their sampling
+    distribution is closer to normal than a proportion's near 0 or 1 (van Buuren 2018,
+    *Flexible Imputation of Missing Data*, 2nd ed., section 5.2): :math:`Q_i` is the logit
+    of the proportion, :math:`U_i` the variance of the result's interval on that scale (the
+    cluster-robust or weighted sandwich when the result has one, else
+    :math:`1/(n\hat p(1-\hat p))`), complete-data df clusters - 1 (clustered) or units - 1;
+    the pooled logit and its interval are back-transformed with
+    :math:`\operatorname{expit}` (``coef`` stays the pooled logit). An imputation with no
+    or only events has an infinite logit and is an error.
     Examples
     --------
     >>> r = pool(estimates=[0.52, 0.61, 0.47, 0.58, 0.55],
     ...          variances=[0.010, 0.012, 0.011, 0.010, 0.013], n=200, k=3)
     >>> round(r.estimate, 3), round(r.t, 5), round(r.df, 1)
     (0.546, 0.01472, 47.6)
+
+    Incidence over imputations of the follow-up status of knees lost (here two given
+    completions of one table), pooled on the logit scale:
+
+    >>> import pandas as pd
+    >>> from bmecohort import incidence
+    >>> seen = pd.DataFrame({"participant_id": range(8), "visit_from": 0, "visit_to": 24,
+    ...                      "present_from": False,
+    ...                      "present_to": [1, 0, 0, 1, 0, 0, 0, 0.0]})
+    >>> completed = [seen, seen.assign(present_to=[1, 0, 0, 1, 1, 0, 0, 0.0])]
+    >>> r = pool([incidence(d) for d in completed])
+    >>> r.scale, round(r.estimate, 3), round(r.df, 1)
+    ('logit', 0.309, 2.9)
     """
     alpha = check_alpha(alpha)
     if results is not None:
@@ -178,7 +250,12 @@ def pool(
         if len(results) < 2:
             raise AnalysisInputError(
                 f"pool: {len(results)} result(s); pooling needs at least 2 imputations.")
-        terms, q, u, dfcom, exponentiate = _from_results(results)
+        if any(_is_share(r) for r in results):
+            terms, q, u, dfcom = _from_shares(results)
+            exponentiate, scale_name = False, "logit"
+        else:
+            terms, q, u, dfcom, exponentiate = _from_results(results)
+            scale_name = "log" if exponentiate else "identity"
     else:
         if estimates is None or variances is None:
             raise AnalysisInputError("pool: pass results, or both estimates= and variances=.")
@@ -196,11 +273,12 @@ def pool(
                                      f">= 1.")
         terms = [term]
         dfcom = np.array([np.inf if n is None else float(n - k)])
+        scale_name = "log" if exponentiate else "identity"
     table = _pool_arrays(q, u, dfcom, alpha)
-    scale = np.exp if exponentiate else (lambda x: x)
+    scale = {"log": np.exp, "logit": special.expit}.get(scale_name, lambda x: x)
     table.insert(0, TERM, terms)
     table.insert(1, ESTIMATE, scale(table["coef"]))
     table.insert(2, CI_LOWER, scale(table.pop("lo")))
     table.insert(3, CI_UPPER, scale(table.pop("hi")))
     return PooledResult(table=table, exponentiated=bool(exponentiate), alpha=alpha,
-                        method="rubin-barnard-rubin")
+                        method="rubin-barnard-rubin", scale=scale_name)

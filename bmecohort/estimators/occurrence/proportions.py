@@ -5,6 +5,8 @@
 units at risk and, when those units cluster in participants (knees, subregions or vertebral
 corners of one person), widen the interval with a cluster-robust (sandwich) variance from an
 intercept-only binomial GLM (:class:`statsmodels.genmod.generalized_linear_model.GLM`).
+With ``weights=`` (e.g. :func:`bmecohort.ipcw`) the estimate is the weighted share and the
+interval always comes from the (cluster-)robust sandwich of the weighted GLM.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..._columns import (
     VISIT_FROM,
     VISIT_TO,
 )
+from ..._weights import effective_n, weight_values
 from ...exceptions import AnalysisInputError, DataQualityWarning, SmallCellWarning
 from ...results import Accounting, ScalarResult, result
 
@@ -73,11 +76,6 @@ class ProportionResult(ScalarResult):
         ``n_used`` = n, ``events``.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     accounting: Accounting
@@ -97,8 +95,9 @@ class IncidenceResult(ScalarResult):
     p_value : None
         No hypothesis is tested.
     method : str
-        The interval used: ``"wilson"``, ``"clopper-pearson"``, ``"jeffreys"`` or
-        ``"logit-wald-cluster-robust"``.
+        The interval used: ``"wilson"``, ``"clopper-pearson"``, ``"jeffreys"``,
+        ``"logit-wald-cluster-robust"`` or, weighted, ``"weighted-logit-wald-cluster-robust"``
+        and ``"weighted-logit-wald-robust"`` (sandwich with each unit its own group).
     alpha : float
         One minus the confidence level.
     visits : tuple of (float, float)
@@ -106,20 +105,19 @@ class IncidenceResult(ScalarResult):
     cluster : str or None
         Column the cluster-robust variance grouped by, ``None`` when not used.
     design_effect : float or None
-        Robust over binomial variance of the logit (cluster-robust intervals only).
+        Robust over binomial variance of the logit, :math:`n\\hat p(1-\\hat p)\\,
+        \\widehat{var}(\\hat\\beta_0)` (cluster-robust and weighted intervals only; with
+        weights it includes the loss of precision from unequal weights).
     accounting : Accounting
-        Units in the interval, units used, events, clusters and every exclusion.
+        Units in the interval, units used, events (unweighted), clusters and every exclusion.
     warnings : tuple of str
         Statistical caveats raised while computing.
     raw : statsmodels GLMResults or None
-        The fitted intercept-only GLM when the interval is cluster-robust.
+        The fitted intercept-only GLM when the interval is cluster-robust or weighted.
+    weights : str or None
+        The weight column, ``None`` when unweighted.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     method: str
     alpha: float
     visits: tuple[float, float]
@@ -128,6 +126,7 @@ class IncidenceResult(ScalarResult):
     accounting: Accounting
     warnings: tuple[str, ...] = ()
     raw: Any = None
+    weights: str | None = None
 
     def header(self) -> dict[str, object]:
         """The shared header plus the visit interval and, if robust, the design effect."""
@@ -304,6 +303,25 @@ def _cluster_robust(
     return float(special.expit(low)), float(special.expit(high)), design_effect, fit
 
 
+def _cluster_robust_closed(y: np.ndarray, codes: np.ndarray, alpha: float
+                           ) -> tuple[float, float]:
+    """:func:`_cluster_robust`'s interval in closed form, vectorised (no iterative fit).
+
+    The intercept-only logistic MLE is ``logit(p)``, ``p`` the share; each unit's score is
+    ``y - p`` and the information ``n p (1 - p)``, so the plain cluster sandwich is the sum
+    over clusters of the squared score sums over the squared information (statsmodels'
+    ``cov_cluster`` without correction; the tests check the two agree). ``codes`` are
+    integer cluster codes (:func:`pandas.factorize`). Needs ``0 < p < 1``.
+    """
+    n = len(y)
+    share = float(y.mean())
+    scores = np.bincount(codes, weights=y - share)
+    se = np.sqrt(float(scores @ scores)) / (n * share * (1 - share))
+    half = special.ndtri(1 - alpha / 2) * se
+    centre = special.logit(share)
+    return float(special.expit(centre - half)), float(special.expit(centre + half))
+
+
 def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
                    alpha: float = 0.05) -> tuple[float, float, str]:
     """Interval of the share of units with ``y`` true, cluster-aware.
@@ -317,9 +335,11 @@ def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
     events, n = float(y.sum()), len(y)
     if n == 0:
         return float("nan"), float("nan"), "wilson"
-    clustered = groups is not None and 1 < pd.Series(groups).nunique() < n
-    if clustered and 0 < events < n:
-        low, high, _, _ = _cluster_robust(y, np.asarray(groups), alpha)
+    codes = (None if groups is None
+             else pd.factorize(np.asarray(groups), use_na_sentinel=False)[0])
+    clustered = codes is not None and 1 < codes.max() + 1 < n
+    if clustered and codes is not None and 0 < events < n:
+        low, high = _cluster_robust_closed(y, codes, alpha)
         return (*_contain(events / n, low, high), CLUSTER_ROBUST)
     low, high = proportion_confint(events, n, alpha=alpha, method="wilson")
     return (*_contain(events / n, low, high), "wilson")
@@ -333,6 +353,7 @@ def _occurrence(
     method: ProportionMethod,
     cluster: str | None,
     interval: tuple[float, float] | None,
+    weights: str | None = None,
 ) -> IncidenceResult:
     alpha = check_alpha(alpha)
     _, label = _check_method(method)
@@ -366,6 +387,13 @@ def _occurrence(
          else "no lesion at baseline (not at risk)", int(not_at_risk.sum())),
         ("missing follow-up", int(missing_end.sum())),
     ]
+    w = None
+    if weights is not None:
+        # units lost carry no weight (ipcw leaves them NaN): check only the rows used
+        values = weight_values(table, weights, used, table="transitions")
+        missing_weight = used & np.isnan(values)
+        used = used & ~missing_weight
+        excluded.append((f"missing {weights}", int(missing_weight.sum())))
     n = int(used.sum())
     if n == 0:
         raise AnalysisInputError(
@@ -376,6 +404,8 @@ def _occurrence(
     # event: lesion appears (incidence) or is fully gone (resolution) at follow-up
     y = (end.to_numpy(dtype=bool, na_value=False)[used] != at_risk_status).astype(float)
     events = int(y.sum())
+    if weights is not None:
+        w = values[used]
 
     caveats: list[str] = []
     raw = None
@@ -391,6 +421,22 @@ def _occurrence(
     if plan.warning is not None:
         warnings.warn(plan.warning, DataQualityWarning, stacklevel=3)
         caveats.append(plan.warning)
+    if w is not None:
+        from ._weighted import weighted_share
+
+        estimate, low, high, label, design_effect, raw = weighted_share(
+            y, w, plan, unit=unit, outcome=outcome, alpha=alpha, method=method,
+            caveats=caveats)
+        return IncidenceResult(
+            term=outcome, estimate=estimate, ci_lower=low, ci_upper=high, p_value=None,
+            method=label, alpha=alpha, visits=visits,
+            cluster=plan.column if plan.clustered else None, design_effect=design_effect,
+            accounting=Accounting(
+                unit=unit, n_rows=len(table), n_used=n, events=events,
+                n_clusters=plan.n_clusters, cluster=plan.column,
+                excluded=tuple((reason, count) for reason, count in excluded if count),
+                clustered=bool(plan.clustered), weights=weights, effective_n=effective_n(w)),
+            warnings=tuple(caveats), raw=raw, weights=weights)
     if plan.clustered and events in (0, n):
         message = (
             f"{outcome}: {events} events among {n} {unit}s at risk, so the logit of the "
@@ -399,7 +445,7 @@ def _occurrence(
         )
         warnings.warn(message, SmallCellWarning, stacklevel=3)
         caveats.append(message)
-    elif plan.clustered:
+    elif plan.clustered and plan.groups is not None:  # (a clustered plan has its groups)
         low, high, design_effect, raw = _cluster_robust(y, plan.groups, alpha)
         low, high = _contain(events / n, low, high)
         label = CLUSTER_ROBUST
@@ -452,14 +498,20 @@ _SHARED_DOC = """
     interval : tuple of (float, float) or None, default=None
         The nominal visits ``(baseline, follow_up)`` to use. Required when the table holds
         more than one interval (an error lists those present).
+    weights : str or None, default=None
+        Column of analysis weights, e.g. inverse-probability-of-censoring weights from
+        :func:`bmecohort.ipcw` for loss to follow-up. Positive and finite on the units used;
+        a unit whose weight is missing is excluded and counted as "missing <column>" (units
+        lost may hold anything, as they are not used). ``None``: unweighted.
 
     Returns
     -------
     IncidenceResult
         ``estimate``, ``ci_lower``, ``ci_upper``, ``method`` (the interval used),
         ``visits``, ``design_effect`` and ``accounting`` (units in the interval, units used,
-        events, clusters; exclusions "missing baseline status", "... (not at risk)" and
-        "missing follow-up").
+        events, clusters; exclusions "missing baseline status", "... (not at risk)",
+        "missing follow-up" and, weighted, "missing <weights>"; with ``weights`` and Kish's
+        ``effective_n``); ``weights`` names the weights.
 
     Notes
     -----
@@ -475,6 +527,20 @@ _SHARED_DOC = """
     ``san.se`` (the same sandwich as every cluster-robust interval of bmecohort). With no events, or all units with the event, the logit is infinite: the
     unclustered ``method`` is used and a :class:`~bmecohort.exceptions.SmallCellWarning`
     is issued.
+
+    Weighted, the estimate is :math:`\\hat p_w = \\sum_i w_i y_i / \\sum_i w_i` and the
+    interval is always a sandwich (weights make the binomial variance wrong even for
+    independent units): the same logit-scale Wald interval from the weighted GLM, with
+    :math:`\\widehat{var}(\\hat\\beta_0) = \\sum_g \\big(\\sum_{i\\in g} w_i(y_i - \\hat p_w)
+    \\big)^2 / \\big(\\hat p_w(1-\\hat p_w)\\sum_i w_i\\big)^2`, grouped by participant as
+    ``cluster`` says, else each unit its own group. It equals R's
+    ``geepack::geeglm(y ~ 1, binomial, weights = w, id = participant, corstr =
+    "independence")`` and ``survey::svyciprop(~y, svydesign(ids = ~participant_id, weights
+    = ~w), method = "logit", df = Inf)`` with survey's variance times :math:`(G-1)/G`
+    (survey's with-replacement factor; :math:`G` clusters). The weights are taken as known
+    (the variance of estimating them is ignored, which for IPCW errs on the conservative
+    side). With no or only events, Kish's effective sample size
+    :math:`(\\sum w)^2/\\sum w^2` enters ``method`` instead (a ``SmallCellWarning``).
 """
 
 
@@ -485,6 +551,7 @@ def incidence(
     method: ProportionMethod = "wilson",
     cluster: str | None = "auto",
     interval: tuple[float, float] | None = None,
+    weights: str | None = None,
 ) -> IncidenceResult:
     """Incidence: the proportion of lesion-free units at baseline with a lesion at follow-up.
 
@@ -492,7 +559,7 @@ def incidence(
     """
     return _occurrence(
         transitions, outcome="incidence", alpha=alpha, method=method, cluster=cluster,
-        interval=interval,
+        interval=interval, weights=weights,
     )
 
 
@@ -503,6 +570,7 @@ def resolution(
     method: ProportionMethod = "wilson",
     cluster: str | None = "auto",
     interval: tuple[float, float] | None = None,
+    weights: str | None = None,
 ) -> IncidenceResult:
     """Resolution: the proportion of units with a lesion at baseline and none at follow-up.
 
@@ -515,7 +583,7 @@ def resolution(
     """
     return _occurrence(
         transitions, outcome="resolution", alpha=alpha, method=method, cluster=cluster,
-        interval=interval,
+        interval=interval, weights=weights,
     )
 
 
@@ -530,6 +598,17 @@ incidence.__doc__ = (incidence.__doc__ or "") + _SHARED_DOC + """
     ...     "present_to": [True, False, False, True]})
     >>> incidence(table).estimate
     0.3333333333333333
+
+    Weighted for loss to follow-up (person 5 was lost; the weights of those seen come from
+    a model of being seen, here given):
+
+    >>> table = pd.DataFrame({
+    ...     "participant_id": [1, 2, 3, 4, 5, 6], "visit_from": 0, "visit_to": 24,
+    ...     "present_from": False, "present_to": [True, False, False, True, None, False],
+    ...     "w": [1.5, 0.8, 0.8, 1.5, None, 0.8]})
+    >>> fit = incidence(table, weights="w")
+    >>> round(fit.estimate, 3), fit.method, fit.weights
+    (0.556, 'weighted-logit-wald-robust', 'w')
 """
 resolution.__doc__ = (resolution.__doc__ or "") + _SHARED_DOC + """
     Examples
@@ -541,5 +620,7 @@ resolution.__doc__ = (resolution.__doc__ or "") + _SHARED_DOC + """
     ...     "present_from": [True, True, False], "present_to": [False, True, False]})
     >>> resolution(table).estimate
     0.5
+    >>> resolution(table.assign(w=[2.0, 1.0, None]), weights="w").estimate  # 2 / (2 + 1)
+    0.6666666666666666
 """
 

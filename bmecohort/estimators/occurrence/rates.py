@@ -63,11 +63,6 @@ class PoissonRateResult(ScalarResult):
         ``events``; ``n_rows``/``n_used`` are 1 (one aggregate count).
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     events: int
     person_time: float
     per: float

@@ -271,11 +271,12 @@ def wald(coef: np.ndarray, se: np.ndarray, alpha: float) -> dict[str, np.ndarray
 
 
 def term_rows(design: Design, rows: Mapping[str, Mapping[str, float]],
-              trend: Mapping[str, float], *, n: int, events: int) -> list[dict[str, Any]]:
+              trend: Mapping[str, float], *, n: int, events: int | None
+              ) -> list[dict[str, Any]]:
     """Summary rows in model order: each column's terms, then its trend row if tested.
 
     ``rows`` maps a term to its ``estimate, ci_lower, ...`` values; every row gets the
-    model's ``n`` and ``events``.
+    model's ``n`` and ``events`` (None for a Gaussian model).
     """
     out: list[dict[str, Any]] = []
     for column, terms in design.groups.items():

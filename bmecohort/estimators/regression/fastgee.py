@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from scipy.special import expit
 
 from ...exceptions import AnalysisInputError
@@ -268,7 +269,8 @@ def fit_fast_gee(
         raise AnalysisInputError("fit_fast_gee: a poisson endog must be non-negative counts.")
     # sort rows by cluster (stable: keeps the within-cluster order) so that clusters are
     # contiguous; reduceat then sums each cluster in one vectorised pass
-    _, codes = np.unique(g, return_inverse=True)
+    # factorize: np.unique's codes (sorted labels) without sorting every row's label
+    codes = pd.factorize(g, sort=True, use_na_sentinel=False)[0]
     order = np.argsort(codes, kind="stable")
     y, x, codes = y[order], x[order], codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])

@@ -28,9 +28,11 @@ from scipy.special import ndtr, ndtri
 
 from ..._checks import describe_rows, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, N
+from ..._weights import check_weights, effective_n
 from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 from ...results import Accounting, Result, result, summary_frame
 from ._design import as_names, build_design, term_rows
+from ._weighted import check_weighted_options, fit_weighted_gee, weighted_structure
 from .fastgee import FAMILIES
 from .geefit import fit_gee, order_rows, visit_correlation, visit_numbers
 from .logit import _COV_LABEL, _Fit, _separation
@@ -236,6 +238,7 @@ def gee(
     engine: Literal["auto", "fast", "statsmodels"] = "auto",
     cov_type: Literal["robust", "bias_reduced"] = "robust",
     unit: str = "row",
+    weights: str | None = None,
 ) -> GEEResult:
     """A marginal model fitted by GEE with robust errors: odds ratios, rate ratios or differences.
 
@@ -281,6 +284,14 @@ def gee(
         clusters).
     unit : str, default="row"
         Name of a row in the accounting (e.g. ``"visit"``, ``"knee"``).
+    weights : str or None, default=None
+        Column of inverse-probability weights (e.g. ``data["ipcw"] = bmecohort.ipcw(...)``);
+        ``None`` is unweighted. Weighted fits need ``cov_struct="independence"`` and are
+        statsmodels' weighted GLM with the plain cluster sandwich
+        (``method="ipw-gee-<family>-independence-robust"``, ``engine="statsmodels"``; not
+        with ``engine="fast"`` or ``cov_type="bias_reduced"``). Rows missing the weight are
+        excluded and counted; weights that are not finite and above zero are an error.
+        ``accounting`` records the column and Kish's effective sample size.
 
     Returns
     -------
@@ -309,7 +320,12 @@ def gee(
     gives the intended estimator (``tests/reference/gee/make_gee.R``).
     Intervals are Wald intervals on the link scale from the robust covariance. Complete
     cases are used: GEE assumes missingness independent of the outcome given the covariates
-    (missing completely at random within the covariate strata).
+    (missing completely at random within the covariate strata); inverse-probability
+    ``weights`` relax that to missingness explained by the weights' model. Weighted, the
+    coefficients solve :math:`\\sum_i \\sum_j w_{ij} D_{ij} v_{ij}^{-1} (y_{ij} -
+    \\mu_{ij}) = 0` and the covariance is the plain cluster sandwich, as geepack's
+    ``geeglm(weights = w, corstr = "independence")`` (estimates, ``san.se`` and the scale
+    :math:`\\sum w r^2 / \\sum w`; ``tests/reference/weights``).
 
     References
     ----------
@@ -332,6 +348,15 @@ def gee(
     ('gee-poisson-ar1-robust', 'rate ratio', 'fastgee')
     >>> round(float(fit.summary().loc[0, "estimate"]), 2)
     1.44
+
+    Weighted by each visit's inverse probability of being seen (here known; in practice
+    from :func:`bmecohort.ipcw`), with the independence working correlation:
+
+    >>> visits["w"] = 1 / (0.6 + 0.3 * visits["bml"])
+    >>> fit = gee(visits, outcome="lesions", exposures="bml", family="poisson",
+    ...           cov_struct="independence", weights="w")
+    >>> fit.method, fit.engine, fit.accounting.weights
+    ('ipw-gee-poisson-independence-robust', 'statsmodels', 'w')
     """
     exposure_names = as_names(exposures, argument="exposures")
     covariate_names = as_names(covariates, argument="covariates")
@@ -339,6 +364,9 @@ def gee(
     if not exposure_names:
         raise AnalysisInputError("exposures: give at least one exposure column.")
     _check(family, cov_struct, engine, cov_type, alpha)
+    check_weighted_options(weights, cov_type=cov_type, engine=engine)
+    if weights is not None:
+        weighted_structure(cov_struct, clustered=True)
     model_columns = [outcome, *exposure_names, *covariate_names]
     if len(set(model_columns)) < len(model_columns) or cluster in model_columns or (
             time is not None and time in (outcome, cluster)):
@@ -346,7 +374,8 @@ def gee(
             "outcome, exposures, covariates and cluster must be different columns (time may "
             "also be a covariate).")
     # time may also be a covariate: read it once
-    frame, excluded = prepare(data, list(dict.fromkeys([*model_columns, cluster, time])),
+    frame, excluded = prepare(data, list(dict.fromkeys([*model_columns, cluster, time,
+                                                         weights])),
                               binary=[outcome] if family == "binomial" else [])
     y = _check_outcome(frame, outcome, family)
     frame = order_rows(frame.assign(**{outcome: y}), cluster=cluster, time=time,
@@ -360,9 +389,14 @@ def gee(
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy()
     waves = visit_numbers(frame, time, cov_struct)
-    fit = fit_gee(y, design.exog.to_numpy(), groups, family=family, cov_struct=cov_struct,
-                  engine=engine, cov_type=cov_type, time=waves, scale_fixed=scale_fixed,
-                  exog_names=design.terms)
+    w = None if weights is None else check_weights(frame, weights)
+    if w is not None:
+        fit = fit_weighted_gee(y, design.exog.to_numpy(), w, groups, family=family,
+                               scale_fixed=scale_fixed)
+    else:
+        fit = fit_gee(y, design.exog.to_numpy(), groups, family=family, cov_struct=cov_struct,
+                      engine=engine, cov_type=cov_type, time=waves, scale_fixed=scale_fixed,
+                      exog_names=design.terms)
 
     notes: list[tuple[type[Warning], str]] = []
     separated: dict[str, str] = {}
@@ -392,11 +426,13 @@ def gee(
     dep = None if fit.dep_param is None or cov_struct == "unstructured" else float(fit.dep_param)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
                             n_clusters=int(frame[cluster].nunique()), cluster=cluster,
-                            excluded=excluded, clustered=True)
+                            excluded=excluded, clustered=True, weights=weights,
+                            effective_n=None if w is None else effective_n(w))
     return GEEResult(
         table=table, outcome=outcome, exposures=exposure_names, family=family,
         link=FAMILIES[family], measure=MEASURE[family],
-        method=f"gee-{family}-{cov_struct}-{_COV_LABEL[cov_type]}", engine=fit.engine,
+        method=("" if w is None else "ipw-") + f"gee-{family}-{cov_struct}-"
+        f"{_COV_LABEL[cov_type]}", engine=fit.engine,
         cov_struct=cov_struct, cov_type=cov_type, alpha=alpha, accounting=accounting,
         scale=fit.scale, scale_fixed=scale_fixed, time=time, dep_param=dep,
         working_correlation=matrix, fallback=fit.fallback, converged=fit.converged,

@@ -185,16 +185,17 @@ def fit_gee(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, *,
     """
     if cov_struct in NEEDS_TIME and time is None:
         raise AnalysisInputError(f"cov_struct={cov_struct!r} needs the visit numbers (time).")
-    general = dict(family=family, time=time, scale_fixed=scale_fixed)
+    general: dict[str, Any] = dict(family=family, time=time, scale_fixed=scale_fixed)
     if engine == "statsmodels" or cov_type != "robust":
         return _fit_statsmodels(endog, exog, groups, cov_struct, cov_type, None, **general)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        if cov_struct in NEEDS_TIME:
+        if cov_struct in NEEDS_TIME and time is not None:  # time is given there (checked above)
             fast = fit_fast_gee_visits(endog, exog, groups, time, family=family,
                                        cov_struct=cov_struct, scale_fixed=scale_fixed,
                                        exog_names=exog_names)
         else:
-            fast = fit_fast_gee(endog, exog, groups, family=family, cov_struct=cov_struct,
+            # the names were checked by the callers (gee, logistic): a str, not a Literal, here
+            fast = fit_fast_gee(endog, exog, groups, family=family, cov_struct=cov_struct,  # type: ignore[arg-type]
                                 scale_fixed=scale_fixed, exog_names=exog_names)
     if fast.converged or engine == "fast":
         return GEEFit(params=fast.params, bse=fast.bse, cov_params=fast.cov_robust,

@@ -22,6 +22,7 @@ from scipy.special import ndtri
 from ..._checks import prepare
 from ..._clusters import AUTO, carry, cluster_request, plan_clusters
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ..._weights import check_weights, effective_n
 from ...exceptions import (
     AnalysisInputError,
     ConvergenceWarning,
@@ -38,6 +39,7 @@ from ._design import (
     trend_design,
     wald,
 )
+from ._weighted import check_weighted_options, fit_weighted_gee, weighted_structure
 from .geefit import (
     NEEDS_TIME,
     fit_gee,
@@ -79,11 +81,6 @@ class OddsRatioTerm(ScalarResult):
         The model's denominators.
     """
 
-    term: str
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float | None
     coef: float
     se: float
     method: str
@@ -297,7 +294,18 @@ def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
     return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
                 raw=fit.raw, method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}",
                 engine=fit.engine, fallback=fit.fallback, gee=fit,
-                dep_param=None if cov_struct == "unstructured" else fit.dep_param,
+                # a float for every working correlation but the unstructured one
+                dep_param=None if cov_struct == "unstructured" else fit.dep_param,  # type: ignore[arg-type]
+                perfect_separation=fit.flagged_separation)
+
+
+def _fit_weighted(design: Design, y: np.ndarray, weights: np.ndarray,
+                  groups: np.ndarray | None) -> _Fit:
+    """Weighted logistic fit with a robust variance: HC0, or clustered (independence GEE)."""
+    fit = fit_weighted_gee(y, design.exog.to_numpy(), weights, groups, family="binomial")
+    method = "ipw-logistic-glm-robust" if groups is None else "ipw-gee-independence-robust"
+    return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
+                raw=fit.raw, method=method, engine=fit.engine,
                 perfect_separation=fit.flagged_separation)
 
 
@@ -428,7 +436,10 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
 
 def _fit_model(design: Design, y: np.ndarray, groups: np.ndarray | None, *, cov_struct: str,
                engine: str, firth: bool, alpha: float, cov_type: str = "robust",
-               waves: np.ndarray | None = None, scale_fixed: bool = False) -> _Fit:
+               waves: np.ndarray | None = None, scale_fixed: bool = False,
+               weights: np.ndarray | None = None) -> _Fit:
+    if weights is not None:
+        return _fit_weighted(design, y, weights, groups)
     if firth:
         return _fit_firth(design, y, alpha)
     if groups is None:
@@ -455,6 +466,7 @@ def logistic(
     engine: Literal["auto", "statsmodels", "fast"] = "auto",
     cov_type: Literal["robust", "bias_reduced"] = "robust",
     unit: str = "unit",
+    weights: str | None = None,
 ) -> RegressionResult:
     """Logistic regression odds ratios, optionally clustered (GEE) or Firth-penalised.
 
@@ -516,6 +528,15 @@ def logistic(
         widens intervals when there are few clusters (under about 50).
     unit : str, default="unit"
         Name of the unit of analysis in the accounting (e.g. ``"knee"``).
+    weights : str or None, default=None
+        Column of inverse-probability weights (e.g. ``data["ipcw"] = bmecohort.ipcw(...)``);
+        ``None`` fits unweighted. The weighted model has a robust variance: HC0 without
+        clustering (``method="ipw-logistic-glm-robust"``), the plain cluster sandwich with
+        it (``"ipw-gee-independence-robust"``, which needs
+        ``cov_struct="independence"``). Rows missing the weight are excluded and counted;
+        weights that are not finite and above zero are an error. Not with ``firth=True`` or
+        ``cov_type="bias_reduced"``. ``accounting`` records the column and Kish's
+        effective sample size.
 
     Returns
     -------
@@ -551,6 +572,15 @@ def logistic(
     brglm2's ``type = "AS_mean"`` for the logit link); the standard errors are the inverse
     Fisher information at the estimate.
 
+    With ``weights`` the estimates solve the weighted score equations
+    :math:`\\sum_i w_i x_i (y_i - \\mu_i) = 0` (statsmodels' GLM with ``var_weights``) and
+    the variance is the sandwich :math:`A^{-1} B A^{-1}` with
+    :math:`A = \\sum_i w_i \\mu_i (1 - \\mu_i) x_i x_i^\\top` and :math:`B` the sum of
+    outer products of the weighted scores, per cluster when clustered: geepack's
+    ``geeglm(weights = w, id =, corstr = "independence")`` ``san.se``, and R
+    ``survey::svyglm`` without its factor :math:`n/(n-1)` (:math:`G/(G-1)` with ``ids`` =
+    the cluster) (``tests/reference/weights``).
+
     References
     ----------
     Firth D (1993). Bias reduction of maximum likelihood estimates. *Biometrika* 80, 27-38.
@@ -569,6 +599,18 @@ def logistic(
     ('gee-exchangeable-robust', 'fastgee', 200)
     >>> round(fit.odds_ratio("bml").estimate, 2)
     2.54
+
+    Weighted for loss to follow-up: inverse-probability-of-censoring weights as a column.
+
+    >>> from bmecohort import ipcw
+    >>> knees["age"] = rng.normal(62, 8, 400)
+    >>> knees["seen"] = rng.binomial(1, 1 / (1 + np.exp(-(1.5 - 0.05 * (knees["age"] - 62)))))
+    >>> knees["ipcw"] = ipcw(knees, observed="seen", covariates=["age"])
+    >>> seen = knees.assign(pain=knees["pain"].where(knees["seen"] == 1))
+    >>> fit = logistic(seen, outcome="pain", exposures="bml", weights="ipcw",
+    ...                cov_struct="independence")
+    >>> fit.method, fit.accounting.weights, fit.accounting.n_used == int(knees["seen"].sum())
+    ('ipw-gee-independence-robust', 'ipcw', True)
     """
     exposure_names = as_names(exposures, argument="exposures")
     covariate_names = as_names(covariates, argument="covariates")
@@ -576,6 +618,7 @@ def logistic(
     if not exposure_names:
         raise AnalysisInputError("exposures: give at least one exposure column.")
     _check_arguments(alpha, cov_struct, engine, cov_type)
+    check_weighted_options(weights, firth=firth, cov_type=cov_type, engine=engine)
     opt_out = None
     if firth and cluster == AUTO:
         opt_out = "firth=True fits an unclustered model"
@@ -599,8 +642,8 @@ def logistic(
     visit = time if column is not None else None
     # time may also be a covariate: read it once
     frame, excluded = prepare(data, list(dict.fromkeys(
-        [outcome, *exposure_names, *covariate_names, column, visit])), binary=[outcome],
-        carry=carry(data))
+        [outcome, *exposure_names, *covariate_names, column, visit, weights])),
+        binary=[outcome], carry=carry(data))
     if column is not None:  # statsmodels #7379, geepack: rows by cluster (then visit)
         frame = order_rows(frame, cluster=column, time=visit, cov_struct=cov_struct)
     plan = plan_clusters(frame, cluster, opt_out=opt_out, what=f"{unit}s")
@@ -617,8 +660,13 @@ def logistic(
                           categorical=categorical_names, reference=reference)
     groups = frame[cluster].to_numpy() if cluster is not None else None
     waves = visit_numbers(frame, visit, cov_struct)
+    w = None
+    if weights is not None:
+        weighted_structure(cov_struct, clustered=cluster is not None)
+        w = check_weights(frame, weights)
     fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
-                     alpha=alpha, cov_type=cov_type, waves=waves, scale_fixed=scale_fixed)
+                     alpha=alpha, cov_type=cov_type, waves=waves, scale_fixed=scale_fixed,
+                     weights=w)
     notes = list(fit.notes)
     if plan.warning is not None:
         notes.insert(0, (DataQualityWarning, plan.warning))
@@ -646,7 +694,7 @@ def logistic(
             scored = trend_design(design, frame, column)
             trend_fit = _fit_model(scored, y, groups, cov_struct=cov_struct, engine=engine,
                                    firth=firth, alpha=alpha, cov_type=cov_type, waves=waves,
-                                   scale_fixed=scale_fixed)
+                                   scale_fixed=scale_fixed, weights=w)
             name = scored.groups[column][0]
             rows[name] = trend_fit.rows(scored.terms, alpha)[name]
             p_trend[column] = rows[name][P_VALUE]
@@ -658,13 +706,14 @@ def logistic(
         warnings.warn(message, category, stacklevel=2)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
                             n_clusters=plan.n_clusters, cluster=plan.column,
-                            excluded=excluded, clustered=plan.clustered)
+                            excluded=excluded, clustered=plan.clustered, weights=weights,
+                            effective_n=None if w is None else effective_n(w))
     return RegressionResult(
         table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome,
         exposures=exposure_names, method=fit.method, engine=fit.engine,
         interval=fit.interval, alpha=alpha, accounting=accounting,
         cov_struct=cov_struct if cluster is not None else None,
-        cov_type=cov_type if cluster is not None else "model-based",
+        cov_type=cov_type if cluster is not None or w is not None else "model-based",
         dep_param=fit.dep_param, converged=fit.converged, trend=p_trend,
         warnings=tuple(message for _, message in notes), raw=fit.raw, fallback=fit.fallback,
         time=visit, scale_fixed=scale_fixed and cluster is not None,

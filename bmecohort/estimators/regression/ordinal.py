@@ -223,7 +223,7 @@ def ordinal(
     model = OrderedModel(endog, design.exog, distr="logit")
     clustered = plan.clustered
     options: dict[str, Any] = {}
-    if clustered:
+    if clustered and plan.groups is not None:  # a clustered plan has its groups
         options = {"cov_type": "cluster", "cov_kwds": cluster_cov_kwds(plan.groups)}
     elif plan.warning is not None:
         warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)

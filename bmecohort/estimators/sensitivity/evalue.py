@@ -230,7 +230,7 @@ def evalue(
         raise AnalysisInputError(f"baseline_risk must be strictly between 0 and 1, got "
                                  f"{baseline_risk!r}.")
     rare: bool | None = None
-    conversion = measure
+    conversion: str = measure
     if measure == "rd":
         if risk is None:
             raise AnalysisInputError(
@@ -274,11 +274,12 @@ def evalue(
 # --- .evalue() on results ----------------------------------------------------------------------
 
 #: measure of a result by its ``measure`` attribute, else by its class.
-_RESULT_MEASURES = {"odds ratio": "or", "risk ratio": "rr", "rate ratio": "rr",
-                    "hazard ratio": "hr", "risk difference": "rd", "or": "or", "rr": "rr",
-                    "rd": "rd"}
-_CLASS_MEASURES = {"RateRatioResult": "rate", "CoxResult": "hr", "RegressionResult": "or",
-                   "OddsRatioTerm": "or", "MantelHaenszelResult": "or"}
+_RESULT_MEASURES: dict[str, Measure] = {
+    "odds ratio": "or", "risk ratio": "rr", "rate ratio": "rr", "hazard ratio": "hr",
+    "risk difference": "rd", "or": "or", "rr": "rr", "rd": "rd"}
+_CLASS_MEASURES: dict[str, Measure | Literal["rate"]] = {
+    "RateRatioResult": "rate", "CoxResult": "hr", "RegressionResult": "or",
+    "OddsRatioTerm": "or", "MantelHaenszelResult": "or"}
 
 
 _COUNTS = ("exposed_cases", "exposed_noncases", "unexposed_cases", "unexposed_noncases")
@@ -311,8 +312,9 @@ def evalue_of(res: Any, *, term: str | None = None, rare_outcome: bool | None = 
               ) -> EValueResult:
     """E-value of a result's ratio estimate (the ``.evalue()`` behind every ratio result).
 
-    For 2x2 results the outcome risk comes from the counts: the risk in the unexposed for a
-    risk difference, the overall risk (rare below 0.15) for an odds ratio. Results with
+    For 2x2 results the outcome risk comes from the counts (weighted results: the table of
+    summed weights): the risk in the unexposed for a risk difference, the overall risk (rare
+    below 0.15) for an odds ratio. Results with
     several terms (regression, Cox) need ``term``; their ``rare_outcome`` comes from the
     result's events and units when it records them. A rate ratio is treated as a risk
     ratio (rare outcome).
@@ -336,6 +338,9 @@ def evalue_of(res: Any, *, term: str | None = None, rare_outcome: bool | None = 
                 f"term {term!r} not in this result; its terms are {frame[TERM].tolist()}.")
         row = rows.iloc[0]
     counts = getattr(res, "counts", None)
+    weighting = getattr(getattr(res, "accounting", None), "weights", None)
+    if weighting is not None and getattr(res, "counts_used", None) is not None:
+        counts = res.counts_used  # weighted: the risks of the table of summed weights
     strata = getattr(res, "strata", None)
     if counts is None and isinstance(strata, pd.DataFrame) and set(_COUNTS) <= set(strata):
         # pooled over strata: the crude totals give the risks

@@ -66,11 +66,11 @@ def _pair(name: str, value: Any) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def _correct(cells: dict[str, np.ndarray], kind: str, se: tuple[Any, Any], sp: tuple[Any, Any]
-             ) -> dict[str, np.ndarray]:
-    """Corrected cells (vectorised over draws)."""
+def _correct(cells: Mapping[str, Any], kind: str, se: tuple[Any, Any], sp: tuple[Any, Any]
+             ) -> dict[str, Any]:
+    """Corrected cells (numbers, or arrays: vectorised over draws)."""
     first, second, _ = _margins(kind)
-    out = {}
+    out: dict[str, Any] = {}
     for (pos, neg), s_e, s_p in ((first, se[0], sp[0]), (second, se[1], sp[1])):
         total = cells[pos] + cells[neg]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -285,7 +285,7 @@ def _chunk(seed: np.random.SeedSequence, size: int, observed: dict[str, float], 
     draws_sp = [_draw(sp[0], size, rng)]
     draws_sp.append(draws_sp[0] if sp[1] is sp[0] else _draw(sp[1], size, rng))
     cells = _correct({k: np.full(size, v) for k, v in observed.items()}, kind,
-                     tuple(draws_se), tuple(draws_sp))
+                     (draws_se[0], draws_se[1]), (draws_sp[0], draws_sp[1]))
     valid = np.all(np.stack([c > 0 for c in cells.values()]), axis=0)
     valid &= np.all(np.stack([(a > 0) & (a <= 1) for a in (*draws_se, *draws_sp)]), axis=0)
     corrected = np.where(valid, _odds_ratio(cells), np.nan)
@@ -423,7 +423,8 @@ def probabilistic_misclassification(
         raise AnalysisInputError(f"iterations must be an integer >= 1000, got {iterations!r}.")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
         raise AnalysisInputError(f"n_jobs must be a non-zero integer, got {n_jobs!r}.")
-    used_seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else int(seed)
+    # a fresh SeedSequence's entropy is an int (the stubs allow a sequence)
+    used_seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else int(seed)  # type: ignore[operator]
     sizes = [min(_CHUNK, iterations - start) for start in range(0, iterations, _CHUNK)]
     seeds = np.random.SeedSequence(used_seed).spawn(len(sizes))
     log_se = _woolf_se(observed) if min(observed.values()) > 0 else float("nan")

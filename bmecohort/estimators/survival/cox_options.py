@@ -20,11 +20,11 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
 from ..._checks import prepare
+from ..._clusters import carry
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
 from ...exceptions import AnalysisInputError, ConvergenceWarning
-from ...results import Accounting
 from ._efron import efron_cluster_covariance
-from ._lifelines import check_numeric, check_times, unit_of
+from ._lifelines import check_numeric, check_times
 
 __all__ = ["TIES", "cox_with_options"]
 
@@ -41,9 +41,16 @@ def cox_with_options(
     alpha: float,
     ties: str,
     strata: Sequence[str],
+    cluster_column: str | None = None,
+    opt_out: tuple[str, ...] = (),
 ) -> Any:
-    """Fit and package a :class:`~bmecohort.estimators.survival.curves.CoxResult`."""
-    from .curves import CoxResult
+    """Fit and package a :class:`~bmecohort.estimators.survival.curves.CoxResult`.
+
+    ``cluster`` groups the robust variance (``None``: model-based); ``cluster_column`` is
+    the column read besides it (``participant_id`` under ``cluster="auto"``, rows missing
+    it excluded); ``opt_out`` the warning of ``cluster=None`` on units sharing persons.
+    """
+    from .curves import CoxResult, cox_accounting
 
     if ties not in TIES:
         raise AnalysisInputError(f"cox: ties must be one of {list(TIES)}, got {ties!r}.")
@@ -53,8 +60,11 @@ def cox_with_options(
             f"cox: strata column(s) {clash} are also a covariate, the duration, the event or "
             f"the cluster; a stratum variable gets its own baseline hazard, not a hazard "
             f"ratio.")
-    frame, excluded = prepare(data, [duration, event, *covariates, cluster, *strata],
-                              binary=[event])
+    column = cluster or cluster_column
+    frame, excluded = prepare(data, [duration, event, *covariates, column, *strata],
+                              binary=[event], carry=[c for c in carry(data) if c not in
+                                                     (duration, event, *covariates, column,
+                                                      *strata)])
     check_times(frame, duration)
     check_numeric(frame, covariates)
     time = frame[duration].to_numpy(float)
@@ -116,11 +126,7 @@ def cox_with_options(
         concordance=float(concordance_index(time, -(x @ coef), status)),
         censored=len(frame) - events,
         alpha=alpha,
-        accounting=Accounting(
-            unit=unit_of(data), n_rows=len(data), n_used=len(frame), events=events,
-            n_clusters=None if cluster is None else int(frame[cluster].nunique()),
-            cluster=cluster, excluded=excluded,
-        ),
+        accounting=cox_accounting(data, frame, events, excluded, cluster, column),
         raw=fit,
-        warnings=tuple(caveats),
+        warnings=(*opt_out, *caveats),
     )

@@ -21,8 +21,9 @@ from lifelines.utils import median_survival_times
 from scipy import stats
 
 from ..._checks import check_alpha, prepare
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
-from ...exceptions import AnalysisInputError
+from ..._clusters import AUTO, carry, cluster_request, plan_clusters
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, TERM, N
+from ...exceptions import AnalysisInputError, DataQualityWarning
 from ...results import Accounting, CurveResult, Result, result, summary_frame
 from ._aalen_johansen import cumulative_incidence
 from ._efron import efron_cluster_covariance
@@ -71,21 +72,29 @@ class KaplanMeierResult(CurveResult):
         Name of the curve (the ``term`` of the summary).
     table : pandas.DataFrame
         Every observed time (from 0) with ``time, at_risk, events, censored, estimate,
-        ci_lower, ci_upper``: the numbers a survival plot and its risk table need.
+        ci_lower, ci_upper``: the numbers a survival plot and its risk table need (counts
+        of units, also when weighted). With the robust variance also ``weighted_at_risk``,
+        ``weighted_events`` (R ``survfit``'s ``n.risk``, ``n.event``) and
+        ``se_log_survival``.
     median : float
         Median survival time (``inf`` when the curve stays above 0.5).
     median_ci_lower, median_ci_upper : float
         Times at which the interval's bounds cross 0.5 (``inf`` when never).
     method : str
-        ``"kaplan-meier"``.
+        ``"kaplan-meier"`` or ``"kaplan-meier-weighted"``.
     interval : str
-        ``"log-log"`` (default), ``"log"`` or ``"plain"`` (``conf_type``).
+        ``"log-log"`` (default), ``"log"`` or ``"plain"`` (``conf_type``), followed by
+        ``" robust (infinitesimal jackknife...)"`` when the variance is robust.
     alpha : float
         One minus the confidence level.
     accounting : Accounting
         Rows in, units used, events, exclusions; ``censored`` counts the rest.
     raw : lifelines.KaplanMeierFitter
-        The fitted lifelines object.
+        The fitted lifelines object (weighted, its own variance is not the robust one).
+    weights : str or None
+        The weight column, ``None`` when unweighted.
+    cluster : str or None
+        The column the robust variance grouped by, ``None`` when not clustered.
     """
 
     label: str
@@ -100,6 +109,15 @@ class KaplanMeierResult(CurveResult):
     accounting: Accounting
     raw: Any
     warnings: tuple[str, ...] = ()
+    weights: str | None = None
+    cluster: str | None = None
+
+    def header(self) -> dict[str, object]:
+        """The shared header, plus the weights and cluster of a robust variance."""
+        out = super().header()
+        if self.cluster is not None:
+            out["robust variance clustered by"] = self.cluster
+        return out
 
     def survival_at(self, times: Sequence[float] | np.ndarray | float) -> pd.DataFrame:
         """Survival at ``times``: columns ``time, estimate, ci_lower, ci_upper, at_risk``.
@@ -117,9 +135,14 @@ class KaplanMeierResult(CurveResult):
 
 
 def _prepare_curve(
-    data: pd.DataFrame, duration: str, event: str, *, binary: bool = True
+    data: pd.DataFrame, duration: str, event: str, *, binary: bool = True,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, tuple[tuple[str, int], ...], np.ndarray]:
-    frame, excluded = prepare(data, [duration, event], binary=[event] if binary else [])
+    """Complete rows in ``duration``, ``event`` (and ``cluster``, with ``participant_id``
+    carried to check an opt-out), their exclusions and the checked times."""
+    carried = [c for c in carry(data) if c not in (duration, event, cluster)]
+    frame, excluded = prepare(data, [duration, event, cluster],
+                              binary=[event] if binary else [], carry=carried)
     times = check_times(frame, duration)
     if len(frame) == 0:
         raise AnalysisInputError(f"data: no complete rows in {duration!r} and {event!r}.")
@@ -134,6 +157,8 @@ def kaplan_meier(
     alpha: float = 0.05,
     label: str | None = None,
     conf_type: str = "log-log",
+    weights: str | None = None,
+    cluster: str | None = "auto",
 ) -> KaplanMeierResult:
     r"""Kaplan-Meier survival curve with pointwise log(-log) confidence intervals.
 
@@ -154,6 +179,20 @@ def kaplan_meier(
         Scale of the pointwise interval (R ``survfit(conf.type=)``; R's default is
         ``"log"``, Stata's and lifelines' ``"log-log"``); see
         :mod:`bmecohort.estimators.survival.km_bands`. Recorded as ``interval``.
+    weights : str or None, default=None
+        Column of analysis weights (e.g. inverse-probability-of-censoring weights from
+        :func:`bmecohort.ipcw`): positive and finite; rows with a missing weight are
+        excluded and counted as "missing <weights>". The curve is the weighted product-limit
+        estimate and its variance the robust infinitesimal jackknife (below).
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: when a ``participant_id`` contributes several units among the rows used
+        (two knees of a person), the robust variance grouped by ``participant_id``; else
+        Greenwood's (unweighted) or the robust variance with each unit its own group
+        (weighted). Rows missing ``participant_id`` are then excluded and counted. A column
+        name: always the robust variance grouped by it (R ``survfit(cluster = )``).
+        ``None``: the recorded opt-out, Greenwood's variance (unweighted) or ungrouped robust
+        (weighted), with a :class:`~bmecohort.exceptions.DataQualityWarning` when persons
+        hold several units. See :mod:`bmecohort._clusters`.
 
     Returns
     -------
@@ -172,6 +211,19 @@ def kaplan_meier(
     interval-censored visit data, pick the ``midpoint`` (or ``upper``) convention of
     :func:`time_to_event` knowingly, or use :func:`interval_censored`.
 
+    Weighted, :math:`\hat S(t) = \prod_{t_i \le t} (1 - \bar d_i/\bar n_i)` with weighted
+    events and numbers at risk (lifelines ``KaplanMeierFitter(weights=)``), and
+    :math:`\hat\sigma(t)` is the infinitesimal-jackknife standard error of
+    :math:`\log \hat S(t)`, summed within clusters
+    (:mod:`bmecohort.estimators.survival._robust_km`): R
+    ``survfit(Surv(time, event) ~ 1, weights = w, cluster = id, robust = TRUE)``, whose
+    intervals on all three scales it matches (R's ``std.err`` is then
+    :math:`\hat S\hat\sigma`). The weights are taken as known. Unweighted with units
+    clustered in persons (the default ``cluster="auto"`` when persons repeat), the same
+    robust variance with unit weights, grouped by person: R ``survfit(Surv(time, event) ~
+    1, cluster = id)`` (robust by default with ``cluster``); Greenwood's variance would
+    treat the knees of a person as independent and the interval would be too narrow.
+
     Examples
     --------
     >>> import pandas as pd
@@ -180,12 +232,44 @@ def kaplan_meier(
     >>> kaplan_meier(knees, duration="months", event="event").survival_at([12])["estimate"]
     0    0.666667
     Name: estimate, dtype: float64
+
+    Weighted for loss to follow-up, with the robust interval grouped by person:
+
+    >>> knees = knees.assign(participant_id=[1, 1, 2, 3, 3, 4], w=[1.2, 1.2, 0.8, 1, 1, 2])
+    >>> fit = kaplan_meier(knees, duration="months", event="event", weights="w")
+    >>> fit.survival_at([12])[["estimate", "ci_lower", "ci_upper"]].round(3)
+       estimate  ci_lower  ci_upper
+    0     0.667     0.068     0.941
+    >>> fit.method, fit.cluster
+    ('kaplan-meier-weighted', 'participant_id')
+
+    Unweighted, persons 1 and 3 contribute two knees each: robust by person by default.
+
+    >>> fit = kaplan_meier(knees, duration="months", event="event")
+    >>> fit.interval, fit.accounting.n_clusters
+    ('log-log robust (infinitesimal jackknife, clustered)', 4)
     """
     alpha = check_alpha(alpha)
-    frame, excluded, times = _prepare_curve(data, duration, event)
     label = label or "survival"
+    column = cluster_request(data, cluster)
+    frame, excluded, times = _prepare_curve(data, duration, event, cluster=column)
+    plan = plan_clusters(frame, cluster, what="units")
+    if weights is not None or plan.clustered:
+        from ._robust_km import weighted_curve
+        from .km_bands import CONF_TYPES
+
+        if conf_type not in CONF_TYPES:
+            raise AnalysisInputError(
+                f"conf_type must be one of {list(CONF_TYPES)}, got {conf_type!r}.")
+        return KaplanMeierResult(**weighted_curve(
+            data, duration=duration, event=event, alpha=alpha, label=label,
+            conf_type=conf_type, weights=weights, cluster=cluster))
+    caveats: tuple[str, ...] = ()
+    if plan.warning is not None:  # the opt-out cluster=None on units sharing persons
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
+        caveats = (plan.warning,)
     fitter = KaplanMeierFitter(alpha=alpha, label=label)
-    fitter, caveats = run_lifelines(
+    fitter, fit_caveats = run_lifelines(
         lambda: fitter.fit(times, event_observed=frame[event].to_numpy(), label=label)
     )
     events_table = fitter.event_table
@@ -225,9 +309,11 @@ def kaplan_meier(
         interval=conf_type,
         alpha=alpha,
         accounting=Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
-                              events=events, excluded=excluded),
+                              events=events, excluded=excluded, n_clusters=plan.n_clusters,
+                              cluster=plan.column,
+                              clustered=False if plan.column is not None else None),
         raw=fitter,
-        warnings=caveats,
+        warnings=(*caveats, *fit_caveats),
     )
 
 
@@ -293,7 +379,7 @@ def cox(
     duration: str,
     event: str,
     covariates: Sequence[str],
-    cluster: str | None = None,
+    cluster: str | None = "auto",
     alpha: float = 0.05,
     ties: str = "efron",
     strata: str | Sequence[str] | None = None,
@@ -310,9 +396,14 @@ def cox(
         Binary event indicator (1/True observed, 0/False censored).
     covariates : sequence of str
         Numeric (or boolean) covariate columns; dummy-code categories first.
-    cluster : str or None, default=None
-        Column identifying clusters (e.g. ``participant_id`` for knees); when given, the
-        variance is the robust sandwich clustered on it (R ``coxph(..., cluster = id)``).
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: the robust sandwich clustered on ``participant_id`` (R ``coxph(...,
+        cluster = id)``) when a person contributes several units among the rows used (two
+        knees), else the model-based variance; rows missing ``participant_id`` are then
+        excluded and counted. A column name: always clustered on it. ``None``: the recorded
+        opt-out, model-based variance, with a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when persons hold several units.
+        See :mod:`bmecohort._clusters`.
     alpha : float, default=0.05
         One minus the confidence level.
     ties : {"efron", "breslow"}, default="efron"
@@ -359,15 +450,22 @@ def cox(
     covariates = list(covariates)
     if not covariates:
         raise AnalysisInputError("cox: give at least one covariate.")
-    if cluster is not None and cluster in covariates:
+    if cluster not in (None, AUTO) and cluster in covariates:
         raise AnalysisInputError(f"cox: the cluster column {cluster!r} is also a covariate.")
+    strata_list = [strata] if isinstance(strata, str) else list(strata or [])
+    column, robust, opt_out = _cox_clusters(data, duration, event, covariates, strata_list,
+                                            cluster)
     if ties != "efron" or strata is not None:
         from .cox_options import cox_with_options
 
         return cox_with_options(
-            data, duration=duration, event=event, covariates=covariates, cluster=cluster,
-            alpha=alpha, ties=ties, strata=[strata] if isinstance(strata, str) else list(strata or []))
-    frame, excluded = prepare(data, [duration, event, *covariates, cluster], binary=[event])
+            data, duration=duration, event=event, covariates=covariates, cluster=robust,
+            alpha=alpha, ties=ties, strata=strata_list, cluster_column=column,
+            opt_out=opt_out)
+    cluster = robust
+    frame, excluded = prepare(data, [duration, event, *covariates, column], binary=[event],
+                              carry=[c for c in carry(data)
+                                     if c not in (duration, event, *covariates, column)])
     check_times(frame, duration)
     check_numeric(frame, covariates)
     frame[covariates] = frame[covariates].astype(float)
@@ -387,7 +485,7 @@ def cox(
         )
     fitter = CoxPHFitter(alpha=alpha)
     # lifelines' default precision (1e-7 on the Newton decrement) leaves ~1e-6 in the estimates
-    fitter, caveats = run_lifelines(lambda: fitter.fit(
+    fitter, fit_caveats = run_lifelines(lambda: fitter.fit(
         frame[[duration, event, *covariates]], duration_col=duration, event_col=event,
         fit_options={"precision": 1e-12, "r_precision": 1e-14},
     ))
@@ -421,14 +519,47 @@ def cox(
         concordance=float(fitter.concordance_index_),
         censored=len(frame) - events,
         alpha=alpha,
-        accounting=Accounting(
-            unit=unit_of(data), n_rows=len(data), n_used=len(frame), events=events,
-            n_clusters=None if cluster is None else int(frame[cluster].nunique()),
-            cluster=cluster, excluded=excluded,
-        ),
+        accounting=cox_accounting(data, frame, events, excluded, cluster, column),
         raw=fitter,
-        warnings=caveats,
+        warnings=(*opt_out, *fit_caveats),
     )
+
+
+def _cox_clusters(data: pd.DataFrame, duration: str, event: str, covariates: list[str],
+                  strata: list[str], cluster: str | None
+                  ) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """Resolve ``cluster=`` of :func:`cox` on the rows it will use.
+
+    Returns the column to read (rows missing it are excluded), the column the robust
+    variance groups by (``None``: model-based) and the opt-out warning, if any (warned here).
+    """
+    model = (duration, event, *covariates, *strata)
+    column = cluster_request(data, cluster)
+    if cluster == AUTO and column in model:
+        column = None  # participant_id modelled as a covariate or stratum: nothing to group
+    carried = [c for c in carry(data) if c not in (*model, column)]
+    if column is None and not (cluster is None and carried):
+        return None, None, ()  # nothing to group by, nor an opt-out to check
+    frame, _ = prepare(data, [*model, column], binary=[event], carry=carried)
+    plan = plan_clusters(frame, cluster, what="units")
+    if plan.warning is not None:
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=3)
+        return column, None, (plan.warning,)
+    return column, plan.column if plan.clustered else None, ()
+
+
+def cox_accounting(data: pd.DataFrame, frame: pd.DataFrame, events: int,
+                   excluded: tuple[tuple[str, int], ...], robust: str | None,
+                   column: str | None) -> Accounting:
+    """Accounting of a Cox fit: clusters of ``column`` (the person) when known."""
+    grouping = robust or column
+    if grouping is None and PARTICIPANT in frame:
+        grouping = PARTICIPANT  # the opt-out: the persons are still counted
+    return Accounting(
+        unit=unit_of(data), n_rows=len(data), n_used=len(frame), events=events,
+        n_clusters=None if grouping is None else int(frame[grouping].nunique()),
+        cluster=grouping, excluded=excluded,
+        clustered=None if grouping is None else robust is not None)
 
 
 @result
@@ -447,7 +578,8 @@ class CumulativeIncidenceResult(CurveResult):
     method : str
         ``"aalen-johansen"``.
     interval : str
-        ``"log-log delta method"``.
+        ``"log-log delta method"`` or, clustered, ``"log-log robust (infinitesimal
+        jackknife, clustered)"``.
     alpha : float
         One minus the confidence level.
     accounting : Accounting
@@ -455,6 +587,10 @@ class CumulativeIncidenceResult(CurveResult):
         ``censored`` count the others.
     raw : None
         No fitted object: the curve is computed here (lifelines jitters tied times).
+    warnings : tuple of str
+        The opt-out message of ``cluster=None`` on units sharing persons, if any.
+    cluster : str or None
+        The column the jackknife variance grouped by, ``None`` for the delta method.
     """
 
     label: str
@@ -468,6 +604,7 @@ class CumulativeIncidenceResult(CurveResult):
     accounting: Accounting
     raw: Any
     warnings: tuple[str, ...] = ()
+    cluster: str | None = None
 
     def cumulative_incidence_at(self, times: Sequence[float] | np.ndarray | float) -> pd.DataFrame:
         """Cumulative incidence at ``times``: ``time, estimate, ci_lower, ci_upper, at_risk``.
@@ -492,6 +629,7 @@ def aalen_johansen(
     censored: Any = 0,
     alpha: float = 0.05,
     seed: int | None = None,
+    cluster: str | None = "auto",
 ) -> CumulativeIncidenceResult:
     r"""Aalen-Johansen cumulative incidence when other events (dropout, death) compete.
 
@@ -513,6 +651,12 @@ def aalen_johansen(
     seed : None
         Deprecated and ignored (it seeded lifelines' jitter of tied times, no longer used);
         passing it warns.
+    cluster : "auto", str or None, default="auto"
+        ``"auto"``: when a ``participant_id`` contributes several units among the rows used,
+        the infinitesimal-jackknife variance grouped by person (rows missing
+        ``participant_id`` excluded); else the delta method. A column name: always grouped
+        by it. ``None``: the recorded opt-out (delta method; a
+        :class:`~bmecohort.exceptions.DataQualityWarning` when persons hold several units).
 
     Returns
     -------
@@ -531,6 +675,9 @@ def aalen_johansen(
     overstate the risk. The variance is the delta-method (Greenwood-type) estimator
     (Collett 2015, p. 411; SAS ``LIFETEST``) with a log(-log) interval; R's multi-state
     ``survfit`` gives the same estimate but an infinitesimal-jackknife standard error.
+    When units cluster in persons that jackknife, with the influences summed by person, is
+    the variance (the same log(-log) interval; ``interval`` says so): R ``survfit``'s
+    ``influence.pstate`` summed by person, to 1e-15 (``tests/reference/survival``).
 
     Tied times are handled exactly (events of several types at one time enter one step,
     censorings tied with them leave after it), as in R's multi-state ``survfit``: the
@@ -556,7 +703,14 @@ def aalen_johansen(
         warnings.warn("aalen_johansen: seed is deprecated and ignored (ties are handled "
                       "exactly, nothing is random); drop the argument", FutureWarning,
                       stacklevel=2)
-    frame, excluded, times = _prepare_curve(data, duration, event, binary=False)
+    column = cluster_request(data, cluster)
+    frame, excluded, times = _prepare_curve(data, duration, event, binary=False,
+                                            cluster=column)
+    plan = plan_clusters(frame, cluster, what="units")
+    caveats: tuple[str, ...] = ()
+    if plan.warning is not None:  # the opt-out cluster=None on units sharing persons
+        warnings.warn(plan.warning, DataQualityWarning, stacklevel=2)
+        caveats = (plan.warning,)
     codes = frame[event]
     is_censored = (codes == censored).to_numpy()
     types = pd.unique(codes[~is_censored])
@@ -567,7 +721,7 @@ def aalen_johansen(
         )
     is_interest = (~is_censored) & (codes == event_of_interest).to_numpy()
     curve = cumulative_incidence(np.asarray(times, dtype=float), is_interest, ~is_censored,
-                                 alpha)
+                                 alpha, groups=plan.groups if plan.clustered else None)
     table = pd.DataFrame({
         TIME: curve["time"], AT_RISK: curve["at_risk"], EVENTS: curve["events"],
         "competing": curve["competing"], CENSORED: curve["censored"],
@@ -585,9 +739,14 @@ def aalen_johansen(
         competing=int((~is_censored & ~is_interest).sum()),
         censored=int(is_censored.sum()),
         method="aalen-johansen",
-        interval="log-log delta method",
+        interval=("log-log robust (infinitesimal jackknife, clustered)" if plan.clustered
+                  else "log-log delta method"),
         alpha=alpha,
         accounting=Accounting(unit=unit_of(data), n_rows=len(data), n_used=len(frame),
-                              events=n_interest, excluded=excluded),
+                              events=n_interest, excluded=excluded,
+                              n_clusters=plan.n_clusters, cluster=plan.column,
+                              clustered=None if plan.column is None else plan.clustered),
         raw=None,
+        warnings=caveats,
+        cluster=plan.column if plan.clustered else None,
     )

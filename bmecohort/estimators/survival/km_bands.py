@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-__all__ = ["CONF_TYPES", "greenwood_band"]
+__all__ = ["CONF_TYPES", "greenwood_band", "sigma_band"]
 
 CONF_TYPES: tuple[str, ...] = ("log-log", "log", "plain")
 
@@ -29,10 +29,18 @@ def greenwood_band(
     """Pointwise limits at every row of a Kaplan-Meier table (rows in time order)."""
     n = np.asarray(at_risk, dtype=float)
     d = np.asarray(events, dtype=float)
-    s = np.asarray(estimate, dtype=float)
-    z = special.ndtri(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = np.sqrt(np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0)))
+    return sigma_band(sigma, estimate, conf_type, alpha)
+
+
+def sigma_band(sigma: np.ndarray, estimate: np.ndarray, conf_type: str, alpha: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise limits from the standard error ``sigma`` of :math:`\\log\\hat S(t)`."""
+    s = np.asarray(estimate, dtype=float)
+    sigma = np.asarray(sigma, dtype=float)
+    z = special.ndtri(1 - alpha / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "log":
             lower, upper = s * np.exp(-z * sigma), np.minimum(s * np.exp(z * sigma), 1.0)
         elif conf_type == "plain":

@@ -1,11 +1,12 @@
 # Reference values for bmecohort's agreement statistics (tests/test_agreement.py).
 # Run from this folder: Rscript make_agreement.R
-#  - unweighted kappa: psych::cohen.kappa (estimate, its asymptotic variance);
+#  - unweighted kappa: psych::cohen.kappa (estimate, its asymptotic variance), also on
+#    degenerate tables (a reader giving one grade only);
 #  - weighted kappa: the Fleiss-Cohen-Everitt (1969) large-sample variance written out here,
 #    because psych 2.2.9's weighted-kappa variance departs from it;
 #  - Fleiss' kappa and the Fleiss-Nee-Landis (1979) z-test (as irr::kappam.fleiss, which is
 #    not packaged for this machine), written out;
-#  - the six ICCs with F-based intervals: psych::ICC;
+#  - the six ICCs with F-based intervals: psych::ICC (also under perfect agreement);
 #  - Bland-Altman limits (Bland and Altman 1999), written out.
 suppressMessages(library(psych))
 options(digits = 17)
@@ -43,6 +44,22 @@ out$agreement <- mean(dr$reader_a == dr$reader_b)
 out$within_one <- mean(abs(dr$reader_a - dr$reader_b) <= 1)
 write.csv(out, "outputs/kappa.csv", row.names = FALSE)
 
+# degenerate tables (a reader gives every unit one grade): psych::cohen.kappa gives kappa 0
+# with zero variance, or NaN; bmecohort reports kappa as undefined (NaN) there
+deg <- read.csv("inputs/degenerate_reads.csv")
+deg_rows <- list()
+for (name in unique(deg$case)) {
+  part <- deg[deg$case == name, ]
+  tab_d <- table(factor(part$reader_a, lev), factor(part$reader_b, lev))
+  ck_d <- cohen.kappa(tab_d)
+  deg_rows[[name]] <- data.frame(case = name, n = nrow(part), psych_kappa = ck_d$kappa,
+                                 psych_var = ck_d$var.kappa,
+                                 psych_lower = ck_d$confid[1, 1],
+                                 psych_upper = ck_d$confid[1, 3],
+                                 agreement = mean(part$reader_a == part$reader_b))
+}
+write.csv(do.call(rbind, deg_rows), "outputs/kappa_degenerate.csv", row.names = FALSE)
+
 three <- as.matrix(read.csv("inputs/three_readers.csv"))
 n <- nrow(three); m <- ncol(three)
 counts <- t(apply(three, 1, function(r) tabulate(r + 1, nbins = 3)))
@@ -66,6 +83,13 @@ for (name in c("shrout_fleiss", "scores_long")) {
                                  lower = r$`lower bound`, upper = r$`upper bound`)
 }
 write.csv(do.call(rbind, icc_rows), "outputs/icc.csv", row.names = FALSE)
+
+# perfect agreement: psych::ICC's F statistics overflow and every interval is 1 to 1
+perfect <- read.csv("inputs/perfect_agreement.csv")
+pw <- reshape(perfect, idvar = "target", timevar = "reader", direction = "wide")
+rp <- ICC(as.matrix(pw[, -1]), lmer = FALSE)$results
+write.csv(data.frame(form = rp$type, estimate = rp$ICC, p = rp$p, lower = rp$`lower bound`,
+                     upper = rp$`upper bound`), "outputs/icc_perfect.csv", row.names = FALSE)
 
 long <- read.csv("inputs/scores_long.csv")
 a <- long$score[long$reader == "A"]; b <- long$score[long$reader == "B"]

@@ -35,3 +35,18 @@ reader_bias = np.array([0.0, 0.8, -0.5])
 scores = knee[:, None] + reader_bias[None, :] + rng.normal(0, 1.5, size=(120, 3))
 pd.DataFrame({"knee": np.repeat(np.arange(1, 121), 3), "reader": np.tile(["A", "B", "C"], 120),
               "score": scores.ravel().round(3)}).to_csv(HERE / "scores_long.csv", index=False)
+
+# degenerate reads (no randomness): a reader who gives every unit one grade, as in a sparse
+# subregion; kappa is 0/0 or 0 by construction there
+pd.DataFrame({
+    "case": ["one_reader_one_grade"] * 160 + ["both_one_grade"] * 40
+    + ["each_one_grade"] * 30,
+    "reader_a": [0] * 160 + [0] * 40 + [1] * 30,
+    "reader_b": [0] * 137 + [1] * 23 + [0] * 40 + [2] * 30,
+}).to_csv(HERE / "degenerate_reads.csv", index=False)
+
+# perfect agreement (no randomness): two readers give 16 subregions the same grade, as in a
+# sparse subregion of the report's reliability section; the ICC's F statistics are infinite
+pd.DataFrame({"target": np.tile(np.arange(1, 17), 2), "reader": np.repeat(["A", "B"], 16),
+              "score": np.tile([0] * 14 + [1, 1], 2)}).to_csv(
+    HERE / "perfect_agreement.csv", index=False)

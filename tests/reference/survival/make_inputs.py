@@ -117,6 +117,24 @@ def competing_sets(rng: np.random.Generator) -> pd.DataFrame:
         ["dataset", "time", "status"]]
 
 
+def competing_clustered(rng: np.random.Generator) -> pd.DataFrame:
+    """Two knees a person sharing a frailty: untied times, and coarse times (ties of both
+    event types and censorings; everyone still at risk leaves at the last time)."""
+    frames = {}
+    for name, persons in (("untied", 40), ("coarse", 50)):
+        frailty = np.repeat(rng.normal(0, 0.8, persons), 2)
+        t1 = rng.exponential(30, 2 * persons) * np.exp(-frailty)
+        t2 = rng.exponential(50, 2 * persons)
+        censor = rng.uniform(5, 60, 2 * persons)
+        time = np.minimum.reduce([t1, t2, censor])
+        status = np.select([time == t1, time == t2], [1, 2], 0)
+        time = time.round(3) if name == "untied" else np.minimum(np.ceil(time / 8), 6)
+        frames[name] = pd.DataFrame({"participant_id": np.repeat(np.arange(persons), 2),
+                                     "time": time, "status": status})
+    return pd.concat([f.assign(dataset=k) for k, f in frames.items()], ignore_index=True)[
+        ["dataset", "participant_id", "time", "status"]]
+
+
 def main() -> None:
     rng = np.random.default_rng(20240612)
     HERE.mkdir(exist_ok=True)
@@ -125,6 +143,8 @@ def main() -> None:
     interval_data(rng).to_csv(HERE / "interval.csv", index=False)
     turnbull_data(rng).to_csv(HERE / "turnbull.csv", index=False)
     competing_sets(rng).to_csv(HERE / "competing.csv", index=False)
+    competing_clustered(np.random.default_rng(20261206)).to_csv(
+        HERE / "competing_clustered.csv", index=False)
 
 
 if __name__ == "__main__":
