@@ -1,5 +1,6 @@
 # bmecohort: every artefact is a file target with its real prerequisites, so make rebuilds
-# only what is stale. Phony: test, typecheck, pytest, lint, test-oldest, test-pandas3, report, reproduce, bench, clean, help.
+# only what is stale. Phony: test, typecheck, pytest, lint, test-oldest, test-pandas3, report,
+# reproduce, bench, clean, help.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
