@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 ## test: install what is needed, lint and type-check, and run the test-suite (every core)
 # ruff first (a second), then mypy beside the tests: on a fresh clone (no .mypy_cache) mypy
 # keeps one core busy for about half a minute. The tests run on every core (pytest-xdist);
-# tests sharing a module's fixture stay on one worker (tests/conftest.py groups them).
+# a test file's tests stay on one worker, so that its module fixtures are built once.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	@$(MAKE) --no-print-directory -j2 typecheck pytest
@@ -32,7 +32,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 ## lint: ruff and mypy (settings in pyproject.toml)
 lint: $(STAMP)
