@@ -28,16 +28,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from _harness import RESULTS, ROOT, environment, log
 
 #: Scripts that accept ``--quick``.
-QUICK = {"course", "validate"}
+QUICK = {"course", "validate", "report_50k"}
 #: Extra arguments per script in a full run (1M-knee GEE fits are part of issue 8).
 FULL_ARGS = {"gee": ["--million"], "simulate": ["--both"]}
 #: Hand-written analysis shown next to a missed target when the script gives no reason.
@@ -149,6 +151,98 @@ def collect() -> list[dict[str, Any]]:
     return rows
 
 
+# --- the models against their R anchors (issue 16 part 5) -------------------------------------
+def _measurement(data: dict[str, Any], *keys: str) -> dict[str, Any] | None:
+    """The measurements of a result file (one run) merged, the first value of each key
+    winning; None unless every key has a value."""
+    merged: dict[str, Any] = {}
+    for m in data.get("measurements") or data.get("results") or []:
+        for key, value in m.items():
+            if value is not None:
+                merged.setdefault(key, value)
+    return merged if all(k in merged for k in keys) else None
+
+
+def _anchor_gee(data: dict[str, Any]) -> tuple[str, float, float] | None:
+    rows = [r for r in data.get("results", []) if r.get("geepack_s") is not None
+            and r.get("cov_struct") == "exchangeable"]
+    if not rows:
+        return None
+    r = max(rows, key=lambda r: r["knees"])
+    return f"{r['knees']:,} knees in {r['persons']:,} persons", r["fast_s"], r["geepack_s"]
+
+
+def _anchor(size: Callable[[dict[str, Any]], str], ours: str, r: str
+            ) -> Callable[[dict[str, Any]], tuple[str, float, float] | None]:
+    def extract(data: dict[str, Any]) -> tuple[str, float, float] | None:
+        m = _measurement(data, ours, r)
+        return None if m is None else (size(m), m[ours], m[r])
+    return extract
+
+
+#: Model -> (result file, R function timed beside it, extractor of (size, ours s, R s)); None
+#: where the benchmark times no R anchor yet.
+R_ANCHORS: dict[str, tuple[str, str, Any]] = {
+    "clustered logistic regression (GEE, exchangeable)": (
+        "gee", "geepack::geeglm", _anchor_gee),
+    "mixed model, random slope": (
+        "mixed", "lme4::lmer", _anchor(lambda m: f"{m['persons']:,} persons x "
+                                       f"{m['rows'] // m['persons']} visits",
+                                       "bmecohort_slope_s", "lme4_slope_s")),
+    "mixed model, random intercept": (
+        "mixed", "lme4::lmer", _anchor(lambda m: f"{m['persons']:,} persons",
+                                       "bmecohort_intercept_s", "lme4_intercept_s")),
+    "conditional logistic regression": (
+        "clogit", "survival::clogit (exact, no robust variance)",
+        _anchor(lambda m: f"pain design, {m['participants']:,} participants", "fast_s",
+                "r_s")),
+    "multistate (panel data, Markov)": (
+        "multistate", "msm::msm", _anchor(lambda m: f"{m['subjects']:,} subjects",
+                                          "bmecohort_s", "msm_default_s")),
+    "GEE over visits (AR1, unstructured)": ("gee_visits", "geepack::geeglm", None),
+    "exact and mid-p odds and rate ratios": ("exact", "exact2x2 / epitools", None),
+    "standardised risks (delta method)": ("effects", "stdReg / marginaleffects", None),
+    "cluster bootstrap of standardised risks": ("effects", "boot::boot", None),
+    "survival (Aalen-Johansen)": ("survival", "survival::survfit (multi-state)", None),
+    "readers and agreement (reader policies)": ("readers", "irr / psych", None),
+}
+
+
+def anchor_rows() -> list[dict[str, Any]]:
+    """One row per model: our time, its R anchor's and the ratio, from each result file."""
+    rows = []
+    for model, (name, r_name, extract) in R_ANCHORS.items():
+        path = RESULTS / f"{name}.json"
+        found = None
+        if extract is not None and path.exists():
+            found = extract(json.loads(path.read_text()))
+        row = {"model": model, "r": r_name, "source": f"{name}.json", "size": None,
+               "ours_s": None, "r_s": None, "ratio": None}
+        if found is not None:
+            row.update(size=found[0], ours_s=found[1], r_s=found[2],
+                       ratio=found[2] / found[1] if found[1] else None)
+        rows.append(row)
+    return rows
+
+
+def anchor_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["", "## The models against their R anchors (issue 16 part 5)", "",
+             "Each script times our estimator and its R anchor one after the other in the "
+             "same run, on the same data, and checks that they agree (see the source file). "
+             "Ratio: R's time over ours (above 1: we are faster).", "",
+             "| model | size | ours | R anchor | R | ratio | source |",
+             "|---|---|---:|---|---:|---:|---|"]
+    for r in rows:
+        if r["ratio"] is None:
+            lines.append(f"| {r['model']} | – | – | {r['r']} | – | no R timing yet | "
+                         f"{r['source']} |")
+            continue
+        lines.append(f"| {r['model']} | {r['size']} | {_value(r['ours_s'], 's')} | "
+                     f"{r['r']} | {_value(r['r_s'], 's')} | {r['ratio']:.3g}x | "
+                     f"{r['source']} |")
+    return lines
+
+
 # --- the table --------------------------------------------------------------------------------
 def _value(value: float | None, unit: str) -> str:
     if value is None:
@@ -159,6 +253,8 @@ def _value(value: float | None, unit: str) -> str:
         return f"{value:.3g} s"
     if unit == "x":
         return f"{value:.3g}x"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
     return f"{value:.2g} {unit}"
 
 
@@ -186,6 +282,9 @@ def markdown(targets: list[dict[str, Any]], runs: dict[str, Any], env: dict[str,
         f"{', '.join(env.get('blas') or [])}, OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}.",
         "Times are the best of several runs unless stated; the machine is shared, so single "
         "runs vary by 10-30%. Each source file holds every measurement behind its rows.",
+        f"Load average (1 min) when this table was written: {os.getloadavg()[0]:.1f} on "
+        f"{env['cpus']} CPUs; above the CPU count wall times stretch (CPU times, where "
+        "recorded, much less).",
         "",
         "## Targets (issue 8)",
         "",
@@ -203,6 +302,7 @@ def markdown(targets: list[dict[str, Any]], runs: dict[str, Any], env: dict[str,
         for t in info:
             lines.append(f"| {t['target']} | {_value(t['measured'], t['unit'])} | "
                          f"{t.get('reason') or ''} | {t['source']} |")
+    lines += anchor_table(anchor_rows())
     missed = [t for t in goals if t["met"] is False]
     if missed:
         lines += ["", "## Missed targets: why", ""]

@@ -43,9 +43,9 @@ _EXPORTS: dict[str, str] = {
     "poisson_rate": "bmecohort.estimators.occurrence.rates",
     "incidence_rate": "bmecohort.estimators.occurrence.rates",
     "time_to_event": "bmecohort.estimators.survival.event_times",
-    "kaplan_meier": "bmecohort.estimators.survival.curves",
-    "cox": "bmecohort.estimators.survival.curves",
-    "aalen_johansen": "bmecohort.estimators.survival.curves",
+    "kaplan_meier": "bmecohort.estimators.survival.kaplan_meier",
+    "cox": "bmecohort.estimators.survival.cox",
+    "aalen_johansen": "bmecohort.estimators.survival.competing",
     "interval_censored": "bmecohort.estimators.survival.interval_fits",
     # association
     "odds_ratio": "bmecohort.estimators.association.unit_level",
@@ -65,7 +65,7 @@ _EXPORTS: dict[str, str] = {
     "mixed_model": "bmecohort.estimators.longitudinal",
     "likelihood_ratio": "bmecohort.estimators.longitudinal",
     "multistate": "bmecohort.estimators.longitudinal",
-    "RegressionResult": "bmecohort.estimators.regression.logit",
+    "RegressionResult": "bmecohort.estimators.regression.logit_result",
     # agreement between readers
     "kappa": "bmecohort.estimators.agreement",
     "fleiss_kappa": "bmecohort.estimators.agreement",

@@ -23,6 +23,12 @@ N_CLUSTERS = "n_clusters"
 SUMMARY_COLUMNS: tuple[str, ...] = (TERM, ESTIMATE, CI_LOWER, CI_UPPER, P_VALUE)
 #: The canonical columns plus the denominators, where they apply.
 SUMMARY_COLUMNS_WITH_COUNTS: tuple[str, ...] = (*SUMMARY_COLUMNS, N, EVENTS)
+#: Extra columns of a regression summary: the coefficient (log scale for ratio measures)
+#: and its standard error.
+COEF = "coef"
+SE = "se"
+#: The extra columns of a regression summary, in display order.
+REGRESSION_EXTRA: tuple[str, ...] = (N, EVENTS, COEF, SE)
 
 # --- cohort table keys --------------------------------------------------------------------
 PARTICIPANT = "participant_id"

@@ -14,6 +14,7 @@ estimators that are vectorised over replicates, e.g. Woolf intervals of many 2x2
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -24,12 +25,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from . import _design_store
 from .exceptions import AnalysisInputError, BmecohortWarning
 
 __all__ = [
     "WIDTH_BAND",
     "Replication",
     "replicate",
+    "gee_batch",
     "replicate_batch",
     "woolf_tables",
 ]
@@ -71,6 +74,27 @@ class Replication:
         return rows
 
 
+class _Deferred(Replication):
+    """A replication whose replicates run only when first asked for (``runs``, ``of``).
+
+    Returned by :func:`replicate` and :func:`replicate_batch` while stored design rows are
+    in use (:func:`bmecohort._design_store.session`): a design row found in the store never
+    needs its replicates.
+    """
+
+    def __init__(self, compute: Callable[[], Replication], replicates: int, seed: int):
+        object.__setattr__(self, "_compute", compute)
+        object.__setattr__(self, "replicates", replicates)
+        object.__setattr__(self, "seed", seed)
+
+    @functools.cached_property
+    def runs(self) -> pd.DataFrame:
+        return self._compute().runs  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"Replication(replicates={self.replicates}, seed={self.seed}, deferred)"
+
+
 def _finite(estimate: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """A finite estimate, and either a finite interval or none (both limits nan)."""
     limits = np.column_stack([low, high])
@@ -95,8 +119,18 @@ def replicate(fit: Callable[[int], Mapping[str, tuple]], *, seed: int,
     cells) are recorded, not raised; unless ``fit`` says otherwise a statistic is not
     usable when its replicate raised a separation or convergence warning or when it is not
     finite. Unusable replicates are reported and counted as misses by the design rows.
+    While stored design rows are in use the replicates run only when a design row needs
+    them (see :mod:`bmecohort._design_store`).
     """
     _check_count(replicates)
+    if _design_store.deferring():
+        return _Deferred(lambda: _replicate(fit, seed=seed, replicates=replicates),
+                         replicates, seed)
+    return _replicate(fit, seed=seed, replicates=replicates)
+
+
+def _replicate(fit: Callable[[int], Mapping[str, tuple]], *, seed: int,
+               replicates: int) -> Replication:
     records = []
     for i in range(replicates):
         with warnings.catch_warnings(record=True) as caught:
@@ -133,6 +167,14 @@ def replicate_batch(fit: Callable[[np.ndarray], Mapping[str, Mapping[str, Any]]]
     statistic is usable when ``usable`` (default True) holds and it is finite.
     """
     _check_count(replicates)
+    if _design_store.deferring():
+        return _Deferred(lambda: _replicate_batch(fit, seed=seed, replicates=replicates),
+                         replicates, seed)
+    return _replicate_batch(fit, seed=seed, replicates=replicates)
+
+
+def _replicate_batch(fit: Callable[[np.ndarray], Mapping[str, Mapping[str, Any]]], *,
+                     seed: int, replicates: int) -> Replication:
     seeds = seed + np.arange(replicates)
     frames = []
     for key, columns in fit(seeds).items():
@@ -188,6 +230,55 @@ def woolf_tables(exposed_cases: np.ndarray, exposed_noncases: np.ndarray,
                 "ci_lower": np.where(usable, np.exp(log_or - z * se), nan),
                 "ci_upper": np.where(usable, np.exp(log_or + z * se), nan),
                 "p_value": np.where(usable, p_value, nan), "usable": usable}
+
+
+def gee_batch(frame: pd.DataFrame, *, outcome: str, exposure: str, batch: np.ndarray,
+              replicates: int, covariates: tuple[str, ...] = (),
+              cluster: str = "participant_id", family: str = "gaussian",
+              alpha: float = 0.05) -> dict[str, np.ndarray]:
+    r"""One exposure's GEE estimate in every replicate of a stacked design, solved at once.
+
+    ``frame`` holds every replicate's rows (a design's analysis frame of one simulated
+    cohort whose participants are split into ``replicates`` blocks); ``batch`` gives each
+    row's replicate (``0 .. replicates-1``). Each replicate is fitted on its own rows as
+    :func:`bmecohort.gee` fits it with an independence working correlation (``outcome ~
+    exposure + covariates``, complete cases, robust errors by ``cluster``), by
+    :func:`~bmecohort.estimators.regression.fastgee_batch.fit_fast_gee_batch`. A replicate
+    is not usable when its exposure takes one value, it has no rows or did not converge.
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``ci_lower``, ``ci_upper``, ``p_value`` (Wald, robust; odds or rate
+        ratios for the binomial and Poisson families, differences for the Gaussian) and
+        ``usable``, one per replicate.
+    """
+    from .estimators.regression.fastgee_batch import fit_fast_gee_batch
+
+    columns = [outcome, exposure, *covariates]
+    keep = frame[columns].notna().all(axis=1).to_numpy()
+    data, batch = frame.loc[keep, columns].astype(float), np.asarray(batch)[keep]
+    x = np.column_stack([np.ones(len(data)), data[[exposure, *covariates]].to_numpy()])
+    out = {c: np.full(replicates, np.nan) for c in ("estimate", "ci_lower", "ci_upper",
+                                                    "p_value")}
+    usable = np.zeros(replicates, bool)
+    if not len(data):
+        return {**out, "usable": usable}
+    fit = fit_fast_gee_batch(data[outcome].to_numpy(), x, frame.loc[keep, cluster].to_numpy(),
+                             batch, family=family)  # type: ignore[arg-type]
+    index = fit.batches.astype(int)
+    levels = pd.Series(data[exposure].to_numpy()).groupby(batch).nunique().reindex(
+        fit.batches).to_numpy()
+    coef, se = fit.params[:, 1], fit.bse[:, 1]
+    z = special.ndtri(1 - alpha / 2)
+    link = np.exp if family in ("binomial", "poisson") else (lambda v: v)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out["estimate"][index] = link(coef)
+        out["ci_lower"][index] = link(coef - z * se)
+        out["ci_upper"][index] = link(coef + z * se)
+        out["p_value"][index] = 2 * special.ndtr(-np.abs(coef / se))
+    usable[index] = fit.converged & (levels == 2)
+    return {**out, "usable": usable}
 
 
 def width(low: Any, high: Any, scale: Scale) -> Any:

@@ -39,10 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _design_store
 from ._design_check import (
     WIDTH_BAND,
     Replication,
     Scale,
+    gee_batch,
     replicate,
     replicate_batch,
     summarise,
@@ -66,6 +68,7 @@ __all__ = [
     "count_row",
     "design_row",
     "discover",
+    "gee_batch",
     "headline",
     "headline_text",
     "not_reproducible_row",
@@ -246,7 +249,8 @@ def _design_text(numbers: Mapping[str, float]) -> str:
 
 def design_row(id: str, paper: str, statistic: str, published: Published,
                replication: Replication, key: str, *, truth: float, scale: Scale = "ratio",
-               multiplier: float = 1.0, note: str = "", width_reason: str = "") -> dict:
+               multiplier: float = 1.0, note: str | Callable[[Replication], str] = "",
+               width_reason: str = "") -> dict:
     """A design check on simulated data (basis b): what the estimator does in the design.
 
     Parameters
@@ -267,8 +271,9 @@ def design_row(id: str, paper: str, statistic: str, published: Published,
         ratios and ``median - truth`` otherwise.
     multiplier : float, default=1.0
         From the statistic's unit to the published one (100 for a percentage).
-    note : str, default=""
-        Design assumptions.
+    note : str or callable, default=""
+        Design assumptions; a callable receives the replication and returns the note
+        (for a note that quotes the replicates: it runs only when the row is computed).
     width_reason : str, default=""
         Why the width ratio lies outside :data:`WIDTH_BAND` (e.g. one simulation serves
         several published intervals); without it such a row's note says "no reason given".
@@ -284,7 +289,15 @@ def design_row(id: str, paper: str, statistic: str, published: Published,
         and ``width_ratio`` (median over usable replicates of their interval width over
         the published width). For a value printed as a bound or a range the coverage asks
         whether each replicate's estimate lies beyond the bound or inside the range.
+        While stored design checks are in use (``bmecohort reproduce --stored``) the
+        stored row of ``id`` is returned and the replicates are not run.
     """
+    stored = _design_store.stored_row(id)
+    if stored is not None:
+        return stored
+    _design_store.computed(id)
+    if callable(note):
+        note = note(replication)
     runs = replication.of(key)
     pub, pub_low, pub_high = published.values()
     special = _special(published, runs["estimate"].to_numpy() * multiplier)
@@ -328,7 +341,12 @@ def p_design_row(id: str, paper: str, statistic: str, published: Published,
     ``reproduced_estimate`` is the median p over usable replicates and
     ``reproduced_ci_lower/upper`` its 2.5% and 97.5% quantiles; ``coverage`` is left empty
     (a p-value has no interval) and the note gives the share of replicates with p < 0.05.
+    Like :func:`design_row`, returns the stored row while stored design checks are in use.
     """
+    stored = _design_store.stored_row(id)
+    if stored is not None:
+        return stored
+    _design_store.computed(id)
     runs = replication.of(key)
     usable = runs[runs["usable"]]["estimate"].to_numpy()
     total = len(runs)
@@ -404,10 +422,15 @@ def check_rows(rows: Sequence[Mapping[str, Any]], origin: str) -> pd.DataFrame:
     return frame[list(COLUMNS)]
 
 
-def _run_one(path: Path, quick: bool) -> tuple[str, pd.DataFrame, float]:
-    start = time.perf_counter()
-    rows = load(path).run(quick=quick)
-    return path.stem, check_rows(rows, path.name), time.perf_counter() - start
+def _run_one(path: Path, quick: bool, stored: Mapping[str, dict] | None
+             ) -> tuple[str, pd.DataFrame, tuple[float, float], list[str], list[str],
+                        list[str]]:
+    start, cpu = time.perf_counter(), time.process_time()
+    with _design_store.session(stored) as session:
+        rows = load(path).run(quick=quick)
+    seconds = (time.perf_counter() - start, time.process_time() - cpu)
+    return (path.stem, check_rows(rows, path.name), seconds, session.taken,
+            session.computed, _design_store.loaded_modules())
 
 
 def run_all(directory: str | Path | None = None, *, quick: bool = False, n_jobs: int = 1,
@@ -424,7 +447,8 @@ def run_all(directory: str | Path | None = None, *, quick: bool = False, n_jobs:
         Analyses run in parallel processes (joblib; ``-1``: every core). Every analysis
         seeds its own simulations, so the table does not depend on ``n_jobs``.
     progress : callable or None, default=None
-        Called with a line of text as each analysis finishes (name, rows, seconds).
+        Called with a line of text as each analysis finishes (name, rows, wall and CPU
+        seconds, stored design rows used).
 
     Returns
     -------
@@ -433,26 +457,39 @@ def run_all(directory: str | Path | None = None, *, quick: bool = False, n_jobs:
         (missing outside basis (a), or when there was no published value to compare) and
         ``replicates`` a nullable integer.
     """
-    paths = discover(directory)
+    return _run(discover(directory), quick=quick, n_jobs=n_jobs, progress=progress)[0]
+
+
+def _run(paths: list[Path], *, quick: bool, n_jobs: int,
+         progress: Callable[[str], None] | None,
+         stored: Mapping[str, dict] | None = None
+         ) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """:func:`run_all`'s table, with the design rows taken from ``stored`` and computed,
+    and the package modules the analyses loaded."""
     if not paths:
         raise FileNotFoundError("no analyses (files named NN_*.py) found")
     if n_jobs == 1:
-        results = (_run_one(path, quick) for path in paths)
+        results = (_run_one(path, quick, stored) for path in paths)
     else:
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_run_one)(path, quick) for path in paths)
-    frames = []
-    for name, frame, seconds in results:
+            delayed(_run_one)(path, quick, stored) for path in paths)
+    frames, taken, computed, modules = [], [], [], set()
+    for name, frame, seconds, took, made, loaded in results:
         frames.append(frame)
+        taken += took
+        computed += made
+        modules.update(loaded)
         if progress is not None:
-            progress(f"{name}: {len(frame)} rows in {seconds:.1f} s")
+            progress(f"{name}: {len(frame)} rows in {seconds[0]:.1f} s ({seconds[1]:.1f} s "
+                     "CPU)"
+                     + (f" ({len(took)} stored design rows)" if took else ""))
     table = pd.concat(frames, ignore_index=True)
     for column in ("matched", "independent"):
         table[column] = table[column].astype("boolean")
     table["replicates"] = table["replicates"].astype("Int64")
-    return table
+    return table, taken, computed, sorted(modules)
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -501,7 +538,8 @@ def headline_text(table: pd.DataFrame) -> str:
             f"design and claim no match. Not reproducible: {h['not_reproducible']} rows.")
 
 
-def to_markdown(table: pd.DataFrame, *, quick: bool = False) -> str:
+def to_markdown(table: pd.DataFrame, *, quick: bool = False,
+                provenance: Mapping[str, Any] | None = None) -> str:
     """The table as Markdown: one line per row, numbers to three significant digits."""
     def verdict(value: object) -> str:
         return "" if value is pd.NA or value is None else ("yes" if value else "no")
@@ -531,6 +569,7 @@ def to_markdown(table: pd.DataFrame, *, quick: bool = False) -> str:
         f"- *{BASIS_NONE}* (c): the reason is in the note.",
         "",
         f"Settings: {'quick (few replicates)' if quick else 'full'}. {headline_text(table)}",
+        *(["", _design_store.provenance_text(provenance)] if provenance else []),
         "",
         "| id | paper | statistic | published | reproduced | basis | matched | coverage "
         "(dropped) | bias | median p | width ratio | note |",
@@ -548,24 +587,68 @@ def to_markdown(table: pd.DataFrame, *, quick: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(table: pd.DataFrame, out: str | Path, *, quick: bool = False
-                  ) -> tuple[Path, Path]:
-    """Write ``reproductions.csv`` (full precision) and ``reproductions.md`` into ``out``."""
+def write_reports(table: pd.DataFrame, out: str | Path, *, quick: bool = False,
+                  provenance: Mapping[str, Any] | None = None) -> tuple[Path, Path]:
+    """Write ``reproductions.csv`` (full precision) and ``reproductions.md`` into ``out``,
+    and the design rows' ``provenance`` to ``reproductions.json`` when given."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     csv, md = folder / "reproductions.csv", folder / "reproductions.md"
+    if provenance is not None:  # first: the table must not look newer than its provenance
+        _design_store.write_provenance(folder / _design_store.PROVENANCE_NAME, provenance)
+    write_text(md, to_markdown(table, quick=quick, provenance=provenance))
     with atomic_write(csv, "w", newline="") as handle:
         table.to_csv(handle, index=False, float_format="%.10g", lineterminator="\n")
-    write_text(md, to_markdown(table, quick=quick))
     return csv, md
 
 
 def reproduce(out: str | Path = "reports", *, directory: str | Path | None = None,
               quick: bool = False, n_jobs: int = 1,
-              progress: Callable[[str], None] | None = None) -> tuple[Path, Path]:
-    """Run every analysis (:func:`run_all`) and write the two reports; returns their paths."""
-    table = run_all(directory, quick=quick, n_jobs=n_jobs, progress=progress)
-    return write_reports(table, out, quick=quick)
+              progress: Callable[[str], None] | None = None,
+              stored: bool = False) -> tuple[Path, Path]:
+    """Run every analysis and write the reports into ``out``; returns the table's paths.
+
+    Parameters
+    ----------
+    out : str or Path, default="reports"
+        Folder of ``reproductions.csv``, ``reproductions.md``, ``reproductions.json`` (the
+        design rows' provenance) and the stored design checks (``design_checks.csv`` and
+        its manifest ``design_checks.json``).
+    directory, quick, n_jobs, progress
+        As :func:`run_all`.
+    stored : bool, default=False
+        False: the full run, every design check simulated and fitted, then stored in
+        ``out`` with when, from which code version and from which inputs (SHA-256) it was
+        built. True: rows recomputed from published counts are computed now and the design
+        rows are taken from the store in ``out`` (a design row missing there is computed);
+        ``reproductions.json`` says when they were built and whether the analyses or the
+        package modules they use changed since.
+    """
+    paths = discover(directory)
+    folder = Path(out)
+    analyses = paths[0].parent if paths else Path(".")
+    if not stored:
+        table, _, _, modules = _run(paths, quick=quick, n_jobs=n_jobs, progress=progress)
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = _design_store.write_store(folder, table, analyses=analyses,
+                                             modules=modules, quick=quick,
+                                             design_basis=BASIS_DESIGN)
+        taken = table.loc[table["basis"] == BASIS_DESIGN, "id"].tolist()
+        record = _design_store.provenance(manifest, analyses=analyses, taken=taken,
+                                          computed=[])
+        return write_reports(table, folder, quick=quick, provenance=record)
+    if quick:
+        raise AnalysisInputError("stored design checks are the full run's: a quick run "
+                                 "computes its own (drop stored or quick)")
+    store = _design_store.read_store(folder)
+    stored_rows, stored_manifest = store if store is not None else ({}, None)
+    table, taken, computed, _ = _run(paths, quick=False, n_jobs=n_jobs, progress=progress,
+                                     stored=stored_rows)
+    record = _design_store.provenance(stored_manifest, analyses=analyses, taken=taken,
+                                      computed=computed)
+    return write_reports(table, folder, provenance=record,
+                         quick=stored_manifest is not None
+                         and stored_manifest["settings"] == "quick")
 
 
 def show(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:

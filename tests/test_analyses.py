@@ -13,6 +13,7 @@ hand-made inputs.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import time
@@ -398,3 +399,125 @@ def test_cli_command(tmp_path, capsys):
     assert out.split() == [str(tmp_path / "out" / "reproductions.csv"),
                            str(tmp_path / "out" / "reproductions.md")]
     assert "10_reconstruct_davies_tuck: 2 rows" in err
+
+
+# --- stored design checks (issue 16): the report's table in seconds --------------------------
+
+TOY = '''
+import math
+from pathlib import Path
+
+import numpy as np
+
+from bmecohort.reproduce import Published, count_row, design_row, replicate
+
+CALLS = Path(__file__).with_name("calls.txt")
+
+
+def fit(seed):
+    with CALLS.open("a") as handle:  # every replicate run leaves a line
+        handle.write(f"{seed}\\n")
+    x = np.random.default_rng(seed).normal(1.0, 1.0, 50)
+    se = x.std(ddof=1) / math.sqrt(50)
+    return {"mean": (x.mean(), x.mean() - 1.96 * se, x.mean() + 1.96 * se, math.nan)}
+
+
+def run(quick=False, seed=1):
+    replication = replicate(fit, seed=seed, replicates=5 if quick else 20)
+    return [count_row("t1", "toy", "share, %", Published("50", unit="%"), estimate=0.5,
+                      scale=100),
+            design_row("t2", "toy", "mean", Published("1.0", "0.7", "1.3"), replication,
+                       "mean", truth=1.0, scale="linear",
+                       note=lambda r: f"{len(r.of('mean'))} replicates")]
+'''
+
+
+def _calls(folder: Path) -> int:
+    path = folder / "calls.txt"
+    return len(path.read_text().split()) if path.exists() else 0
+
+
+def test_stored_design_checks_give_the_full_runs_table_without_running_them(tmp_path):
+    folder = tmp_path / "analyses"
+    folder.mkdir()
+    (folder / "01_toy.py").write_text(TOY, encoding="utf-8")
+    out = tmp_path / "reports"
+    csv, md = rp.reproduce(out, directory=folder)
+    assert _calls(folder) == 20
+    full_csv, full_md = csv.read_bytes(), md.read_text(encoding="utf-8")
+    manifest = json.loads((out / "design_checks.json").read_text())
+    assert manifest["rows"] == 1 and manifest["settings"] == "full"
+    assert {"analyses/01_toy.py", "bmecohort/reproduce.py"} <= set(manifest["inputs"])
+    stored = pd.read_csv(out / "design_checks.csv")
+    assert stored["id"].tolist() == ["t2"] and stored.loc[0, "replicates"] == 20
+
+    (folder / "calls.txt").unlink()
+    csv, md = rp.reproduce(out, directory=folder, stored=True)
+    assert _calls(folder) == 0  # no replicate ran
+    assert csv.read_bytes() == full_csv and md.read_text(encoding="utf-8") == full_md
+    record = json.loads((out / "reproductions.json").read_text())
+    assert record["stored_rows"] == ["t2"] and record["computed_rows"] == []
+    assert record["changed_inputs"] == [] and record["built"] == manifest["built"]
+    assert "unchanged since" in full_md
+
+    # the analysis changes: the stored row stays, with a note that it may be stale
+    (folder / "01_toy.py").write_text(TOY + "# edited\n", encoding="utf-8")
+    _, md = rp.reproduce(out, directory=folder, stored=True)
+    assert _calls(folder) == 0
+    assert json.loads((out / "reproductions.json").read_text())["changed_inputs"] == [
+        "analyses/01_toy.py"]
+    assert "may be stale; `make reproduce` rebuilds them" in md.read_text(encoding="utf-8")
+
+    # a design row the store lacks is computed, and named
+    (folder / "01_toy.py").write_text(TOY.replace('"t2"', '"t3"'), encoding="utf-8")
+    csv, _ = rp.reproduce(out, directory=folder, stored=True)
+    assert _calls(folder) == 20
+    assert json.loads((out / "reproductions.json").read_text())["computed_rows"] == ["t3"]
+    assert pd.read_csv(csv)["id"].tolist() == ["t1", "t3"]
+
+
+def test_stored_needs_the_full_settings(tmp_path):
+    with pytest.raises(AnalysisInputError, match="quick"):
+        rp.reproduce(tmp_path, directory=ANALYSES, stored=True, quick=True)
+    parser = argparse.ArgumentParser(prog="bmecohort")
+    cli_reproduce.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["reproduce", "--out", str(tmp_path), "--stored", "--quick"])
+    with pytest.raises(Exception, match="--stored"):
+        args.run(args)
+
+
+def test_committed_design_checks_cover_every_design_row(table):
+    """reports/design_checks.csv (the last full run) has one row per design check, with at
+    least 200 replicates each, and its manifest names the code it came from."""
+    stored = pd.read_csv(ROOT / "reports" / "design_checks.csv")
+    manifest = json.loads((ROOT / "reports" / "design_checks.json").read_text())
+    design = table.loc[table["basis"] == rp.BASIS_DESIGN, "id"]
+    assert set(stored["id"]) == set(design) and manifest["rows"] == len(stored)
+    assert (stored["replicates"] >= 200).all() and manifest["settings"] == "full"
+    assert set(stored["basis"]) == {rp.BASIS_DESIGN}
+
+
+def test_gee_batch_equals_gee_on_each_replicate():
+    """The stacked volume design checks (analyses 01 and 04): each block of persons fitted
+    at once gives what `gee` gives on that block alone (1e-8)."""
+    from bmecohort import cartilage_volume_change, gee
+    from bmecohort.simulate import knee_cohort
+
+    persons, replicates = 120, 3
+    cohort = knee_cohort(persons * replicates, seed=5, knees="one", visits=(0, 24),
+                         dropout=0.0, baseline_prevalence=0.3, resolution=0.5)
+    frame = cartilage_volume_change(cohort).frame
+    frame = frame[frame["bml0"].astype(bool)].assign(
+        resolved=lambda d: (d["course"] == "resolved").astype(float))
+    position = pd.Series(np.arange(persons * replicates),
+                         index=cohort.participants["participant_id"].astype(str))
+    block = position.reindex(frame["participant_id"].astype(str)).to_numpy() // persons
+    batch = rp.gee_batch(frame, outcome="annual_loss", exposure="resolved",
+                         covariates=("age", "bmi"), batch=block, replicates=replicates + 1)
+    assert batch["usable"].tolist() == [True, True, True, False]  # block 3 has no rows
+    for i in range(replicates):
+        one = gee(frame[block == i], outcome="annual_loss", exposures="resolved",
+                  covariates=["age", "bmi"], family="gaussian", cov_struct="independence")
+        row = one.summary().set_index("term").loc["resolved"]
+        for column in ("estimate", "ci_lower", "ci_upper", "p_value"):
+            assert batch[column][i] == pytest.approx(row[column], rel=1e-8, abs=1e-12)

@@ -13,7 +13,8 @@ import pytest
 
 from bmecohort import Cohort, lesion_course, lesion_status, transitions
 from bmecohort.estimators.association.unit_level import odds_ratio
-from bmecohort.estimators.survival.curves import aalen_johansen, kaplan_meier
+from bmecohort.estimators.survival.competing import aalen_johansen
+from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 from bmecohort.exceptions import AnalysisInputError
 from bmecohort.plots import (
     CHANGE_COLORS,

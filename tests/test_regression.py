@@ -451,9 +451,9 @@ def test_library_caveats_are_read_from_warning_classes_not_text() -> None:
 def test_separation_is_found_from_the_fitted_values_without_any_warning(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # as if a library upgrade had silenced every statsmodels warning
-    from bmecohort.estimators.regression import logit as logit_module
+    from bmecohort.estimators.regression import _logit_fit
 
-    monkeypatch.setattr(logit_module, "library_flags", lambda caught: (False, False))
+    monkeypatch.setattr(_logit_fit, "library_flags", lambda caught: (False, False))
     frame = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1, 0, 1],
                           "x": [0.1, 0.5, 1.0, 1.4, 3.0, 3.2, 4.0, 5.1, 0.3, 2.9]})
     with pytest.warns(SeparationWarning):

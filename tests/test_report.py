@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 
 import numpy as np
@@ -280,10 +281,18 @@ def test_reproduction_table_is_included_when_it_exists(tmp_path):
                   "basis": ["recomputed from published counts", "design check on simulated data"],
                   "matched": ["True", ""], "independent": ["True", ""],
                   "coverage": ["", "0.9512"], "width_ratio": ["", "1.0"]}).to_csv(csv, index=False)
+    # the design check comes from the store, built before a change to the code
+    (tmp_path / "reproductions.json").write_text(json.dumps({
+        "stored_rows": ["felson2003_gee"], "computed_rows": [], "source": "stored",
+        "built": "2026-12-06T10:00:00Z", "code_version": "abc123def456", "settings": "full",
+        "inputs_sha256": "0123456789abcdef", "changed_inputs": ["analyses/03_felson_2003.py"]}))
     build_report(cohort, out=tmp_path / "r.pdf", progress=False, reproductions=csv,
                  build_dir=tmp_path / "src")
     source = (tmp_path / "src" / "main.typ").read_text()
     assert '"felson2003_gee"' in source and '"0.95"' in source
+    assert "built 2026-12-06 10:00:00 UTC from code version abc123def456" in source
+    assert "changed since they were built (analyses/03_felson_2003.py)" in source
+    assert "`make reproduce` rebuilds them" in source
     # the design check is never counted as a match
     assert "1 of 1 independent comparisons matched" in source
     assert "Design checks on simulated data: 1 rows" in source

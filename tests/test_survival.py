@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 
 from bmecohort._columns import SUMMARY_COLUMNS
-from bmecohort.estimators.survival.curves import aalen_johansen, cox, kaplan_meier
+from bmecohort.estimators.survival.competing import aalen_johansen
+from bmecohort.estimators.survival.cox import cox
 from bmecohort.estimators.survival.event_times import time_to_event
 from bmecohort.estimators.survival.interval_fits import interval_censored
+from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
 
 REF = Path(__file__).parent / "reference" / "survival"

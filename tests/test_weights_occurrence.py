@@ -160,7 +160,7 @@ def _at_r_times(fit, times: np.ndarray) -> pd.DataFrame:
 
 @pytest.mark.parametrize("conf_type", ["log-log", "log", "plain"])
 def test_weighted_km_matches_survfit_robust_clustered(conf_type: str) -> None:
-    from bmecohort.estimators.survival.curves import kaplan_meier
+    from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 
     ref = KM_REF.loc[KM_REF["conf_type"] == conf_type]
     fit = kaplan_meier(SURVIVAL, duration="time", event="event", weights="w",
@@ -186,7 +186,7 @@ def test_weighted_km_matches_survfit_robust_clustered(conf_type: str) -> None:
 
 
 def test_weighted_km_unclustered_and_unweighted_clustered_match_survfit() -> None:
-    from bmecohort.estimators.survival.curves import kaplan_meier
+    from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 
     ref = pd.read_csv(REF / "outputs" / "weighted_km_unclustered.csv")
     with pytest.warns(DataQualityWarning, match="independent"):
@@ -218,7 +218,7 @@ def test_weighted_km_unclustered_and_unweighted_clustered_match_survfit() -> Non
 
 
 def test_weighted_km_missing_and_bad_weights() -> None:
-    from bmecohort.estimators.survival.curves import kaplan_meier
+    from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 
     d = SURVIVAL.copy()
     d.loc[[3, 10, 11], "w"] = np.nan
@@ -232,7 +232,7 @@ def test_weighted_km_missing_and_bad_weights() -> None:
 
 def test_km_without_weights_is_unchanged() -> None:
     """Greenwood's variance where units do not share persons, or on the opt-out."""
-    from bmecohort.estimators.survival.curves import kaplan_meier
+    from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 
     with pytest.warns(DataQualityWarning, match="independent"):
         plain = kaplan_meier(SURVIVAL, duration="time", event="event", cluster=None)
@@ -251,7 +251,7 @@ def test_km_without_weights_is_unchanged() -> None:
 
 
 def test_weighted_km_free_of_row_order_and_weight_scale() -> None:
-    from bmecohort.estimators.survival.curves import kaplan_meier
+    from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 
     columns = ["time", "estimate", "ci_lower", "ci_upper", "se_log_survival"]
     a = kaplan_meier(SURVIVAL, duration="time", event="event", weights="w").table[columns]
@@ -263,7 +263,7 @@ def test_weighted_km_free_of_row_order_and_weight_scale() -> None:
 def test_weighted_km_ties_at_zero_and_a_curve_reaching_zero_match_survfit() -> None:
     """Checked against R survfit(weights = w, cluster = id, robust = TRUE) by hand:
     se(log S) = 0.1177970, 0.6361038, 0.7902064, NA."""
-    from bmecohort.estimators.survival.curves import kaplan_meier
+    from bmecohort.estimators.survival.kaplan_meier import kaplan_meier
 
     d = pd.DataFrame({"t": [0, 1, 2, 2, 3], "e": [1, 1, 0, 1, 1], "w": [1, 2, 1, 1, 0.5],
                       "participant_id": [1, 1, 2, 3, 4]})

@@ -18,8 +18,15 @@ an assumed truth: coverage of the published value, bias, median p, dropped repli
 the interval width ratio; never matched, as it checks the estimator, not the paper's data)
 or "not reproducible" (with the reason).
 
-Example:
-  bmecohort reproduce --out reports --jobs 2"""
+The full run stores its design checks in OUT/design_checks.csv with a manifest
+(OUT/design_checks.json: when, from which code version and from which inputs they were
+built). With --stored the rows from published counts are recomputed and the design checks
+are taken from that store, in seconds; OUT/reproductions.json then says when they were
+built and whether the analyses or package modules they use have changed since.
+
+Examples:
+  bmecohort reproduce --out reports --jobs 2      # full run (minutes)
+  bmecohort reproduce --out reports --stored      # stored design checks (seconds)"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="analyses run in parallel (default: 1; -1: every core); the "
                              "table does not depend on it")
+    parser.add_argument("--stored", action="store_true",
+                        help="take the design checks from OUT/design_checks.csv (the last "
+                             "full run) instead of running them; rows from published counts "
+                             "are recomputed")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="one line per finished analysis on standard error (default: "
                              "when a terminal)")
@@ -51,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs == 0 or args.jobs < -1:
         raise UsageError("--jobs must be a positive number or -1")
+    if args.stored and args.quick:
+        raise UsageError("--stored takes the full run's design checks; --quick computes its "
+                         "own: give one of them")
     directory = existing_folder(args.analyses) if args.analyses is not None else None
     show = sys.stderr.isatty() if args.progress is None else args.progress
 
@@ -59,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
     with warnings_to_stderr():
         csv, md = reproduce(args.out, directory=directory, quick=args.quick,
-                            n_jobs=args.jobs, progress=progress if show else None)
+                            n_jobs=args.jobs, progress=progress if show else None,
+                            stored=args.stored)
     print(csv)
     print(md)
     return 0

@@ -82,8 +82,8 @@ def survival_plot(
     Parameters
     ----------
     results : result, sequence or mapping of results
-        :class:`~bmecohort.estimators.survival.curves.KaplanMeierResult`,
-        :class:`~bmecohort.estimators.survival.curves.CumulativeIncidenceResult` or a Turnbull
+        :class:`~bmecohort.estimators.survival.kaplan_meier.KaplanMeierResult`,
+        :class:`~bmecohort.estimators.survival.competing.CumulativeIncidenceResult` or a Turnbull
         :class:`~bmecohort.estimators.survival.interval_fits.IntervalCensoredResult`; a mapping
         ``label -> result`` names the curves. The curves are drawn from each result's
         ``table`` as they are.

@@ -11,8 +11,8 @@ import pandas as pd
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE
 from .._format import format_count, format_interval
 from ..course import LesionStatus, lesion_course, lesion_status, transitions
-from ..estimators.survival.curves import kaplan_meier
 from ..estimators.survival.event_times import time_to_event
+from ..estimators.survival.kaplan_meier import kaplan_meier
 from ..plots import course_plot, prevalence_plot, survival_plot, transition_plot
 from ..results import Accounting
 from ._context import Context, attempt, figure, no_table

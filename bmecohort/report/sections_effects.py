@@ -241,6 +241,7 @@ def reproduction_section(ctx: Context) -> Section:
     (:func:`bmecohort.reproduce.headline`); design checks on simulated data are shown with
     their coverage and width ratio, never as matches.
     """
+    from .._design_store import provenance_text, read_provenance
     from ..reproduce import headline_text
 
     title = "Reproduction of published results"
@@ -258,6 +259,7 @@ def reproduction_section(ctx: Context) -> Section:
         return Section("reproductions", title, skipped=(
             f"The reproduction table {path.as_posix()} could not be read as CSV "
             f"({type(err).__name__}: {err}); run `make reproduce` to write it again."))
+    record = read_provenance(path)  # when and from which code the design checks were built
     shown = [c for c in REPRODUCTION_COLUMNS if c in table.columns]
     frame = table[shown] if shown else table
     for column in ("coverage", "width_ratio"):
@@ -276,8 +278,11 @@ def reproduction_section(ctx: Context) -> Section:
                   f"assumed truth: it checks the estimator there, not the paper's data; its "
                   f"coverage is the share of replicates whose interval holds the published "
                   f"value (dropped replicates count as misses) and its width ratio compares "
-                  f"their interval width with the published one. " + headline_text(table)),
+                  f"their interval width with the published one. " + headline_text(table)
+                  + (" " + provenance_text(record) if record is not None else "")),
         ReportTable(frame.rename(columns=lambda c: c.replace("_", " ").capitalize()),
                     "Published vs reproduced statistics", widths=widths,
                     group=group.capitalize() if group else None),
-    ))
+    ), caveats=(("The stored design checks predate changes to the code that made them "
+                 "(see above): `make reproduce` rebuilds them.",)
+                if record is not None and record.get("changed_inputs") else ()))

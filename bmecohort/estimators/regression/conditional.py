@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..._checks import prepare
 from ..._clusters import AUTO, carry, cluster_request, plan_clusters
-from ..._columns import EVENTS, P_VALUE, N
+from ..._columns import COEF, P_VALUE, REGRESSION_EXTRA, SE
 from ...exceptions import (
     AnalysisInputError,
     ConvergenceWarning,
@@ -31,11 +31,9 @@ from ...exceptions import (
 from ...results import Accounting, summary_frame
 from ._design import Design, as_names, build_design, term_rows, trend_design, wald
 from .fastclogit import FastClogitFit, TooManySubsets, fit_conditional_logit
-from .logit import COEF, SE, RegressionResult
+from .logit_result import RegressionResult
 
 __all__ = ["conditional_logistic"]
-
-_EXTRA = (N, EVENTS, COEF, SE)
 
 
 @dataclass(frozen=True)
@@ -391,7 +389,8 @@ def conditional_logistic(
                                 excluded=excluded, clustered=False)
     method = "conditional-logistic" + ("-cluster-robust" if plan.clustered else "")
     return RegressionResult(
-        table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome, exposures=(exposure,),
+        table=summary_frame(table_rows, extra=REGRESSION_EXTRA), outcome=outcome,
+        exposures=(exposure,),
         method=method, engine="+".join(dict.fromkeys(engines)), interval="wald", alpha=alpha,
         accounting=accounting, converged=converged, trend=p_trend,
         warnings=tuple(message for _, message in notes), raw=fit.raw,

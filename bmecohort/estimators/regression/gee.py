@@ -27,21 +27,18 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ..._checks import describe_rows, prepare
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, N
+from ..._columns import CI_LOWER, CI_UPPER, COEF, ESTIMATE, P_VALUE, REGRESSION_EXTRA, SE
 from ..._weights import check_weights, effective_n
 from ...exceptions import AnalysisInputError, ConvergenceWarning, SeparationWarning
 from ...results import Accounting, Result, result, summary_frame
 from ._design import as_names, build_design, term_rows
+from ._logit_fit import COV_LABEL, Fit, separation
 from ._weighted import check_weighted_options, fit_weighted_gee, weighted_structure
 from .fastgee import FAMILIES
 from .geefit import fit_gee, order_rows, visit_correlation, visit_numbers
-from .logit import _COV_LABEL, _Fit, _separation
 
 __all__ = ["GEEResult", "gee"]
 
-COEF = "coef"
-SE = "se"
-_EXTRA = (N, EVENTS, COEF, SE)
 COV_STRUCTS = ("independence", "exchangeable", "ar1", "unstructured")
 #: What ``estimate`` is, per family: the exponentiated coefficient or the coefficient.
 MEASURE = {"binomial": "odds ratio", "poisson": "rate ratio", "gaussian": "difference"}
@@ -196,7 +193,7 @@ def _check(family: str, cov_struct: str, engine: str, cov_type: str, alpha: floa
         problems.append(f"cov_struct must be one of {list(COV_STRUCTS)}, got {cov_struct!r}")
     if engine not in ("auto", "fast", "statsmodels"):
         problems.append(f"engine must be 'auto', 'fast' or 'statsmodels', got {engine!r}")
-    if cov_type not in _COV_LABEL:
+    if cov_type not in COV_LABEL:
         problems.append(f"cov_type must be 'robust' or 'bias_reduced', got {cov_type!r}")
     elif cov_type == "bias_reduced" and engine == "fast":
         problems.append("cov_type='bias_reduced' is computed by statsmodels (engine='auto')")
@@ -401,10 +398,10 @@ def gee(
     notes: list[tuple[type[Warning], str]] = []
     separated: dict[str, str] = {}
     if family == "binomial":
-        as_fit = _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
+        as_fit = Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
                       raw=fit.raw, method="", engine=fit.engine,
                       perfect_separation=fit.flagged_separation)
-        separated = _separation(design, y, as_fit, outcome)
+        separated = separation(design, y, as_fit, outcome)
     if separated:
         detail = "; ".join(f"{t} ({why})" for t, why in separated.items())
         notes.append((SeparationWarning,
@@ -421,7 +418,8 @@ def gee(
     ratio = family != "gaussian"
     events = int(y.sum()) if family != "gaussian" else None
     rows = _rows(fit.params, fit.bse, design.terms, alpha, ratio)
-    table = summary_frame(term_rows(design, rows, {}, n=len(y), events=events), extra=_EXTRA)
+    table = summary_frame(term_rows(design, rows, {}, n=len(y), events=events),
+                          extra=REGRESSION_EXTRA)
     matrix = visit_correlation(fit, cov_struct, waves, time)
     dep = None if fit.dep_param is None or cov_struct == "unstructured" else float(fit.dep_param)
     accounting = Accounting(unit=unit, n_rows=len(data), n_used=len(y), events=events,
@@ -432,7 +430,7 @@ def gee(
         table=table, outcome=outcome, exposures=exposure_names, family=family,
         link=FAMILIES[family], measure=MEASURE[family],
         method=("" if w is None else "ipw-") + f"gee-{family}-{cov_struct}-"
-        f"{_COV_LABEL[cov_type]}", engine=fit.engine,
+        f"{COV_LABEL[cov_type]}", engine=fit.engine,
         cov_struct=cov_struct, cov_type=cov_type, alpha=alpha, accounting=accounting,
         scale=fit.scale, scale_fixed=scale_fixed, time=time, dep_param=dep,
         working_correlation=matrix, fallback=fit.fallback, converged=fit.converged,

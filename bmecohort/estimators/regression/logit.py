@@ -11,17 +11,14 @@ recorded on the result.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 from ..._checks import prepare
 from ..._clusters import AUTO, carry, cluster_request, plan_clusters
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ..._columns import P_VALUE, REGRESSION_EXTRA
 from ..._weights import check_weights, effective_n
 from ...exceptions import (
     AnalysisInputError,
@@ -29,392 +26,19 @@ from ...exceptions import (
     DataQualityWarning,
     SeparationWarning,
 )
-from ...results import Accounting, Result, ScalarResult, result, summary_frame
-from ._design import (
-    INTERCEPT,
-    Design,
-    as_names,
-    build_design,
-    term_rows,
-    trend_design,
-    wald,
-)
-from ._weighted import check_weighted_options, fit_weighted_gee, weighted_structure
-from .geefit import (
-    NEEDS_TIME,
-    fit_gee,
-    library_flags,
-    order_rows,
-    visit_correlation,
-    visit_numbers,
-)
+from ...results import Accounting, summary_frame
+from ._design import as_names, build_design, term_rows, trend_design
+from ._logit_fit import COV_LABEL, fit_model, separation
+from ._weighted import check_weighted_options, weighted_structure
+from .geefit import NEEDS_TIME, order_rows, visit_correlation, visit_numbers
+from .logit_result import OddsRatioTerm, RegressionResult
 
 __all__ = ["OddsRatioTerm", "RegressionResult", "logistic"]
-
-#: Extra summary columns: the coefficient (log odds ratio) and its standard error.
-COEF = "coef"
-SE = "se"
-_EXTRA = (N, EVENTS, COEF, SE)
-#: Rows up to which the exact separation check (a linear programme) always runs.
-_LP_ROWS = 20_000
-
-
-@result
-class OddsRatioTerm(ScalarResult):
-    """One model term's odds ratio, as returned by :meth:`RegressionResult.odds_ratio`.
-
-    Attributes
-    ----------
-    term : str
-        Term name, e.g. ``"bml"``, ``"bml_size[2]"``, ``"bml_size (trend)"``.
-    estimate, ci_lower, ci_upper : float
-        Odds ratio and its interval.
-    p_value : float
-        Two-sided p-value.
-    coef, se : float
-        Log odds ratio and its standard error.
-    method, interval : str
-        How the model and the interval were computed.
-    alpha : float
-        One minus the confidence level.
-    accounting : Accounting
-        The model's denominators.
-    """
-
-    coef: float
-    se: float
-    method: str
-    interval: str
-    alpha: float
-    accounting: Accounting
-
-    def evalue(self, **options: Any) -> Any:
-        """E-value for unmeasured confounding (:func:`bmecohort.evalue`)."""
-        from ..sensitivity.evalue import evalue_of
-
-        return evalue_of(self, **options)
-
-
-@result
-class RegressionResult(Result):
-    """Odds ratios from a logistic-type regression, one row per model term.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        The per-term table returned by :meth:`summary`.
-    outcome : str
-        Outcome column.
-    exposures : tuple of str
-        Exposure columns.
-    method : str
-        The estimator, never the engine: ``"logistic-glm"``, ``"gee-<cov_struct>-robust"``,
-        ``"gee-<cov_struct>-mancl-derouen"``, ``"firth-logistic-profile"`` (profile
-        penalised-likelihood intervals) or ``"conditional-logistic"``.
-    engine : str
-        Library that fitted the model: ``"statsmodels"``, ``"fastgee"``, ``"fastclogit"`` or
-        ``"firthmodels"``.
-    fallback : str or None
-        Why ``engine="auto"`` left the vectorised GEE solver for statsmodels (e.g. the
-        exchangeable correlation fell below :math:`-1/(m_{max} - 1)`); ``None`` otherwise.
-    interval : str
-        ``"wald"`` (log-odds scale) or ``"profile-likelihood"`` (Firth).
-    alpha : float
-        One minus the confidence level.
-    accounting : Accounting
-        Rows in, units used, events, clusters and every exclusion with its reason.
-    cov_struct : str or None
-        GEE working correlation (``None`` without clustering).
-    time : str or None
-        Visit column ordering the rows within clusters (AR-1, unstructured).
-    scale_fixed : bool
-        Whether the GEE scale was held at 1.
-    working_correlation : pandas.DataFrame or None
-        Working correlation between the visits (when ``time`` is given).
-    cov_type : str
-        ``"robust"`` (GEE sandwich) or ``"model-based"``.
-    dep_param : float or None
-        Estimated exchangeable or AR-1 working correlation.
-    converged : bool
-        Whether the fit converged.
-    trend : mapping of str to float
-        Categorical exposure -> p-value of the trend test (empty without ``trend=True``).
-    warnings : tuple of str
-        Statistical caveats, also issued as warnings.
-    raw : object
-        The native fitted object (statsmodels results, :class:`~bmecohort.estimators.
-        fastgee.FastGEEFit`, :class:`~bmecohort.estimators.regression.fastclogit.
-        FastClogitFit` or firthmodels' ``FirthLogisticRegression``).
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from bmecohort import logistic
-    >>> rng = np.random.default_rng(1)
-    >>> knees = pd.DataFrame({"bml": rng.integers(0, 2, 300), "age": rng.normal(60, 8, 300)})
-    >>> knees["pain"] = rng.binomial(1, 0.3 + 0.2 * knees["bml"])
-    >>> fit = logistic(knees, outcome="pain", exposures=["bml", "age"])  # one knee per person
-    >>> type(fit).__name__, fit.method, fit.exposures
-    ('RegressionResult', 'logistic-glm', ('bml', 'age'))
-    >>> list(fit.summary()["term"])
-    ['bml', 'age']
-    >>> round(fit.odds_ratio("bml").estimate, 2)
-    1.62
-    """
-
-    table: pd.DataFrame
-    outcome: str
-    exposures: tuple[str, ...]
-    method: str
-    engine: str
-    interval: str
-    alpha: float
-    accounting: Accounting
-    cov_struct: str | None = None
-    cov_type: str = "model-based"
-    dep_param: float | None = None
-    converged: bool = True
-    trend: Mapping[str, float] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    raw: Any = None
-    fallback: str | None = None
-    time: str | None = None
-    scale_fixed: bool = False
-    working_correlation: pd.DataFrame | None = None
-
-    @property
-    def title(self) -> str:
-        """Display title."""
-        return f"RegressionResult: {self.outcome} ~ {' + '.join(self.exposures)}"
-
-    def header(self) -> dict[str, object]:
-        """The shared header plus the engine, and why it was chosen when it fell back."""
-        out = super().header()
-        out["engine"] = self.engine
-        if self.fallback is not None:
-            out["engine fallback"] = self.fallback
-        return out
-
-    @property
-    def p_trend(self) -> float | None:
-        """Trend-test p-value of the (first) categorical exposure, or ``None``."""
-        return next(iter(self.trend.values()), None)
-
-    def summary(self) -> pd.DataFrame:
-        """One row per model term (the intercept is left out), plus one per trend test.
-
-        Columns: ``term, estimate, ci_lower, ci_upper, p_value, n, events, coef, se``, where
-        ``estimate`` is the odds ratio ``exp(coef)``, ``coef`` the log odds ratio and ``se``
-        its standard error (robust for GEE), and ``n``/``events`` the model's units and events.
-        """
-        return self.table.copy()
-
-    def evalue(self, term: str | None = None, **options: Any) -> Any:
-        """E-value for unmeasured confounding of one term's odds ratio (:func:`bmecohort.evalue`)."""
-        from ..sensitivity.evalue import evalue_of
-
-        return evalue_of(self, term=term, **options)
-
-    def odds_ratio(self, term: str) -> OddsRatioTerm:
-        """The odds ratio of one term, e.g. ``"bml_size[2]"`` or ``"bml_size (trend)"``."""
-        rows = self.table[self.table[TERM] == term]
-        if rows.empty:
-            raise AnalysisInputError(
-                f"odds_ratio: no term {term!r}; the model's terms are "
-                f"{self.table[TERM].tolist()}."
-            )
-        row = rows.iloc[0]
-        return OddsRatioTerm(
-            term=term, estimate=float(row[ESTIMATE]), ci_lower=float(row[CI_LOWER]),
-            ci_upper=float(row[CI_UPPER]), p_value=float(row[P_VALUE]),
-            coef=float(row[COEF]), se=float(row[SE]), method=self.method,
-            interval=self.interval, alpha=self.alpha, accounting=self.accounting,
-        )
-
-
-@dataclass
-class _Fit:
-    """What every backend returns, on the log-odds scale, in model-matrix order."""
-
-    coef: np.ndarray
-    se: np.ndarray
-    fitted: np.ndarray
-    converged: bool
-    raw: Any
-    method: str
-    engine: str
-    interval: str = "wald"
-    bounds: np.ndarray | None = None  # (p, 2) log-scale interval when not Wald
-    p_value: np.ndarray | None = None  # when not Wald
-    dep_param: float | None = None
-    notes: list[tuple[type[Warning], str]] = field(default_factory=list)
-    perfect_separation: bool = False
-    fallback: str | None = None
-    gee: Any = None  # the engine-neutral GEE fit, when clustered
-
-    def rows(self, names: Sequence[str], alpha: float) -> dict[str, dict[str, float]]:
-        out = wald(self.coef, self.se, alpha)
-        if self.bounds is not None:
-            out[CI_LOWER] = np.exp(self.bounds[:, 0])
-            out[CI_UPPER] = np.exp(self.bounds[:, 1])
-        if self.p_value is not None:
-            out[P_VALUE] = self.p_value
-        return {name: {ESTIMATE: float(out[ESTIMATE][i]), CI_LOWER: float(out[CI_LOWER][i]),
-                       CI_UPPER: float(out[CI_UPPER][i]), P_VALUE: float(out[P_VALUE][i]),
-                       COEF: float(self.coef[i]), SE: float(self.se[i])}
-                for i, name in enumerate(names)}
-
-
-def _fit_glm(design: Design, y: np.ndarray) -> _Fit:
-    from ... import _statsmodels as sm
-
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        res = sm.GLM(y, design.exog, family=sm.families.Binomial()).fit(tol=1e-10, maxiter=100)
-        coef = np.asarray(res.params)
-        fitted = np.asarray(res.fittedvalues)
-        # IRLS reports errors from the weights of its last-but-one iterate; the inverse
-        # information at the estimate itself is exact (as R's summary.glm)
-        x = design.exog.to_numpy()
-        info = x.T @ (x * (fitted * (1.0 - fitted))[:, None])
-        se = np.sqrt(np.diag(np.linalg.pinv(info)))
-    flagged, separation = library_flags(caught)
-    return _Fit(coef=coef, se=se, fitted=fitted,
-                converged=bool(res.converged) and not flagged, raw=res,
-                method="logistic-glm", engine="statsmodels", perfect_separation=separation)
-
-
-def _fit_gee(design: Design, y: np.ndarray, groups: np.ndarray, cov_struct: str,
-             engine: str, cov_type: str = "robust", waves: np.ndarray | None = None,
-             scale_fixed: bool = False) -> _Fit:
-    fit = fit_gee(y, design.exog.to_numpy(), groups, cov_struct=cov_struct, engine=engine,
-                  cov_type=cov_type, time=waves, scale_fixed=scale_fixed,
-                  exog_names=design.terms)
-    # the label names the estimator; which engine computed it is recorded apart
-    return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
-                raw=fit.raw, method=f"gee-{cov_struct}-{_COV_LABEL[cov_type]}",
-                engine=fit.engine, fallback=fit.fallback, gee=fit,
-                # a float for every working correlation but the unstructured one
-                dep_param=None if cov_struct == "unstructured" else fit.dep_param,  # type: ignore[arg-type]
-                perfect_separation=fit.flagged_separation)
-
-
-def _fit_weighted(design: Design, y: np.ndarray, weights: np.ndarray,
-                  groups: np.ndarray | None) -> _Fit:
-    """Weighted logistic fit with a robust variance: HC0, or clustered (independence GEE)."""
-    fit = fit_weighted_gee(y, design.exog.to_numpy(), weights, groups, family="binomial")
-    method = "ipw-logistic-glm-robust" if groups is None else "ipw-gee-independence-robust"
-    return _Fit(coef=fit.params, se=fit.bse, fitted=fit.fitted, converged=fit.converged,
-                raw=fit.raw, method=method, engine=fit.engine,
-                perfect_separation=fit.flagged_separation)
-
-
-def _fit_firth(design: Design, y: np.ndarray, alpha: float) -> _Fit:
-    from firthmodels import FirthLogisticRegression
-
-    x = design.exog.drop(columns=INTERCEPT).to_numpy()
-    k = x.shape[1]
-    notes: list[tuple[type[Warning], str]] = []
-    model = FirthLogisticRegression(gtol=1e-6, xtol=1e-6, max_iter=100, backend="numpy")
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        model.fit(x, y)
-        converged = bool(model.converged_)
-        if converged:
-            model.lrt(list(range(k)))
-            bounds = np.asarray(model.conf_int(alpha=alpha, method="pl", tol=1e-8,
-                                               max_iter=100))
-        else:
-            bounds = np.full((k + 1, 2), np.nan)
-    coef = np.r_[model.intercept_, model.coef_]
-    # firthmodels puts the intercept last; bmecohort's model matrix has it first
-    bounds = np.vstack([bounds[k], bounds[:k]])
-    p_lrt = np.r_[np.nan, np.asarray(model.lrt_pvalues_)[:k]] if converged else \
-        np.full(k + 1, np.nan)
-    xf = design.exog.to_numpy()
-    mu = 1.0 / (1.0 + np.exp(-(xf @ coef)))
-    info = xf.T @ (xf * (mu * (1.0 - mu))[:, None])
-    # brglm2's (and logistf's) standard errors: the inverse Fisher information at the
-    # estimate (firthmodels' bse_ uses the penalty-augmented information instead)
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
-    wald_rows = wald(coef, se, alpha)
-    lost = ~np.isfinite(bounds).all(axis=1) | ~np.isfinite(p_lrt)
-    lost[0] = False  # the intercept is not reported
-    if converged and lost.any():
-        names = [design.terms[i] for i in np.flatnonzero(lost)]
-        notes.append((ConvergenceWarning,
-                      f"profile-likelihood interval or likelihood-ratio p-value of {names} "
-                      "could not be computed; Wald values are shown for these terms."))
-        half = ndtri(1.0 - alpha / 2.0) * se
-        bounds[lost] = np.column_stack([coef - half, coef + half])[lost]
-        p_lrt[lost] = wald_rows[P_VALUE][lost]
-    return _Fit(coef=coef, se=se, fitted=mu, converged=converged, raw=model,
-                method="firth-logistic-profile", engine="firthmodels",
-                interval="profile-likelihood", bounds=bounds, p_value=p_lrt, notes=notes)
-
-
-def _zero_cells(exog: pd.DataFrame, y: np.ndarray, outcome: str) -> dict[str, str]:
-    """Binary terms with a zero cell against the outcome: quasi-complete separation."""
-    terms = [c for c in exog.columns if c != INTERCEPT]
-    if not terms:
-        return {}
-    values = exog[terms].to_numpy()
-    binary = np.all((values == 0.0) | (values == 1.0), axis=0)
-    found: dict[str, str] = {}
-    n, events = len(y), float(y.sum())
-    ones = values.sum(axis=0)
-    events_one = values.T @ y
-    for i in np.flatnonzero(binary):
-        cells = {(1, 1): events_one[i], (1, 0): ones[i] - events_one[i],
-                 (0, 1): events - events_one[i], (0, 0): (n - ones[i]) - (events - events_one[i])}
-        empty = [f"no rows with {terms[i]}={a} and {outcome}={b}"
-                 for (a, b), count in cells.items() if count == 0]
-        if empty:
-            found[terms[i]] = "; ".join(empty)
-    return found
-
-
-def _separation(design: Design, y: np.ndarray, fit: _Fit, outcome: str) -> dict[str, str]:
-    """Terms whose maximum-likelihood estimate is infinite, with a reason for each.
-
-    Zero cells of binary terms are checked always; the exact linear-programming check of
-    Konis (2007) (firthmodels' ``detect_separation``, as R's detectseparation) runs on small
-    data, or when the fit itself looks separated (huge coefficients, fitted probabilities at
-    0 or 1, non-convergence, or a library's perfect-separation warning).
-    """
-    found = _zero_cells(design.exog, y, outcome)
-    extreme = bool(np.any(fit.fitted < 1e-10) or np.any(fit.fitted > 1.0 - 1e-10))
-    suspicious = (bool(found) or fit.perfect_separation or not fit.converged or extreme
-                  or not np.all(np.isfinite(fit.coef)) or float(np.max(np.abs(fit.coef))) > 15)
-    if len(y) > _LP_ROWS and not suspicious:
-        return found
-    from firthmodels import detect_separation
-
-    x = design.exog.drop(columns=INTERCEPT, errors="ignore").to_numpy()
-    if x.shape[1] == 0:  # intercept only: separated only when y is constant, checked above
-        return found
-    try:
-        lp = detect_separation(x, y, fit_intercept=INTERCEPT in design.exog.columns)
-    except np.linalg.LinAlgError:
-        return found
-    if lp.separation:
-        names = [c for c in design.exog.columns if c != INTERCEPT]
-        if INTERCEPT in design.exog.columns:
-            names.append(INTERCEPT)  # detect_separation puts the intercept last
-        for name, direction in zip(names, lp.directions, strict=True):
-            if direction != 0 and name not in found:
-                sign = "+inf" if direction > 0 else "-inf"
-                found[name] = f"its estimate diverges to {sign}"
-    return found
-
-
-#: cov_type -> how it is named in ``method``.
-_COV_LABEL = {"robust": "robust", "bias_reduced": "mancl-derouen"}
 
 
 def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str = "robust"
                      ) -> None:
-    if cov_type not in _COV_LABEL:
+    if cov_type not in COV_LABEL:
         raise AnalysisInputError(
             f"cov_type must be 'robust' or 'bias_reduced', got {cov_type!r}.")
     if cov_type == "bias_reduced" and engine == "fast":
@@ -433,19 +57,6 @@ def _check_arguments(alpha: float, cov_struct: str, engine: str, cov_type: str =
             f"engine must be 'auto', 'statsmodels' or 'fast', got {engine!r}."
         )
 
-
-def _fit_model(design: Design, y: np.ndarray, groups: np.ndarray | None, *, cov_struct: str,
-               engine: str, firth: bool, alpha: float, cov_type: str = "robust",
-               waves: np.ndarray | None = None, scale_fixed: bool = False,
-               weights: np.ndarray | None = None) -> _Fit:
-    if weights is not None:
-        return _fit_weighted(design, y, weights, groups)
-    if firth:
-        return _fit_firth(design, y, alpha)
-    if groups is None:
-        return _fit_glm(design, y)
-    # "auto": the vectorised solver, refitted by statsmodels when it stops unconverged
-    return _fit_gee(design, y, groups, cov_struct, engine, cov_type, waves, scale_fixed)
 
 
 def logistic(
@@ -664,13 +275,13 @@ def logistic(
     if weights is not None:
         weighted_structure(cov_struct, clustered=cluster is not None)
         w = check_weights(frame, weights)
-    fit = _fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
+    fit = fit_model(design, y, groups, cov_struct=cov_struct, engine=engine, firth=firth,
                      alpha=alpha, cov_type=cov_type, waves=waves, scale_fixed=scale_fixed,
                      weights=w)
     notes = list(fit.notes)
     if plan.warning is not None:
         notes.insert(0, (DataQualityWarning, plan.warning))
-    separated = {} if firth else _separation(design, y, fit, outcome)
+    separated = {} if firth else separation(design, y, fit, outcome)
     if separated:
         # separation explains non-convergence too: one warning, not two
         detail = "; ".join(f"{t} ({why})" for t, why in separated.items())
@@ -692,7 +303,7 @@ def logistic(
     if trend:
         for column in trend_columns:
             scored = trend_design(design, frame, column)
-            trend_fit = _fit_model(scored, y, groups, cov_struct=cov_struct, engine=engine,
+            trend_fit = fit_model(scored, y, groups, cov_struct=cov_struct, engine=engine,
                                    firth=firth, alpha=alpha, cov_type=cov_type, waves=waves,
                                    scale_fixed=scale_fixed, weights=w)
             name = scored.groups[column][0]
@@ -709,7 +320,7 @@ def logistic(
                             excluded=excluded, clustered=plan.clustered, weights=weights,
                             effective_n=None if w is None else effective_n(w))
     return RegressionResult(
-        table=summary_frame(table_rows, extra=_EXTRA), outcome=outcome,
+        table=summary_frame(table_rows, extra=REGRESSION_EXTRA), outcome=outcome,
         exposures=exposure_names, method=fit.method, engine=fit.engine,
         interval=fit.interval, alpha=alpha, accounting=accounting,
         cov_struct=cov_struct if cluster is not None else None,

@@ -24,14 +24,23 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from ..._checks import check_alpha, prepare
 from ..._clusters import carry, cluster_cov_kwds, cluster_request, plan_clusters
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
+from ..._columns import (
+    CI_LOWER,
+    CI_UPPER,
+    COEF,
+    ESTIMATE,
+    EVENTS,
+    P_VALUE,
+    REGRESSION_EXTRA,
+    SE,
+    TERM,
+    N,
+)
 from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning
 from ...results import Accounting, Result, result, summary_frame
 from ._design import as_names, build_design, wald
 
 __all__ = ["OrdinalResult", "ordinal"]
-
-COEF, SE = "coef", "se"
 
 
 @result
@@ -263,7 +272,7 @@ def ordinal(
         clustered=clustered)
     method = "proportional-odds-logit" + ("-cluster-robust" if clustered else "")
     return OrdinalResult(
-        table=summary_frame(table.to_dict("records"), extra=(N, EVENTS, COEF, SE)),
+        table=summary_frame(table.to_dict("records"), extra=REGRESSION_EXTRA),
         cutpoints=cutpoints, brant=brant, levels=levels, outcome=outcome,
         exposures=exposures_, method=method,
         cov_type="cluster-robust" if clustered else "model-based", alpha=alpha,

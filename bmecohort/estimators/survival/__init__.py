@@ -1,16 +1,11 @@
 """Survival: time to a lesion event from visit data, Kaplan-Meier, Cox (with clustered
 errors), interval-censored fits and Aalen-Johansen cumulative incidence."""
 
-from .curves import (
-    CoxResult,
-    CumulativeIncidenceResult,
-    KaplanMeierResult,
-    aalen_johansen,
-    cox,
-    kaplan_meier,
-)
+from .competing import CumulativeIncidenceResult, aalen_johansen
+from .cox import CoxResult, cox
 from .event_times import time_to_event
 from .interval_fits import IntervalCensoredResult, interval_censored
+from .kaplan_meier import KaplanMeierResult, kaplan_meier
 
 __all__ = [
     "CoxResult",

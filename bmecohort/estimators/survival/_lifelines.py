@@ -1,4 +1,4 @@
-"""Shared plumbing of the lifelines wrappers: input checks, warnings, step-curve look-ups."""
+"""Shared plumbing of the survival wrappers: input checks, warnings, curve rows and look-ups."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ..._checks import describe_rows
+from ..._checks import describe_rows, prepare
+from ..._clusters import carry
+from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError, ConvergenceWarning
+from ...results import summary_frame
 
 T = TypeVar("T")
 
@@ -140,3 +143,29 @@ def step_lookup(
         at_risk = np.append(table[AT_RISK].to_numpy(), 0)[nxt]
         out[AT_RISK] = at_risk.astype(int)
     return out
+
+
+def curve_summary(table: pd.DataFrame, term: str) -> pd.DataFrame:
+    """Summary of a curve: one row per time with an event of interest."""
+    rows = table.loc[table[EVENTS] > 0]
+    return summary_frame(
+        ({TERM: term, ESTIMATE: r[ESTIMATE], CI_LOWER: r[CI_LOWER], CI_UPPER: r[CI_UPPER],
+          P_VALUE: None, N: int(r[AT_RISK]), EVENTS: int(r[EVENTS]), TIME: r[TIME]}
+         for r in rows.to_dict("records")),
+        extra=(N, EVENTS, TIME),
+    )
+
+
+def prepare_curve(
+    data: pd.DataFrame, duration: str, event: str, *, binary: bool = True,
+    cluster: str | None = None,
+) -> tuple[pd.DataFrame, tuple[tuple[str, int], ...], np.ndarray]:
+    """Complete rows in ``duration``, ``event`` (and ``cluster``, with ``participant_id``
+    carried to check an opt-out), their exclusions and the checked times."""
+    carried = [c for c in carry(data) if c not in (duration, event, cluster)]
+    frame, excluded = prepare(data, [duration, event, cluster],
+                              binary=[event] if binary else [], carry=carried)
+    times = check_times(frame, duration)
+    if len(frame) == 0:
+        raise AnalysisInputError(f"data: no complete rows in {duration!r} and {event!r}.")
+    return frame, excluded, times

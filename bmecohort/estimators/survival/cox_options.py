@@ -16,12 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from lifelines.utils import concordance_index
-from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
 from ..._checks import prepare
 from ..._clusters import carry
-from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, P_VALUE, TERM
 from ...exceptions import AnalysisInputError, ConvergenceWarning
 from ._efron import efron_cluster_covariance
 from ._lifelines import check_numeric, check_times
@@ -44,13 +42,13 @@ def cox_with_options(
     cluster_column: str | None = None,
     opt_out: tuple[str, ...] = (),
 ) -> Any:
-    """Fit and package a :class:`~bmecohort.estimators.survival.curves.CoxResult`.
+    """Fit and package a :class:`~bmecohort.estimators.survival.cox.CoxResult`.
 
     ``cluster`` groups the robust variance (``None``: model-based); ``cluster_column`` is
     the column read besides it (``participant_id`` under ``cluster="auto"``, rows missing
     it excluded); ``opt_out`` the warning of ``cluster=None`` on units sharing persons.
     """
-    from .curves import CoxResult, cox_accounting
+    from .cox import CoxResult, cox_accounting, hazard_ratio_table
 
     if ties not in TIES:
         raise AnalysisInputError(f"cox: ties must be one of {list(TIES)}, got {ties!r}.")
@@ -100,16 +98,7 @@ def cox_with_options(
                                               frame[cluster].to_numpy(), ties=ties,
                                               strata=labels)
         se = np.sqrt(np.diag(covariance))
-    z = stats.norm.ppf(1 - alpha / 2)
-    table = pd.DataFrame({
-        TERM: covariates,
-        ESTIMATE: np.exp(coef),
-        CI_LOWER: np.exp(coef - z * se),
-        CI_UPPER: np.exp(coef + z * se),
-        P_VALUE: 2 * stats.norm.sf(np.abs(coef / se)),
-        "coef": coef,
-        "se": se,
-    })
+    table = hazard_ratio_table(covariates, coef, se, alpha)
     if caveats:
         import warnings
 

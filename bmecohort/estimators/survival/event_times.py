@@ -3,7 +3,7 @@
 A lesion seen on MRI is only known to have appeared (or resolved) between the last visit
 without it and the first visit with it, so each unit at risk at baseline gets an interval
 ``(lower, upper]`` in months; ``upper`` is infinite when no event was seen by the last visit.
-The frame feeds :func:`~bmecohort.estimators.survival.curves.kaplan_meier` (with the ``midpoint`` or
+The frame feeds :func:`~bmecohort.estimators.survival.kaplan_meier.kaplan_meier` (with the ``midpoint`` or
 ``upper`` convention), :func:`~bmecohort.estimators.survival.interval_fits.interval_censored` and
 :func:`~bmecohort.estimators.occurrence.rates.incidence_rate`.
 """
