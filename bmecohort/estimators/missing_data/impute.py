@@ -86,6 +86,9 @@ def impute(
         Seed (required: imputations are random draws).
     burn_in : int, default=10
         Cycles through the variables before the first imputation and between imputations.
+        With one incomplete column a single cycle is used (recorded as ``burn_in=1``):
+        its predictors never change, so every cycle is an independent draw from the same
+        posterior and further cycles only cost time.
     k_pmm : int, default=20
         Donors among which predictive mean matching draws.
 
@@ -134,13 +137,15 @@ def impute(
     names = {c: f"v{i}" for i, c in enumerate(columns)}
     mice = MICEData(data.rename(columns=names).reset_index(drop=True), k_pmm=k_pmm,
                     rng=np.random.default_rng(seed))
+    incomplete = int(data.isna().any(axis=0).sum())
+    cycles = 1 if incomplete <= 1 else burn_in
     datasets = []
     for _ in range(m):
-        mice.update_all(burn_in)
+        mice.update_all(cycles)
         completed = mice.data.rename(columns={v: c for c, v in names.items()})
         completed.index = frame.index
         datasets.append(frame.assign(**{c: completed[c].to_numpy() for c in columns}))
     missing = pd.DataFrame({"term": columns, "n": len(frame),
                             "events": [int(data[c].isna().sum()) for c in columns]})
     return Imputations(datasets=tuple(datasets), missing=missing, columns=tuple(columns),
-                       m=m, burn_in=burn_in, seed=seed, method="mice-pmm")
+                       m=m, burn_in=cycles, seed=seed, method="mice-pmm")
