@@ -68,8 +68,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "adjudicating or consensus read wins, elsewhere the first "
                              "reader in label order); recorded in the provenance")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="processes the sections run in (default: the cores available, "
-                             "at most 4; 1: one process); the PDF is the same either way")
+                        help="processes the sections run in (default on Linux: the cores "
+                             "available, at most 4; 1: one process); the PDF is the same "
+                             "either way")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
     parser.set_defaults(run=run)

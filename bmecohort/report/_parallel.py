@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,12 +37,11 @@ class Accounted:
 
 
 def default_jobs() -> int:
-    """Worker processes for the sections: the cores this process may use (at most 4)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 4))
+    """Worker processes for the sections: on Linux the cores this process may use (at most
+    4); elsewhere 1, as forking is unsafe on macOS and absent on Windows."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover - CI runs on Linux
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
 def _accounted(result: Any) -> Accounted:

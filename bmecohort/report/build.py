@@ -194,7 +194,8 @@ def build_report(
     jobs : int or None, default=None
         Processes the sections run in: after Table 1, the sections are independent and run
         in forked worker processes (:func:`build_sections`). None: the cores available to
-        this process, at most 4; 1: all in this process. The PDF is the same either way.
+        this process, at most 4, on Linux (elsewhere 1); 1: all in this process. The PDF
+        is the same either way.
 
     Returns
     -------
