@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import json
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,8 @@ from bmecohort.report import (
     table_one,
     typst_string,
 )
-from bmecohort.report.document import Section, render_table
+from bmecohort.report._context import Context
+from bmecohort.report.document import Paragraph, Section, render_table
 from bmecohort.results import Accounting
 from bmecohort.simulate import demo_cohort
 
@@ -194,10 +196,12 @@ def test_flow_table_lists_every_exclusion():
 
 
 def test_report_builds_twice_byte_identical(small, tmp_path):
+    # once in one process, once with the sections in two forked workers: the same bytes
     first = build_report(small, out=tmp_path / "a.pdf", suppress_below=None, progress=False,
-                         reproductions=None)
+                         reproductions=None, jobs=1)
     second = build_report(small, out=tmp_path / "b" / "b.pdf", suppress_below=None,
-                          progress=False, reproductions=None, build_dir=tmp_path / "src")
+                          progress=False, reproductions=None, build_dir=tmp_path / "src",
+                          jobs=2)
     assert first.read_bytes()[:5] == b"%PDF-"
     assert _sha(first) == _sha(second)
     source = (tmp_path / "src" / "main.typ").read_text()
@@ -466,3 +470,36 @@ def test_ipcw_needs_baseline_covariates_and_says_so():
                           "incident_pain": [1.0, 0.0, 1.0, None]})
     with pytest.raises(AnalysisInputError, match="no baseline age, BMI or sex"):
         _ipcw_logistic(frame, ["incident_bml", "incident_pain"])
+
+
+def test_parallel_sections_keep_order_accountings_and_warnings(small):
+    from bmecohort.report._parallel import run_parallel
+
+    accounting = Accounting(unit="knee", n_rows=10, n_used=8, events=3,
+                            excluded=(("missing follow-up", 2),))
+
+    class Fit:  # a result that cannot be pickled, as statsmodels fits are not
+        def __init__(self):
+            self.accounting = accounting
+            self.results = {"inner": self}
+            self.unpicklable = lambda: None
+
+    def section(key):
+        def build(ctx):
+            warnings.warn(f"from {key}", RuntimeWarning, stacklevel=1)
+            text = f"{key} {len(ctx.cohort.participants)}"
+            return Section(key, key.title(), (Paragraph(text),), results=((key, Fit()),))
+        return build
+
+    ctx = Context(cohort=small, suppress_below=None)
+    with pytest.warns(RuntimeWarning) as caught:
+        out = run_parallel(ctx, [section("a"), section("b"), section("c")], jobs=2,
+                           order=[2, 0, 1])
+    assert [s.key for s in out] == ["a", "b", "c"]
+    assert {str(w.message) for w in caught} == {"from a", "from b", "from c"}
+    n = len(small.participants)
+    assert out[1].blocks == (Paragraph(f"b {n}"),)
+    label, result = out[0].results[0]
+    assert label == "a" and result.accounting == accounting
+    assert result.results["inner"].accounting == accounting
+    assert flow_table(out) is not None

@@ -67,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "reader; 'adjudicated' when lesion_reads has several: an "
                              "adjudicating or consensus read wins, elsewhere the first "
                              "reader in label order); recorded in the provenance")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="processes the sections run in (default: the cores available, "
+                             "at most 4; 1: one process); the PDF is the same either way")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
     parser.set_defaults(run=run)
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--suppress-below must be 2 or more (or use --no-suppress)")
     if args.data is not None and args.seed is not None:
         raise UsageError("--seed applies to the demo cohort only; drop it with --data")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
     data = existing_folder(args.data) if args.data is not None else None
     if args.no_suppress:
         suppress: int | Literal["auto"] | None = None
@@ -93,6 +98,6 @@ def run(args: argparse.Namespace) -> int:
                            seed=args.seed if args.seed is not None else DEFAULT_SEED,
                            suppress_below=suppress, reproductions=args.reproductions,
                            build_dir=args.build_dir, progress=not args.no_progress,
-                           reader=args.reader, tables_dir=args.tables_dir)
+                           reader=args.reader, tables_dir=args.tables_dir, jobs=args.jobs)
     print(f"wrote {out}")
     return 0
