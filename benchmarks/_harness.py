@@ -158,3 +158,51 @@ def knee_tables_with_reads(reads: int, *, seed: int = 1) -> dict[str, Any]:
 
     persons = max(10, int(round(reads / 111.5)))
     return knee_tables(persons, seed=seed)
+
+
+def rscript(script: str, inputs: dict[str, Any], *args: str,
+            packages: tuple[str, ...] = ()) -> Any:
+    """Run an R script on CSV copies of ``inputs`` and read the CSV it writes.
+
+    The script gets ``commandArgs(trailingOnly = TRUE)``: the output CSV path, then one path
+    per input (in order), then ``args``. It times its own fits (``system.time`` around the
+    fit only), so R's start-up, package loading and CSV reading are never counted. Returns
+    a DataFrame, or ``None`` when Rscript or one of ``packages`` is missing (CI has no R).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pandas as pd
+
+    if shutil.which("Rscript") is None:
+        return None
+    if packages:
+        check = "q(status = !all(sapply(c({}), requireNamespace, quietly = TRUE)))".format(
+            ", ".join(f'"{p}"' for p in packages))
+        if subprocess.run(["Rscript", "-e", check], capture_output=True).returncode != 0:
+            return None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = []
+        for name, frame in inputs.items():
+            paths.append(folder / f"{name}.csv")
+            frame.to_csv(paths[-1], index=False)
+        (folder / "bench.R").write_text(script)
+        out = folder / "out.csv"
+        subprocess.run(["Rscript", str(folder / "bench.R"), str(out), *map(str, paths),
+                        *args], check=True)
+        return pd.read_csv(out)
+
+
+def r_versions(*packages: str) -> str | None:
+    """``R x.y.z; pkg version; ...`` for the record (None without R)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("Rscript") is None:
+        return None
+    pieces = " ".join(f'"; {p}", format(packageVersion("{p}")),' for p in packages)
+    res = subprocess.run(["Rscript", "-e", f"cat(R.version.string, {pieces} '')"],
+                         capture_output=True, text=True)
+    return res.stdout.strip() or None

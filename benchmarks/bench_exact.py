@@ -8,6 +8,14 @@ second (the machine is shared; best of repeats). ``rate_ratio_from_counts`` with
 ``method="exact" | "midp"`` is recorded at the same scales, and the normal approximation
 used beyond :data:`EXACT_MAX_SD` at ``k = 1e12``.
 
+The R anchors, in the same run on the same tables, at ``k = 1e3 .. 1e5`` (``R_SCALES``:
+R sums the whole conditional support, so 1e6 already takes minutes for the mid-p):
+``stats::fisher.test`` (conditional maximum likelihood, exact interval and p-value; what
+``epitools::oddsratio(method = "fisher")`` calls) for ``"exact"`` and
+``epitools::oddsratio.midp`` for ``"midp"``, R's own ``system.time`` of the call alone, best
+of the same repeats, with the largest relative difference of estimate and interval (R's
+``uniroot`` stops at its default tolerance, ours at 1e-10). Skipped without R.
+
 Usage::
 
     python benchmarks/bench_exact.py [--repeats 3]
@@ -18,14 +26,80 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from _harness import best_time, log, profile_text, recorded, target, write_result
+import numpy as np
+import pandas as pd
+from _harness import (
+    best_time,
+    log,
+    profile_text,
+    r_versions,
+    recorded,
+    rscript,
+    target,
+    write_result,
+)
 
 SCALES = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+R_SCALES = [1e3, 1e4, 1e5]
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(epitools))
+args <- commandArgs(trailingOnly = TRUE)
+tables <- read.csv(args[2])
+repeats <- as.integer(args[3])
+out <- NULL
+for (i in seq_len(nrow(tables))) {
+  # epitools' layout: rows unexposed, exposed; columns noncases, cases
+  x <- with(tables[i, ], matrix(c(unexposed_noncases, unexposed_cases,
+                                  exposed_noncases, exposed_cases), 2, byrow = TRUE))
+  for (method in c("exact", "midp")) {
+    best <- Inf
+    for (r in seq_len(repeats)) {
+      t <- system.time(
+        m <- if (method == "exact") {
+          f <- fisher.test(x)
+          c(f$estimate, f$conf.int)
+        } else oddsratio.midp(x)$measure[2, ])
+      best <- min(best, t[["elapsed"]])
+    }
+    out <- rbind(out, data.frame(k = tables$k[i], method = method, elapsed = best,
+                                 estimate = m[1], ci_lower = m[2], ci_upper = m[3]))
+  }
+}
+write.csv(out, args[1], row.names = FALSE)
+"""
 
 
 def table(k: float) -> dict[str, int]:
     return dict(exposed_cases=int(0.3 * k), exposed_noncases=int(k),
                 unexposed_cases=int(0.2 * k), unexposed_noncases=int(k))
+
+
+def r_anchor(rows: list[dict], targets: list[dict], repeats: int) -> None:
+    """fisher.test and epitools' mid-p on the same tables, timed in R (nothing without R)."""
+    tables = pd.DataFrame([{"k": k, **table(k)} for k in R_SCALES])
+    ref = rscript(R_SCRIPT, {"tables": tables}, str(repeats), packages=("epitools",))
+    if ref is None:
+        log("Rscript or epitools not found: no R anchor")
+        return
+    version = r_versions("epitools")
+    for r in ref.itertuples():
+        ours = next(row for row in rows if row["estimator"] == "odds_ratio_from_counts"
+                    and row["method"] == r.method and row["k"] == r.k)
+        diff = float(np.max(np.abs(np.array([ours["estimate"], ours["ci_lower"],
+                                              ours["ci_upper"]])
+                                    / np.array([r.estimate, r.ci_lower, r.ci_upper]) - 1)))
+        ours |= {"r_s": float(r.elapsed), "r_function": "stats::fisher.test"
+                 if r.method == "exact" else "epitools::oddsratio.midp",
+                 "max_rel_diff_vs_r": diff, "r_version": version}
+        log(f"R {ours['r_function']} k={r.k:8.0e}: {r.elapsed:.3f} s (ours "
+            f"{ours['seconds']:.3f} s); estimate and interval differ by {diff:.1e} relative")
+    for method in ("exact", "midp"):
+        top = max((row for row in rows if row.get("r_s") is not None
+                   and row["method"] == method), key=lambda row: row["k"])
+        targets.append(recorded(
+            f"odds_ratio_{method}_vs_r", f"{top['r_function']} time / odds_ratio_from_counts"
+            f"(method={method!r}) time, k = {top['k']:.0e}", top["r_s"] / top["seconds"],
+            unit="x faster", note=f"relative difference {top['max_rel_diff_vs_r']:.1e}"))
 
 
 def main() -> None:
@@ -67,6 +141,7 @@ def main() -> None:
             profile=profile_text(lambda big=big, method=method: odds_ratio_from_counts(
                 **big, method=method)),
             reason="the window of the support or the number of root evaluations grew"))
+    r_anchor(rows, targets, args.repeats)
     for method in ("exact", "midp"):
         for k in SCALES:
             def call_rate(k: float = k, method: str = method) -> object:

@@ -9,8 +9,13 @@ and unstructured working correlation over the visit numbers, and times
 * ``statsmodels``: the same call with ``engine="statsmodels"`` (statsmodels' GEE with
   geepack's correlation estimators plugged in), at the smaller size only,
 
-checking that both give the same coefficients (1e-6). Writes ``results/gee_visits.json``
-(recorded measurements, no targets).
+* ``geepack``: R's ``geepack::geese`` (``waves = visit``, the same ``corstr``, sandwich
+  errors, ``epsilon = 1e-8``; ``geeglm`` is a wrapper of it) at the larger size, run by Rscript on the same rows written to
+  a CSV; R's own ``system.time`` of ``geese`` alone, best of repeats (skipped without R),
+
+checking that both give the same coefficients (1e-6; geepack to 1e-5). Writes
+``results/gee_visits.json`` (recorded measurements, no targets); ``run.py`` puts the fast
+solver beside geepack in the table of R anchors.
 
 Usage::
 
@@ -23,11 +28,36 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _harness import best_time, log, recorded, write_result
+import pandas as pd
+from _harness import best_time, log, r_versions, recorded, rscript, write_result
 
 from bmecohort.estimators.regression.geefit import fit_gee
 
 VISITS = 5
+R_SCRIPT = r"""
+# geese(), as tests/reference/gee/make_gee.R: for unstructured with missing visits corp must be
+# the row's position within its cluster (the default, waves, reads outside the matrix and
+# segfaults with geepack 1.3.9)
+suppressPackageStartupMessages(library(geepack))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[2])
+d$position <- ave(d$visit, d$id, FUN = seq_along)
+out <- NULL
+for (corstr in strsplit(args[3], ",")[[1]]) {
+  call <- list(pain ~ bml, id = quote(id), waves = quote(visit), data = d, family = binomial,
+               corstr = corstr, control = geese.control(epsilon = 1e-8, maxit = 200))
+  if (corstr == "unstructured") call$corp <- quote(position)
+  best <- Inf
+  for (r in seq_len(as.integer(args[4]))) {
+    t <- system.time(fit <- do.call(geese, call))
+    best <- min(best, t[["elapsed"]])
+  }
+  out <- rbind(out, data.frame(cov_struct = corstr, elapsed = best, term = names(fit$beta),
+                               coef = unname(fit$beta), se = sqrt(diag(fit$vbeta))))
+}
+write.csv(out, args[1], row.names = FALSE)
+"""
+STRUCTURES = ("exchangeable", "ar1", "unstructured")
 
 
 def simulate(persons: int, seed: int = 1) -> tuple[np.ndarray, ...]:
@@ -40,6 +70,31 @@ def simulate(persons: int, seed: int = 1) -> tuple[np.ndarray, ...]:
     keep = rng.random(len(cluster)) > 0.2
     exog = np.column_stack([np.ones(keep.sum()), bml[keep]])
     return pain[keep].astype(float), exog, cluster[keep], visit[keep]
+
+
+def geepack(data: tuple[np.ndarray, ...], fits: dict[str, tuple[float, object]],
+            persons: int) -> list[dict[str, object]]:
+    """R geese on the same rows, timed in R beside our fits (nothing without R)."""
+    y, x, groups, visit = data
+    frame = pd.DataFrame({"id": groups, "visit": visit, "bml": x[:, 1], "pain": y.astype(int)})
+    ref = rscript(R_SCRIPT, {"visits": frame}, ",".join(STRUCTURES), "3",
+                  packages=("geepack",))
+    if ref is None:
+        log("Rscript or geepack not found: no R anchor")
+        return []
+    rows = []
+    for cov_struct, (ours_s, fast) in fits.items():
+        r = ref[ref["cov_struct"] == cov_struct]
+        coef = float(np.max(np.abs(np.asarray(fast.params) - r["coef"].to_numpy())))
+        se = float(np.max(np.abs(np.asarray(fast.bse) / r["se"].to_numpy() - 1)))
+        r_s = float(r["elapsed"].iloc[0])
+        log(f"geepack {cov_struct}: {r_s:.2f} s (ours {ours_s:.3f} s); coef diff {coef:.1e}, "
+            f"se rel. diff {se:.1e}")
+        rows.append({"anchor": f"geepack {cov_struct}", "persons": persons, "rows": len(y),
+                     f"fast_{cov_struct}_s": ours_s, f"geepack_{cov_struct}_s": r_s,
+                     "max_abs_coef_diff": coef, "max_rel_se_diff": se,
+                     "r_version": r_versions("geepack")})
+    return rows
 
 
 def main() -> None:
@@ -55,9 +110,11 @@ def main() -> None:
             y, x, groups, visit = d
             return fit_gee(y, x, groups, cov_struct=cov_struct, time=visit, engine=engine)
 
-        for cov_struct in ("exchangeable", "ar1", "unstructured"):
+        fits = {}
+        for cov_struct in STRUCTURES:
             log(f"{persons} participants, {cov_struct}")
             seconds, fast = best_time(lambda cs=cov_struct: fit(cs, "fast"))
+            fits[cov_struct] = (seconds, fast)
             measurements.append(recorded(
                 f"gee_visits.fast.{cov_struct}.{persons}",
                 f"vectorised GEE, {cov_struct}, {persons} participants x {VISITS} visits",
@@ -70,6 +127,8 @@ def main() -> None:
                     f"gee_visits.statsmodels.{cov_struct}.{persons}",
                     f"statsmodels GEE, {cov_struct}, {persons} participants x {VISITS} visits",
                     seconds, unit="s", note=f"coefficients agree with the fast solver: {agree}"))
+        if persons == large:
+            measurements += geepack(data, fits, persons)
     path = write_result("gee_visits", measurements, [])
     log(f"wrote {path}")
 

@@ -39,7 +39,7 @@ from typing import Any
 from _harness import RESULTS, ROOT, environment, log
 
 #: Scripts that accept ``--quick``.
-QUICK = {"course", "validate", "report_50k"}
+QUICK = {"course", "validate", "report_50k", "gee_visits", "readers"}
 #: Extra arguments per script in a full run (1M-knee GEE fits are part of issue 8).
 FULL_ARGS = {"gee": ["--million"], "simulate": ["--both"]}
 #: Hand-written analysis shown next to a missed target when the script gives no reason.
@@ -180,6 +180,18 @@ def _anchor(size: Callable[[dict[str, Any]], str], ours: str, r: str
     return extract
 
 
+def _last(ours: str, r: str, size: Callable[[dict[str, Any]], str],
+          where: Callable[[dict[str, Any]], bool] = lambda m: True
+          ) -> Callable[[dict[str, Any]], tuple[str, float, float] | None]:
+    """The last measurement (the largest size) holding both times, for scripts whose
+    measurements are one row per size or method."""
+    def extract(data: dict[str, Any]) -> tuple[str, float, float] | None:
+        rows = [m for m in data.get("measurements") or [] if m.get(ours) is not None
+                and m.get(r) is not None and where(m)]
+        return None if not rows else (size(rows[-1]), rows[-1][ours], rows[-1][r])
+    return extract
+
+
 #: Model -> (result file, R function timed beside it, extractor of (size, ours s, R s)); None
 #: where the benchmark times no R anchor yet.
 R_ANCHORS: dict[str, tuple[str, str, Any]] = {
@@ -199,12 +211,40 @@ R_ANCHORS: dict[str, tuple[str, str, Any]] = {
     "multistate (panel data, Markov)": (
         "multistate", "msm::msm", _anchor(lambda m: f"{m['subjects']:,} subjects",
                                           "bmecohort_s", "msm_default_s")),
-    "GEE over visits (AR1, unstructured)": ("gee_visits", "geepack::geeglm", None),
-    "exact and mid-p odds and rate ratios": ("exact", "exact2x2 / epitools", None),
-    "standardised risks (delta method)": ("effects", "stdReg / marginaleffects", None),
-    "cluster bootstrap of standardised risks": ("effects", "boot::boot", None),
-    "survival (Aalen-Johansen)": ("survival", "survival::survfit (multi-state)", None),
-    "readers and agreement (reader policies)": ("readers", "irr / psych", None),
+    "GEE over visits, AR-1": (
+        "gee_visits", "geepack::geese (waves = visit)",
+        _last("fast_ar1_s", "geepack_ar1_s", lambda m: f"{m['persons']:,} participants, "
+              f"{m['rows']:,} visits")),
+    "GEE over visits, unstructured": (
+        "gee_visits", "geepack::geese (waves = visit)",
+        _last("fast_unstructured_s", "geepack_unstructured_s",
+              lambda m: f"{m['persons']:,} participants, {m['rows']:,} visits")),
+    "exact odds ratio (conditional MLE, exact interval)": (
+        "exact", "stats::fisher.test",
+        _last("seconds", "r_s", lambda m: f"counts of {m['k']:.0e}",
+              where=lambda m: m.get("method") == "exact")),
+    "mid-p odds ratio": (
+        "exact", "epitools::oddsratio.midp",
+        _last("seconds", "r_s", lambda m: f"counts of {m['k']:.0e}",
+              where=lambda m: m.get("method") == "midp")),
+    "standardised risks (delta method)": (
+        "effects", "glm + g-computation in base R, same influence functions",
+        _last("ours_delta_s", "r_delta_s",
+              lambda m: f"{m['units']} knees of {m['clusters']} persons")),
+    "cluster bootstrap of standardised risks (one core)": (
+        "effects", "boot::boot over persons, glm refitted",
+        _last("ours_bootstrap_s", "r_bootstrap_s",
+              lambda m: f"{m['replicates']} replicates, {m['units']} knees of "
+                        f"{m['clusters']} persons")),
+    "survival (Aalen-Johansen)": (
+        "survival", "survival::survfit (multi-state)",
+        _last("seconds", "survfit_s", lambda m: f"{m['units']:,} units, tied times")),
+    "reader policy 'max' (lesion_status)": (
+        "readers", "no R counterpart (data wrangling): the same reduction in dplyr",
+        _last("max_s", "dplyr_max_s", lambda m: f"{m['reads']:,} reads of 2 readers")),
+    "reader policy 'max' (lesion_status), against data.table": (
+        "readers", "the same reduction in data.table",
+        _last("max_s", "data_table_max_s", lambda m: f"{m['reads']:,} reads of 2 readers")),
 }
 
 
@@ -234,8 +274,8 @@ def anchor_table(rows: list[dict[str, Any]]) -> list[str]:
              "|---|---|---:|---|---:|---:|---|"]
     for r in rows:
         if r["ratio"] is None:
-            lines.append(f"| {r['model']} | – | – | {r['r']} | – | no R timing yet | "
-                         f"{r['source']} |")
+            lines.append(f"| {r['model']} | – | – | {r['r']} | – | not measured (no R in "
+                         f"this run) | {r['source']} |")
             continue
         lines.append(f"| {r['model']} | {r['size']} | {_value(r['ours_s'], 's')} | "
                      f"{r['r']} | {_value(r['r_s'], 's')} | {r['ratio']:.3g}x | "
