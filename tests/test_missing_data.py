@@ -10,7 +10,7 @@ import pytest
 
 import bmecohort as bc
 from bmecohort.estimators.missing_data import ipcw, pool
-from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning, SeparationWarning
 
 REF = Path(__file__).parent / "reference" / "missing_data"
 
@@ -181,3 +181,25 @@ def test_impute_refuses_rows_with_nothing_observed():
     d.loc[5, ["age", "bmi"]] = np.nan
     with pytest.raises(AnalysisInputError, match="miss every column"):
         bc.impute(d, columns=["age", "bmi"], seed=1)
+
+
+def test_ipcw_says_separation_and_collinearity_in_its_own_words():
+    """statsmodels' separation and rank warnings are detected by class and said as ours."""
+    d = pd.DataFrame({"seen": [1, 1, 1, 1, 0, 0, 0, 0] * 3,
+                      "old": [0, 0, 0, 0, 1, 1, 1, 1] * 3})
+    d["old_again"] = d["old"]
+    with pytest.warns(SeparationWarning, match="separation") as record:
+        ipcw(d, observed="seen", covariates=["old"])
+    assert all(issubclass(w.category, (SeparationWarning, DataQualityWarning,
+                                       bc.exceptions.ConvergenceWarning)) for w in record)
+    mixed = d.assign(seen=[1, 0, 1, 1, 0, 1, 0, 0] * 3)
+    with pytest.warns(DataQualityWarning, match="collinear"):
+        ipcw(mixed, observed="seen", covariates=["old", "old_again"])
+
+
+def test_impute_says_a_rank_deficient_model_once_in_its_own_words():
+    d = _incomplete(3)
+    d["age_copy"] = d["age"]
+    with pytest.warns(DataQualityWarning, match="collinear") as record:
+        bc.impute(d, columns=["age", "age_copy", "bml", "pain", "bmi"], m=2, seed=1)
+    assert sum("collinear" in str(w.message) for w in record) == 1

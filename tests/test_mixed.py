@@ -10,7 +10,7 @@ import pytest
 
 import bmecohort as bc
 from bmecohort.estimators.longitudinal._marginal import crossproducts, neg2_loglik, phi_covariance
-from bmecohort.exceptions import AnalysisInputError
+from bmecohort.exceptions import AnalysisInputError, DataQualityWarning
 
 REF = Path(__file__).parent / "reference" / "mixed"
 FIXED = pd.read_csv(REF / "outputs" / "fixed.csv")
@@ -159,3 +159,28 @@ def test_degenerate_data_is_an_input_error_not_a_library_traceback():
     with pytest.raises(AnalysisInputError, match="constant"):
         bc.mixed_model(d, outcome="y", exposures="x", covariates="years",
                        random_slope="years")
+
+
+def test_a_component_next_to_its_boundary_gets_no_interval_instead_of_an_error():
+    """The small demo cohort's knee-score trajectories (seed 1): a variance component ends
+    next to zero, where the Hessian of the variance parameters is singular; the fit is
+    returned with the boundary warning and those intervals left empty."""
+    from bmecohort.course import lesion_status
+    from bmecohort.simulate import demo_cohort
+
+    status = lesion_status(demo_cohort(seed=1, size="small"), unit="knee", aggregate="sum")
+    table = status.table
+    base = table.loc[table["visit"] == status.visits[0],
+                     ["participant_id", "side", "present"]].rename(
+        columns={"present": "baseline_bml"})
+    frame = table.merge(base, on=["participant_id", "side"]).dropna(
+        subset=["score", "baseline_bml"])
+    frame = frame.assign(years=frame["months_from_baseline"].astype(float) / 12,
+                         baseline_bml=frame["baseline_bml"].astype(float),
+                         knee=frame["side"].astype(str))
+    with pytest.warns(DataQualityWarning, match="boundary"):
+        r = bc.mixed_model(frame, outcome="score", exposures="baseline_bml",
+                           covariates="years", interactions=[("baseline_bml", "years")],
+                           nested="knee", random_slope="years")
+    assert np.isfinite(r.summary()["estimate"]).all()
+    assert r.variance[["ci_lower", "ci_upper"]].isna().all().all()

@@ -74,7 +74,7 @@ class PowerResult(Result):
 
     Examples
     --------
-    >>> from bmecohort.power import power
+    >>> from bmecohort import power
     >>> result = power("knee_pain", effect=2.0, n_grid=[60, 80], replicates=2, seed=1)
     >>> type(result).__name__, result.n_grid, result.n_replicates
     ('PowerResult', (60, 80), 2)

@@ -199,8 +199,14 @@ def _variance_intervals(table: pd.DataFrame, safe: pd.DataFrame, n_fixed: int, r
         return table  # at the boundary: no Wald interval on these scales
     phi = np.where(is_corr, np.arctanh(np.where(is_corr, values, 0.0)),
                    np.log(np.where(is_corr, 1.0, values)))
-    cov = phi_covariance(phi, cp, reml=reml, nested=nested)
-    se = np.sqrt(np.diag(cov))
+    try:
+        cov = phi_covariance(phi, cp, reml=reml, nested=nested)
+    except np.linalg.LinAlgError:
+        return table  # a flat likelihood (a component next to its boundary): no Wald interval
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(cov))
+    if not np.isfinite(se).all():
+        return table  # not a maximum on these scales: no Wald interval either
     zq = special.ndtri(1 - alpha / 2)
     lo, hi = phi - zq * se, phi + zq * se
     out = table.copy()

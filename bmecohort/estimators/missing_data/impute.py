@@ -2,6 +2,7 @@ r"""Multiple imputation by chained equations (statsmodels' MICE, predictive mean
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ import pandas as pd
 from statsmodels.imputation.mice import MICEData
 
 from ..._checks import describe_rows, require_columns
-from ...exceptions import AnalysisInputError
+from ...exceptions import AnalysisInputError, DataQualityWarning
 from ...results import Result, result
 from .pool import PooledResult, pool
 
@@ -140,11 +141,27 @@ def impute(
     incomplete = int(data.isna().any(axis=0).sum())
     cycles = 1 if incomplete <= 1 else burn_in
     datasets = []
-    for _ in range(m):
-        mice.update_all(cycles)
-        completed = mice.data.rename(columns={v: c for c, v in names.items()})
-        completed.index = frame.index
-        datasets.append(frame.assign(**{c: completed[c].to_numpy() for c in columns}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(m):
+            mice.update_all(cycles)
+            completed = mice.data.rename(columns={v: c for c, v in names.items()})
+            completed.index = frame.index
+            datasets.append(frame.assign(**{c: completed[c].to_numpy() for c in columns}))
+    # the library's warnings by class (never by text); collinear columns said as ours, once
+    from statsmodels.tools import sm_exceptions as library
+
+    collinear = False
+    for item in caught:
+        if issubclass(item.category, library.SingularMatrixWarning):
+            collinear = True
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    if collinear:
+        warnings.warn(f"impute: the columns {columns} are collinear among the rows used to "
+                      f"impute one of them (a rank-deficient imputation model): its "
+                      f"coefficients are not all identified; drop a redundant column.",
+                      DataQualityWarning, stacklevel=2)
     missing = pd.DataFrame({"term": columns, "n": len(frame),
                             "events": [int(data[c].isna().sum()) for c in columns]})
     return Imputations(datasets=tuple(datasets), missing=missing, columns=tuple(columns),

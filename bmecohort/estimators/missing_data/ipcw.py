@@ -11,7 +11,12 @@ from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from ..._checks import describe_rows, prepare
-from ...exceptions import AnalysisInputError, ConvergenceWarning, DataQualityWarning
+from ...exceptions import (
+    AnalysisInputError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    SeparationWarning,
+)
 
 __all__ = ["IPCW", "ipcw"]
 
@@ -108,10 +113,31 @@ def ipcw(
             f"ipcw: every unit has {observed}={int(r[0])}; weights need both completers and "
             f"units lost.")
     design = np.column_stack([np.ones(len(used)), used[covariates].to_numpy(float)])
-    fit = GLM(r, design, family=Binomial()).fit()
-    if not fit.converged:
-        import warnings
+    import warnings
 
+    from statsmodels.tools import sm_exceptions as library
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = GLM(r, design, family=Binomial()).fit()
+    # the library's warnings by class (never by text), said as ours with what to do
+    separated = rank_deficient = False
+    for item in caught:
+        if issubclass(item.category, library.PerfectSeparationWarning):
+            separated = True
+        elif issubclass(item.category, library.SingularMatrixWarning):
+            rank_deficient = True
+        elif not issubclass(item.category, library.ConvergenceWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    if separated:
+        warnings.warn(f"ipcw: the covariates {list(covariates)} predict {observed!r} "
+                      f"perfectly for some units (separation): their weights are extreme; "
+                      f"use fewer or coarser covariates.", SeparationWarning, stacklevel=2)
+    if rank_deficient:
+        warnings.warn(f"ipcw: the covariates {list(covariates)} are collinear among the "
+                      f"{len(used)} units used (the model's design is rank-deficient); drop "
+                      f"one of them.", DataQualityWarning, stacklevel=2)
+    if not fit.converged:
         warnings.warn(f"ipcw: the model of {observed!r} did not converge; check for "
                       f"separation by the covariates.", ConvergenceWarning, stacklevel=2)
     p = np.asarray(fit.fittedvalues, float)
@@ -131,15 +157,11 @@ def ipcw(
     out = pd.Series(np.nan, index=frame.index, name=IPCW)
     out.loc[used.index] = weights
     if excluded:
-        import warnings
-
         warnings.warn(
             f"ipcw: {sum(c for _, c in excluded)} row(s) have no weight ({dict(excluded)}); "
             f"they are excluded from weighted analyses.", DataQualityWarning, stacklevel=2)
     extreme = np.flatnonzero(weights > 20)
     if extreme.size:
-        import warnings
-
         warnings.warn(
             f"ipcw: {extreme.size} weight(s) above 20 at rows "
             f"{describe_rows(used.index[extreme])}; consider truncate=0.01.",
