@@ -43,7 +43,12 @@ def check_weights(frame: pd.DataFrame, column: str, *, table: str = "data") -> n
     series = frame[column]
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         values = pd.to_numeric(series, errors="coerce")
-        bad = series.index[values.isna().to_numpy()]
+        # text is refused even where it reads as a number ("0.8"): weights come from a model,
+        # and text means the column was not the one meant (the same on pandas 2 and 3)
+        unusable = values.isna().to_numpy()
+        if pd.api.types.is_string_dtype(series):
+            unusable = unusable | series.notna().to_numpy()  # (pandas 3's arrays are read-only)
+        bad = series.index[unusable]
         if pd.api.types.is_bool_dtype(series) or len(bad):
             shown = sorted({repr(v) for v in series.loc[bad].tolist()}, key=str)[:5] \
                 if len(bad) else [str(series.dtype)]
