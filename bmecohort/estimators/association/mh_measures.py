@@ -51,6 +51,7 @@ from .stratified import (
     MantelHaenszelResult,
     _pool,
     drop_uninformative,
+    stratum_cells,
 )
 
 __all__ = [
@@ -285,15 +286,9 @@ def mantel_haenszel_measure(
 ) -> MantelHaenszelMeasureResult:
     """Data-level entry of :func:`pool_measure` (one row per unit, never modified)."""
     frame, excluded = prepare(data, [exposure, outcome, strata], binary=[exposure, outcome])
-    if frame.empty:
-        raise AnalysisInputError(
-            f"data: no complete rows in columns {[exposure, outcome, strata]} (of {len(data)} "
-            f"rows); exclusions: {dict(excluded) or 'none'}.")
-    index, labels = pd.factorize(frame[strata], sort=True)
-    codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
-    # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
-    cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
-    out = pool_measure(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
+    labels, cells = stratum_cells(frame, data, excluded, exposure=exposure, outcome=outcome,
+                                  strata=strata)
+    out = pool_measure(labels, cells, alpha=alpha,
                        stratum_name=strata, n_rows=len(data), excluded=excluded,
                        table="data", measure=measure, correction=correction, tarone=tarone,
                        stacklevel=5)

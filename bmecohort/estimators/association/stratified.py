@@ -351,6 +351,22 @@ def drop_uninformative(
             f"exists. Check the coding and the strata.")
     return labels[informative], cells[informative], excluded
 
+def stratum_cells(frame: pd.DataFrame, data: pd.DataFrame,
+                  excluded: list[tuple[str, int]] | tuple[tuple[str, int], ...], *,
+                  exposure: str, outcome: str, strata: str) -> tuple[pd.Index, np.ndarray]:
+    """The sorted stratum labels and each stratum's ``a, b, c, d`` counts of ``frame``
+    (the complete 0/1 rows of ``data``); an error when no row is complete."""
+    if frame.empty:
+        raise AnalysisInputError(
+            f"data: no complete rows in columns {[exposure, outcome, strata]} (of {len(data)} "
+            f"rows); exclusions: {dict(excluded) or 'none'}.")
+    index, labels = pd.factorize(frame[strata], sort=True)
+    codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
+    # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
+    cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
+    return pd.Index(labels), np.ascontiguousarray(cells)
+
+
 def _pool(
     labels: pd.Index,
     cells: np.ndarray,
@@ -533,15 +549,9 @@ def mantel_haenszel(
             f"column that identifies the clusters, e.g. cluster='participant_id'.")
     frame, excluded = prepare(data, [exposure, outcome, strata, column],
                               binary=[exposure, outcome], carry=carry(data))
-    if frame.empty:
-        raise AnalysisInputError(
-            f"data: no complete rows in columns {[exposure, outcome, strata]} (of {len(data)} "
-            f"rows); exclusions: {dict(excluded) or 'none'}.")
-    index, labels = pd.factorize(frame[strata], sort=True)
-    codes = 2 * frame[exposure].to_numpy(np.int64) + frame[outcome].to_numpy(np.int64)
-    # columns in code order 0..3 = d, c, b, a; reversed to the table order a, b, c, d
-    cells = np.bincount(index * 4 + codes, minlength=4 * len(labels)).reshape(-1, 4)[:, ::-1]
-    pooled = _pool(pd.Index(labels), np.ascontiguousarray(cells), alpha=alpha,
+    labels, cells = stratum_cells(frame, data, excluded, exposure=exposure, outcome=outcome,
+                                  strata=strata)
+    pooled = _pool(labels, cells, alpha=alpha,
                    stratum_name=strata, n_rows=len(data), excluded=excluded, table="data")
     kept = frame[frame[strata].isin(pooled.strata[STRATUM])]
     plan = plan_clusters(kept, cluster)
