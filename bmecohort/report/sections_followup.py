@@ -129,6 +129,15 @@ def trajectory_section(ctx: Context) -> Section:
     if not ctx.cohort.has("lesion_reads"):
         return Section("trajectories", title, skipped=no_table("lesion_reads",
                                                                "BML trajectories"))
+    from .sections_course import knee_status
+
+    # the knees of the knee status Table 1 built (the same reads, aggregated otherwise): too
+    # many for the model, the section is skipped before the summed status is built
+    knees, _ = knee_status(ctx, [])
+    if knees is not None:
+        n_knees = int(knees.table[[PARTICIPANT, SIDE]].drop_duplicates().shape[0])
+        if n_knees > MAX_MODEL_KNEES:
+            return Section("trajectories", title, skipped=_too_many_knees(n_knees))
     caveats: list[str] = []
     status, why = attempt(lesion_status, ctx.cohort, unit="knee", aggregate="sum",
                           caveats=caveats, **reader_option(ctx))
@@ -137,9 +146,7 @@ def trajectory_section(ctx: Context) -> Section:
     table = status.table
     n_knees = int(table[[PARTICIPANT, SIDE]].drop_duplicates().shape[0])
     if n_knees > MAX_MODEL_KNEES:
-        return Section("trajectories", title, skipped=(
-            f"The cohort has {n_knees} knees, more than the report fits mixed models for "
-            f"({MAX_MODEL_KNEES}); fit bmecohort.mixed_model directly."))
+        return Section("trajectories", title, skipped=_too_many_knees(n_knees))
     if len(status.visits) < 2:
         return Section("trajectories", title, skipped="One read visit: no trajectory.")
     if table[PARTICIPANT].nunique() < MIN_MODEL_PERSONS:
@@ -179,6 +186,11 @@ def trajectory_section(ctx: Context) -> Section:
     ]
     return Section("trajectories", title, tuple(blocks),
                    results=(("total BML score trajectories", fit),), caveats=tuple(caveats))
+
+
+def _too_many_knees(n_knees: int) -> str:
+    return (f"The cohort has {n_knees} knees, more than the report fits mixed models for "
+            f"({MAX_MODEL_KNEES}); fit bmecohort.mixed_model directly.")
 
 
 def _fit_mixed(mixed_model: Any, frame: pd.DataFrame, **options: Any) -> Any:
