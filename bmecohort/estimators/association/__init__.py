@@ -3,7 +3,7 @@ data (crude and cluster-robust), Mantel-Haenszel stratified estimates (odds rati
 ratio, risk difference), standardised risks by g-computation, and the reconstruction of 2x2 tables from published summaries.
 
 Names are imported from their modules on first use (:mod:`bmecohort._lazy`), so
-``bmecohort.odds_ratio`` loads neither the stratified nor the standardisation code.
+``bmecohort.odds_ratio`` loads neither the stratified, rate-ratio nor reconstruction code.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING
 
 from ..._lazy import lazy_exports
 
+# eager: importing the submodule ``standardize`` (as bmecohort.standardize does) sets the
+# package attribute of that name to the module, shadowing a lazily resolved function
+from .standardize import StandardizedRisks, standardize
+
 if TYPE_CHECKING:
     from .rate_ratio import RateRatioResult, rate_ratio_from_counts
     from .reconstruct import ReconstructionResult, reconstruct_2x2
-    from .standardize import StandardizedRisks, standardize
     from .stratified import MantelHaenszelResult, mantel_haenszel, mantel_haenszel_from_counts
     from .twobytwo import (
         OddsRatioResult,
@@ -27,13 +30,12 @@ if TYPE_CHECKING:
     )
     from .unit_level import odds_ratio, risk_difference, risk_ratio
 
-#: public name -> module defining it
+#: public name -> module defining it (besides the eager imports above)
 _EXPORTS = {
     "MantelHaenszelResult": "stratified",
     "OddsRatioResult": "twobytwo",
     "RateRatioResult": "rate_ratio",
     "ReconstructionResult": "reconstruct",
-    "StandardizedRisks": "standardize",
     "RiskDifferenceResult": "twobytwo",
     "RiskRatioResult": "twobytwo",
     "mantel_haenszel": "stratified",
@@ -46,7 +48,6 @@ _EXPORTS = {
     "risk_difference_from_counts": "twobytwo",
     "risk_ratio": "unit_level",
     "risk_ratio_from_counts": "twobytwo",
-    "standardize": "standardize",
 }
 
 __all__ = [
