@@ -195,15 +195,14 @@ def test_flow_table_lists_every_exclusion():
     assert rows["Analysis"].tolist() == ["pain: crude", ""]  # crude's exclusions only
 
 
-def test_report_builds_twice_byte_identical(small, tmp_path):
-    # once in one process, once with the sections in two forked workers: the same bytes
-    first = build_report(small, out=tmp_path / "a.pdf", suppress_below=None, progress=False,
-                         reproductions=None, jobs=1)
-    second = build_report(small, out=tmp_path / "b" / "b.pdf", suppress_below=None,
+def test_report_builds_twice_byte_identical(demo_report, small, tmp_path):
+    # the shared build ran in one process; this one runs the sections in two forked
+    # workers: the same bytes (the same folder, so the same source line, is read again)
+    second = build_report(data=demo_report.data, out=tmp_path / "b" / "b.pdf",
                           progress=False, reproductions=None, build_dir=tmp_path / "src",
                           jobs=2)
-    assert first.read_bytes()[:5] == b"%PDF-"
-    assert _sha(first) == _sha(second)
+    assert demo_report.pdf.read_bytes()[:5] == b"%PDF-"
+    assert _sha(demo_report.pdf) == _sha(second)
     source = (tmp_path / "src" / "main.typ").read_text()
     for title in ("Provenance", "Participant flow", "Baseline characteristics (Table 1)",
                   "Lesion course", "Time to event", "Effect estimates (Table 2)",
@@ -216,17 +215,14 @@ def test_report_builds_twice_byte_identical(small, tmp_path):
     assert "Clustered" in source and "Clusters" in source  # Table 2's clustering marker
 
 
-def test_report_from_a_data_folder_suppresses_by_default(small, tmp_path):
-    folder = tmp_path / "tables"
-    write_cohort(small, folder)
-    pdf = build_report(data=folder, out=tmp_path / "user.pdf", progress=False,
-                       reproductions=None, build_dir=tmp_path / "src")
-    assert pdf.is_file()
-    source = (tmp_path / "src" / "main.typ").read_text()
-    assert f'"folder {folder.as_posix()}"' in source
+def test_report_from_a_data_folder_suppresses_by_default(demo_report):
+    # the shared build: the demo cohort written to a folder, built with the defaults
+    assert demo_report.pdf.is_file()
+    source = (demo_report.source / "main.typ").read_text()
+    assert f'"folder {demo_report.data.as_posix()}"' in source
     assert "small-cell protection" in source and '"<5"' in source
     assert "not applicable (user data)" in source
-    assert small_counts(pdf_text(pdf)) == []
+    assert small_counts(pdf_text(demo_report.pdf)) == []
 
 
 def test_pdf_of_a_tiny_user_cohort_shows_no_count_below_5(tmp_path):

@@ -211,11 +211,14 @@ def build_report(
 
     Examples
     --------
+    A report of two simulated persons (most of its sections say why they were skipped;
+    ``build_report(out=...)`` reports on the demo cohort instead):
+
     >>> import tempfile, pathlib
-    >>> from bmecohort.simulate import demo_cohort
+    >>> from bmecohort.simulate import knee_cohort
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     pdf = build_report(demo_cohort(seed=1, size="small"), out=pathlib.Path(folder) /
-    ...                        "report.pdf", suppress_below=None, progress=False)
+    ...     pdf = build_report(knee_cohort(2, seed=1), out=pathlib.Path(folder) /
+    ...                        "report.pdf", progress=False)
     ...     pdf.read_bytes()[:5]
     b'%PDF-'
     """
