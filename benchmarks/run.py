@@ -59,6 +59,7 @@ def run_script(name: str, path: Path, *, quick: bool, timeout: float) -> dict[st
     logs.mkdir(parents=True, exist_ok=True)
     log_file = logs / f"{name}.log"
     log(f"== {name}: {' '.join([path.name, *args])}")
+    started, load_before = _now(), os.getloadavg()[0]
     start = time.perf_counter()
     with log_file.open("w") as out:
         try:
@@ -69,7 +70,12 @@ def run_script(name: str, path: Path, *, quick: bool, timeout: float) -> dict[st
     seconds = time.perf_counter() - start
     log(f"   {name}: {seconds:.0f} s, exit {code}")
     return {"script": path.name, "args": args, "seconds": seconds, "returncode": code,
-            "log": str(log_file.relative_to(ROOT))}
+            "log": str(log_file.relative_to(ROOT)), "started": started, "finished": _now(),
+            "load_before": load_before, "load_after": os.getloadavg()[0]}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # --- adapters for results not in the harness format ------------------------------------------
@@ -311,6 +317,24 @@ def _met(row: dict[str, Any]) -> str:
     return "met" if row["met"] else "**missed**"
 
 
+def one_run(runs: dict[str, Any]) -> list[str]:
+    """Whether every script's results come from one invocation of this runner, and which do
+    not (issue 16 asks for the ratios measured side by side in one run)."""
+    if not runs:
+        return []
+    ids = {r.get("run_id") for r in runs.values()}
+    seconds = sum(r["seconds"] for r in runs.values())
+    if len(ids) == 1 and None not in ids and set(runs) == set(scripts()):
+        return [f"Every row below comes from one run of all {len(runs)} scripts "
+                f"(`{next(iter(ids))}`), one script after another: {seconds / 60:.0f} min "
+                "in all.", ""]
+    latest = max((r.get("run_id") or "" for r in runs.values()), default="")
+    older = sorted(n for n, r in runs.items() if r.get("run_id") != latest)
+    missing = sorted(set(scripts()) - set(runs))
+    return [f"Not one run: the latest run (`{latest or 'unknown'}`) did not include "
+            f"{', '.join(older + missing)}; their rows come from earlier runs.", ""]
+
+
 def markdown(targets: list[dict[str, Any]], runs: dict[str, Any], env: dict[str, Any]) -> str:
     lines = [
         "# Benchmark results",
@@ -326,7 +350,8 @@ def markdown(targets: list[dict[str, Any]], runs: dict[str, Any], env: dict[str,
         f"{env['cpus']} CPUs; above the CPU count wall times stretch (CPU times, where "
         "recorded, much less).",
         "",
-        "## Targets (issue 8)",
+        *one_run(runs),
+        "## Targets (issues 8 and 16)",
         "",
         "| target | measured | target value | status | source |",
         "|---|---:|---:|---|---|",
@@ -353,11 +378,15 @@ def markdown(targets: list[dict[str, Any]], runs: dict[str, Any], env: dict[str,
             if t.get("profile"):
                 lines += ["Profile:", "", "```", t["profile"], "```", ""]
     if runs:
-        lines += ["", "## Scripts run", "", "| script | arguments | seconds | exit |",
-                  "|---|---|---:|---:|"]
+        lines += ["", "## Scripts run", "",
+                  "| script | arguments | started | seconds | load before / after | exit |",
+                  "|---|---|---|---:|---|---:|"]
         for run in runs.values():
+            load = (f"{run['load_before']:.1f} / {run['load_after']:.1f}"
+                    if "load_before" in run else "–")
             lines.append(f"| {run['script']} | {' '.join(run['args'])} | "
-                         f"{run['seconds']:.0f} | {run['returncode']} |")
+                         f"{run.get('started', '–')} | {run['seconds']:.0f} | {load} | "
+                         f"{run['returncode']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -381,9 +410,10 @@ def main() -> int:
     if not args.collect_only:
         chosen = [n for n in available if (not args.only or n in args.only)
                   and n not in args.skip]
+        run_id = f"run started {_now()}" + (" (--quick)" if args.quick else "")
         for name in chosen:
             runs[name] = run_script(name, available[name], quick=args.quick,
-                                    timeout=args.timeout)
+                                    timeout=args.timeout) | {"run_id": run_id}
     summary_path = RESULTS / "summary.json"
     if summary_path.exists() and not runs:
         runs = json.loads(summary_path.read_text()).get("scripts", {})

@@ -20,6 +20,7 @@ the marginal logistic model holds at the unit level, which is what GEE estimates
 
 from __future__ import annotations
 
+import functools
 import numbers
 import zlib
 from collections.abc import Sequence
@@ -135,8 +136,23 @@ def normal_expectation(mean: float, sd: float, n: int = 96) -> tuple[np.ndarray,
     ``(f(nodes) * weights).sum()`` approximates ``E[f(X)]``; with 96 nodes the error is far
     below simulation error for the smooth logistic functions used here.
     """
+    nodes, weights = _hermite_e_rule(n)
+    return mean + sd * nodes, weights.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _hermite_e_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilists' Gauss-Hermite nodes and normalised weights, computed once per ``n``.
+
+    ``hermegauss`` solves an eigenvalue problem (about 15 ms on a busy core); the knee
+    calibration asks for the same rule hundreds of times per root search. Read-only arrays,
+    so a cached rule cannot be changed by a caller.
+    """
     nodes, weights = np.polynomial.hermite_e.hermegauss(n)
-    return mean + sd * nodes, weights / weights.sum()
+    weights = weights / weights.sum()
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
+    return nodes, weights
 
 
 def check_probability(name: str, value: float, *, open_interval: bool = True) -> float:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+import scipy
 
 __all__ = [
     "EXACT_MAX_SD",
@@ -156,7 +156,7 @@ def _solve_window(
     ``solve`` returns log odds ratios (``nan`` or infinite where there is no root); each
     finite one must leave at most :data:`_TAIL_TOLERANCE` of the mass outside the window.
     """
-    half = (special.ndtri(1 - min(alpha, 0.5) / 2) + _WINDOW_EXTRA_SD) * _sd_guess(a, b, c, d)
+    half = (scipy.special.ndtri(1 - min(alpha, 0.5) / 2) + _WINDOW_EXTRA_SD) * _sd_guess(a, b, c, d)
     while True:
         window = _Window.around(a, b, c, d, half)
         roots = solve(window)
@@ -188,7 +188,7 @@ def _starts(a: int, b: int, c: int, d: int, alpha: float) -> tuple[float, float,
     """Woolf-type guesses of the log estimate and limits, and a bracketing step."""
     log_or = float(np.log((a + .5) * (d + .5) / ((b + .5) * (c + .5))))
     se = float(np.sqrt(1 / (a + .5) + 1 / (b + .5) + 1 / (c + .5) + 1 / (d + .5)))
-    z = float(special.ndtri(1 - alpha / 2))
+    z = float(scipy.special.ndtri(1 - alpha / 2))
     return log_or, log_or - z * se, log_or + z * se, min(1.0, se)
 
 
@@ -286,7 +286,7 @@ def solve_decreasing(func: Callable[[float], float], start: float, *, step: floa
     lo, hi = max(lo, -_LOG_LIMIT), min(hi, _LOG_LIMIT)
     if func(lo) < 0 or func(hi) > 0:
         return float("nan")
-    return float(optimize.brentq(func, lo, hi, xtol=_XTOL))
+    return float(scipy.optimize.brentq(func, lo, hi, xtol=_XTOL))
 
 
 def midp_p_value(a: int, b: int, c: int, d: int) -> float:
@@ -297,9 +297,9 @@ def midp_p_value(a: int, b: int, c: int, d: int) -> float:
     not cancel to 0.
     """
     total, m1, n1 = a + b + c + d, a + c, a + b
-    point = stats.hypergeom.pmf(a, total, m1, n1)
-    below = stats.hypergeom.cdf(a - 1, total, m1, n1) + 0.5 * point
-    above = stats.hypergeom.sf(a, total, m1, n1) + 0.5 * point
+    point = scipy.stats.hypergeom.pmf(a, total, m1, n1)
+    below = scipy.stats.hypergeom.cdf(a - 1, total, m1, n1) + 0.5 * point
+    above = scipy.stats.hypergeom.sf(a, total, m1, n1) + 0.5 * point
     return float(min(1.0, 2.0 * min(below, above)))
 
 
@@ -317,8 +317,8 @@ def fisher_p_value(a: int, b: int, c: int, d: int) -> float:
     """
     total, m1, n1 = a + b + c + d, a + c, a + b
     if total <= _FISHER_SCIPY_MAX_TOTAL:
-        return float(stats.fisher_exact(np.array([[a, b], [c, d]], dtype=np.int64)).pvalue)
-    dist = stats.hypergeom(total, m1, n1)
+        return float(scipy.stats.fisher_exact(np.array([[a, b], [c, d]], dtype=np.int64)).pvalue)
+    dist = scipy.stats.hypergeom(total, m1, n1)
     lo, hi = max(0, m1 - (c + d)), min(n1, m1)
     mode = int((n1 + 1.0) * (m1 + 1.0) / (total + 2.0))
     limit = dist.logpmf(a) + np.log1p(1e-7)
@@ -354,7 +354,7 @@ def woolf_limits(
     Tables with a zero cell get ``nan`` limits (the Woolf interval is undefined there).
     """
     a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    z = special.ndtri(1 - alpha / 2)
+    z = scipy.special.ndtri(1 - alpha / 2)
     positive = (a > 0) & (b > 0) & (c > 0) & (d > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = (a * d) / (b * c)
@@ -386,7 +386,7 @@ def cornfield_limits(
     """
     a, b, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c, d)))
     n1, n0, m1 = a + b, c + d, a + c
-    z2 = special.ndtri(1 - alpha / 2) ** 2
+    z2 = scipy.special.ndtri(1 - alpha / 2) ** 2
     lo, hi = np.maximum(0.0, m1 - n0), np.minimum(n1, m1)
 
     def excess(big_a: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+import scipy
 
 from ..._checks import check_alpha, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, N
@@ -81,7 +81,7 @@ def pooled(cells: np.ndarray, measure: str, alpha: float) -> tuple[float, float,
     (a risk ratio of 0 or infinity).
     """
     a, b, c, d, n1, n0, total = _columns(cells)
-    z = special.ndtri(1 - alpha / 2)
+    z = scipy.special.ndtri(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         if measure == "rr":
             r, s = np.sum(a * n0 / total), np.sum(c * n1 / total)
@@ -111,7 +111,7 @@ def stratum_estimates(
     undefined (no cases in a group for the risk ratio).
     """
     a, b, c, d, n1, n0, _ = _columns(cells)
-    z = special.ndtri(1 - alpha / 2)
+    z = scipy.special.ndtri(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p1, p0 = a / n1, c / n0
         if measure == "rr":
@@ -141,7 +141,7 @@ def homogeneity_test(cells: np.ndarray, measure: str) -> tuple[float, float]:
             return float("nan"), float("nan")
         mean = np.sum(weight * theta) / np.sum(weight)
         statistic = float(np.sum(weight * (theta - mean) ** 2))
-    return statistic, float(stats.chi2.sf(statistic, len(theta) - 1))
+    return statistic, float(scipy.stats.chi2.sf(statistic, len(theta) - 1))
 
 
 def cmh_test(cells: np.ndarray, correction: bool) -> tuple[float, float]:
@@ -158,7 +158,7 @@ def cmh_test(cells: np.ndarray, correction: bool) -> tuple[float, float]:
     variance = np.sum(n1 * n0 * m1 * m0 / (total ** 2 * (total - 1)))
     yates = 0.5 if correction and abs(delta) >= 0.5 else 0.0
     statistic = float((abs(delta) - yates) ** 2 / variance)
-    return statistic, float(stats.chi2.sf(statistic, 1))
+    return statistic, float(scipy.stats.chi2.sf(statistic, 1))
 
 
 # --- results --------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def _stratum_rows(labels: pd.Index, cells: np.ndarray, measure: str, alpha: floa
     (``nan`` for a stratum with one outcome)."""
     a, b, c, d = cells.T
     estimate, lower, upper, _ = stratum_estimates(cells, measure, alpha)
-    p_values = [float(stats.chi2_contingency(row.reshape(2, 2), correction=False).pvalue)
+    p_values = [float(scipy.stats.chi2_contingency(row.reshape(2, 2), correction=False).pvalue)
                 if row[0] + row[2] > 0 and row[1] + row[3] > 0 else float("nan")
                 for row in cells]  # one call per stratum, not per unit
     frame = pd.DataFrame(cells, columns=list(COUNT_NAMES))

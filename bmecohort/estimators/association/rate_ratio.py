@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
-from statsmodels.stats import rates as sm_rates
+import scipy
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha
 from ..._columns import EVENTS, N
 from ...exceptions import AnalysisInputError, SmallCellWarning
@@ -124,12 +124,12 @@ def _midp_tails(y: int, n: int) -> tuple[Any, Any]:
     """``theta -> P(Y < y) + P(Y = y)/2`` and ``P(Y > y) + P(Y = y)/2``, s = expit(theta)."""
 
     def lower(theta: float) -> float:
-        s = special.expit(theta)
-        return float(stats.binom.cdf(y - 1, n, s) + 0.5 * stats.binom.pmf(y, n, s))
+        s = scipy.special.expit(theta)
+        return float(scipy.stats.binom.cdf(y - 1, n, s) + 0.5 * scipy.stats.binom.pmf(y, n, s))
 
     def upper(theta: float) -> float:
-        s = special.expit(theta)
-        return float(stats.binom.sf(y, n, s) + 0.5 * stats.binom.pmf(y, n, s))
+        s = scipy.special.expit(theta)
+        return float(scipy.stats.binom.sf(y, n, s) + 0.5 * scipy.stats.binom.pmf(y, n, s))
 
     return lower, upper
 
@@ -208,9 +208,9 @@ def rate_ratio_from_counts(
     n, scale = y1 + y0, t0 / t1
     s_null = t1 / (t1 + t0)
     lower_tail, upper_tail = _midp_tails(y1, n)
-    theta_null = float(special.logit(s_null))
+    theta_null = float(scipy.special.logit(s_null))
 
-    raw = stats.binomtest(y1, n, s_null)
+    raw = scipy.stats.binomtest(y1, n, s_null)
     p_values = {
         "exact": float(raw.pvalue),
         "midp": float(min(1.0, 2 * min(lower_tail(theta_null), upper_tail(theta_null)))),
@@ -218,7 +218,7 @@ def rate_ratio_from_counts(
     with np.errstate(divide="ignore", invalid="ignore"):
         # statsmodels forms the ratio of rates first; a zero count only makes it inf
         p_values["score"] = float(
-            sm_rates.test_poisson_2indep(y1, t1, y0, t0, method="score").pvalue)
+            sm.rates.test_poisson_2indep(y1, t1, y0, t0, method="score").pvalue)
     with np.errstate(divide="ignore"):
         # numpy division: a zero count gives 0 or inf, not ZeroDivisionError
         crude = float(np.divide(y1 / t1, y0 / t0))
@@ -244,8 +244,8 @@ def rate_ratio_from_counts(
     else:
         estimate = crude
         if y1 > 0 and y0 > 0:
-            lower, upper = sm_rates.confint_poisson_2indep(y1, t1, y0, t0, method="wald-log",
-                                                  compare="ratio", alpha=alpha)
+            lower, upper = sm.rates.confint_poisson_2indep(
+                y1, t1, y0, t0, method="wald-log", compare="ratio", alpha=alpha)
         else:
             lower = upper = float("nan")
     if y1 == 0 or y0 == 0:

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+import scipy
 
 from ..._checks import check_alpha
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
@@ -317,11 +317,11 @@ def reconstruct_2x2(
 
     if method == "woolf":
         z = np.log(point) / np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-        p_value = 2 * special.ndtr(-np.abs(z))
+        p_value = 2 * scipy.special.ndtr(-np.abs(z))
     else:
         n1, n0, m1, m0 = a + b, c + d, a + c, b + d
         chi2 = (n1 + n0) * (a * d - b * c) ** 2 / (n1 * n0 * m1 * m0)
-        p_value = stats.chi2.sf(chi2, df=1)
+        p_value = scipy.stats.chi2.sf(chi2, df=1)
     deviation = np.max(np.abs(np.column_stack([point, lower, upper]) - np.asarray(published))
                        / (half / (1 + _SLACK)), axis=1) if a.size else np.zeros(0)
     candidates = pd.DataFrame({

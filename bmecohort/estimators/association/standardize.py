@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
+import scipy
 
 from ... import _statsmodels as sm
 from ..._checks import check_alpha, prepare, require_columns
@@ -186,7 +186,7 @@ def _fit(y: np.ndarray, x: np.ndarray) -> Any:
 def _point(beta: np.ndarray, x1: np.ndarray, x0: np.ndarray, exposed: np.ndarray
            ) -> np.ndarray:
     """Risks under exposure and none: (r1, r0) overall and among the exposed."""
-    p1, p0 = special.expit(x1 @ beta), special.expit(x0 @ beta)
+    p1, p0 = scipy.special.expit(x1 @ beta), scipy.special.expit(x0 @ beta)
     return np.array([p1.mean(), p0.mean(), p1[exposed].mean(), p0[exposed].mean()])
 
 
@@ -200,8 +200,8 @@ def _delta(beta: np.ndarray, y: np.ndarray, x: np.ndarray, x1: np.ndarray, x0: n
            ) -> tuple[dict[str, Measure], dict[str, Measure]]:
     """Delta-method measures from the influence functions of the four risks."""
     n, n_exposed = len(y), int(exposed.sum())
-    p = special.expit(x @ beta)
-    p1, p0 = special.expit(x1 @ beta), special.expit(x0 @ beta)
+    p = scipy.special.expit(x @ beta)
+    p1, p0 = scipy.special.expit(x1 @ beta), scipy.special.expit(x0 @ beta)
     information = (x * (p * (1 - p))[:, None]).T @ x
     if_beta = np.linalg.solve(information, (x * (y - p)[:, None]).T).T  # n x k
     influence = np.empty((n, 4))
@@ -216,7 +216,7 @@ def _delta(beta: np.ndarray, y: np.ndarray, x: np.ndarray, x1: np.ndarray, x0: n
         influence[:, j] = weight * (pa - risk) * (weight > 0) + if_beta @ gradient
     summed = np.stack([np.bincount(groups, weights=influence[:, j]) for j in range(4)], axis=1)
     cov = summed.T @ summed
-    z = special.ndtri(1 - alpha / 2)
+    z = scipy.special.ndtri(1 - alpha / 2)
     risks = _point(beta, x1, x0, exposed)
 
     def measures(i1: int, i0: int) -> dict[str, Measure]:

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
-from statsmodels.stats.contingency_tables import StratifiedTable
+import scipy
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha, prepare, require_columns
 from ..._clusters import (
     AUTO,
@@ -160,7 +160,7 @@ def _stratum_table(labels: pd.Index, cells: np.ndarray, alpha: float) -> pd.Data
     """Per-stratum counts, Woolf odds ratio and Pearson chi-square p (cells: K x 4)."""
     a, b, c, d = cells.T
     estimate, lower, upper = woolf_limits(a, b, c, d, alpha)
-    p_values = [float(stats.chi2_contingency(row.reshape(2, 2), correction=False).pvalue)
+    p_values = [float(scipy.stats.chi2_contingency(row.reshape(2, 2), correction=False).pvalue)
                 for row in cells]  # one call per stratum, not per unit
     frame = pd.DataFrame(cells, columns=list(COUNT_NAMES))
     frame.insert(0, STRATUM, labels)
@@ -235,7 +235,6 @@ def stratified_cluster_fit(
     :math:`(C\\hat\\beta)^\\top (C \\widehat V C^\\top)^{-1} C\\hat\\beta` (:math:`C` the
     differences from the first stratum).
     """
-    from ... import _statsmodels as sm
 
     n_strata = int(stratum.max()) + 1
     fit = None
@@ -252,7 +251,7 @@ def stratified_cluster_fit(
     p1 = np.bincount(stratum, weights=x * y, minlength=n_strata) / n1
     p0 = np.bincount(stratum, weights=(1 - x) * y, minlength=n_strata) / n0
     with np.errstate(divide="ignore", invalid="ignore"):
-        coef_k = special.logit(p1) - special.logit(p0)
+        coef_k = scipy.special.logit(p1) - scipy.special.logit(p0)
         influence = (x * (y - p1[stratum]) / (n1 * p1 * (1 - p1))[stratum]
                      - (1 - x) * (y - p0[stratum]) / (n0 * p0 * (1 - p0))[stratum])
     n_groups = int(groups.max()) + 1
@@ -266,7 +265,7 @@ def stratified_cluster_fit(
         diff = contrast @ coef_k
         cov = contrast @ (sums @ sums.T) @ contrast.T
         statistic = float(diff @ np.linalg.solve(cov, diff))
-        p_value = float(stats.chi2.sf(statistic, n_strata - 1))
+        p_value = float(scipy.stats.chi2.sf(statistic, n_strata - 1))
     return StratifiedClusterFit(
         coef=float(fit.params[1]) if fit is not None else float("nan"),
         se=float(fit.bse[1]) if fit is not None else float("nan"),
@@ -301,7 +300,7 @@ def _with_clusters(
     y = frame.loc[kept, outcome].to_numpy(float)
     x = frame.loc[kept, exposure].to_numpy(float)
     caveats: list[tuple[type[Warning], str]] = []
-    z = float(special.ndtri(1 - pooled.alpha / 2))
+    z = float(scipy.special.ndtri(1 - pooled.alpha / 2))
     degenerate = not 0 < pooled.estimate < np.inf
     fit = stratified_cluster_fit(y, x, stratum, groups, pooled=not degenerate)
     if degenerate:
@@ -309,7 +308,7 @@ def _with_clusters(
     else:
         coef, se = fit.coef, fit.se
         statistic = (coef / se) ** 2
-        p = float(stats.chi2.sf(statistic, 1))
+        p = float(scipy.stats.chi2.sf(statistic, 1))
         if not fit.converged:
             caveats.append((ConvergenceWarning,
                             "data: the stratified GEE behind the cluster-robust pooled odds "
@@ -317,7 +316,7 @@ def _with_clusters(
     table = pooled.strata.copy()
     table[CI_LOWER] = np.exp(fit.stratum_coef - z * fit.stratum_se)
     table[CI_UPPER] = np.exp(fit.stratum_coef + z * fit.stratum_se)
-    table[P_VALUE] = 2 * stats.norm.sf(np.abs(fit.stratum_coef / fit.stratum_se))
+    table[P_VALUE] = 2 * scipy.stats.norm.sf(np.abs(fit.stratum_coef / fit.stratum_se))
     result = replace(
         pooled, term=POOLED_CLUSTERED_TERM, estimate=float(np.exp(coef)),
         ci_lower=float(np.exp(coef - z * se)), ci_upper=float(np.exp(coef + z * se)),
@@ -389,7 +388,7 @@ def _pool(
         caveats.append((SmallCellWarning,
                         f"{table}: every stratum has a zero in the same diagonal of its table; "
                         f"the pooled odds ratio is 0 or infinite and its interval undefined."))
-    raw = StratifiedTable(np.stack([row.reshape(2, 2) for row in cells], axis=2))
+    raw = sm.StratifiedTable(np.stack([row.reshape(2, 2) for row in cells], axis=2))
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = float(raw.oddsratio_pooled)
         lower, upper = (float(x) for x in raw.oddsratio_pooled_confint(alpha=alpha))

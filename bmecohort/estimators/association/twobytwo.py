@@ -22,10 +22,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.proportion import confint_proportions_2indep
+import scipy
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha
 from ...exceptions import AnalysisInputError, SmallCellWarning
 from ...results import Accounting
@@ -73,7 +72,8 @@ _P_VALUE_OF = {"woolf": "chi_square", "cornfield": "chi_square", "exact": "fishe
 def _p_values(counts: TwoByTwoCounts) -> dict[str, float]:
     a, b, c, d = (int(x) for x in counts.cells())
     return {
-        "chi_square": float(stats.chi2_contingency(counts.to_array(), correction=False).pvalue),
+        "chi_square": float(scipy.stats.chi2_contingency(counts.to_array(),
+                                                         correction=False).pvalue),
         "fisher": fisher_p_value(a, b, c, d),  # scipy's, or the same rule past int64 margins
         "midp": midp_p_value(a, b, c, d),
     }
@@ -134,7 +134,7 @@ def compute_odds_ratio(
     zeros = zero_cells(counts)
     used = counts.shifted(0.5) if zeros and correction == "haldane" else counts
     a, b, c, d = used.cells()
-    raw: Any = Table2x2(used.to_array(), shift_zeros=False)
+    raw: Any = sm.Table2x2(used.to_array(), shift_zeros=False)
     label = method
     if method in ("exact", "midp"):
         wa, wb, wc, wd = (int(x) for x in counts.cells())
@@ -199,7 +199,7 @@ def compute_risk_ratio(
     caveats: list[tuple[type[Warning], str]] = []
     zeros = zero_cells(counts)
     used = counts.shifted(0.5) if zeros and correction == "haldane" else counts
-    raw = Table2x2(used.to_array(), shift_zeros=False)
+    raw = sm.Table2x2(used.to_array(), shift_zeros=False)
     risk_exposed = used.exposed_cases / used.n_exposed
     risk_unexposed = used.unexposed_cases / used.n_unexposed
     if used.exposed_cases > 0 and used.unexposed_cases > 0:
@@ -244,7 +244,7 @@ def compute_risk_difference(
     caveats: list[tuple[type[Warning], str]] = []
     a, b, c, d = counts.cells()
     estimate = a / counts.n_exposed - c / counts.n_unexposed
-    lower, upper = (float(x) for x in confint_proportions_2indep(
+    lower, upper = (float(x) for x in sm.confint_proportions_2indep(
         a, counts.n_exposed, c, counts.n_unexposed, method="wald", compare="diff",
         alpha=alpha))
     zeros = zero_cells(counts)
@@ -262,7 +262,7 @@ def compute_risk_difference(
         p_value=p_values["chi_square"], method="wald", alpha=alpha, zero_correction="none",
         counts=counts, counts_used=counts, p_values=MappingProxyType(p_values),
         accounting=accounting, warnings=tuple(m for _, m in caveats),
-        raw=Table2x2(counts.to_array(), shift_zeros=False),
+        raw=sm.Table2x2(counts.to_array(), shift_zeros=False),
     ), caveats
 
 

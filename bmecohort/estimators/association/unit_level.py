@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+import scipy
 
 from ... import _statsmodels as sm
 from ..._checks import check_alpha, prepare
@@ -156,7 +156,7 @@ def _with_cluster(
                        warnings=crude.warnings + tuple(m for _, m in more)), caveats + more
     fit, more = _cluster_fit(frame, exposure, outcome, plan.groups, family)
     se = float(fit.bse[1])
-    z = float(special.ndtri(1 - crude.alpha / 2))
+    z = float(scipy.special.ndtri(1 - crude.alpha / 2))
     if log_scale:
         centre = float(np.log(crude.estimate))
         lower, upper = np.exp(centre - z * se), np.exp(centre + z * se)
@@ -183,11 +183,12 @@ def _cluster_options(cluster: str | None, **options: Any) -> str | None:
         f"that option.")
 
 
-#: measure -> (model named in ``method``, GLM family, estimate on the log scale)
-_WEIGHTED: dict[str, tuple[str, Any, bool]] = {
-    "odds ratio": ("logistic", sm.families.Binomial, True),
-    "risk ratio": ("log-poisson", sm.families.Poisson, True),
-    "risk difference": ("linear", sm.families.Gaussian, False),
+#: measure -> (model named in ``method``, GLM family in ``statsmodels.genmod.families``,
+#: estimate on the log scale); the family is looked up when fitted, not at import
+_WEIGHTED: dict[str, tuple[str, str, bool]] = {
+    "odds ratio": ("logistic", "Binomial", True),
+    "risk ratio": ("log-poisson", "Poisson", True),
+    "risk difference": ("linear", "Gaussian", False),
 }
 
 
@@ -261,13 +262,14 @@ def _weighted(
         y = frame[outcome].to_numpy(float)
         design = np.column_stack([np.ones(len(frame)), frame[exposure].to_numpy(float)])
         fit, flagged = fit_weighted_glm(y, design, frame[weights].to_numpy(float),
-                                        plan.groups if plan.clustered else None, family())
+                                        plan.groups if plan.clustered else None,
+                                        getattr(sm.families, family)())
         if flagged:
             caveats.append((ConvergenceWarning,
                             f"data: the weighted {label} model behind the interval did not "
                             f"converge; do not trust the interval."))
         se = float(fit.bse[1])
-        z = float(special.ndtri(1 - alpha / 2))
+        z = float(scipy.special.ndtri(1 - alpha / 2))
         centre = float(np.log(estimate)) if log_scale else estimate
         lower, upper = centre - z * se, centre + z * se
         if log_scale:

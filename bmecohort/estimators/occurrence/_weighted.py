@@ -11,11 +11,9 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import special
-from statsmodels.genmod.families import Binomial
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.stats.proportion import proportion_confint
+import scipy
 
+from ... import _statsmodels as sm
 from ..._clusters import ClusterPlan, cluster_cov_kwds
 from ...exceptions import SmallCellWarning
 
@@ -36,7 +34,7 @@ def _weighted_robust(
     (\\sum_i w_i \\hat p (1 - \\hat p))^2` on the logit scale, which is geepack's ``san.se``
     with ``weights`` and survey's linearisation variance without its ``G/(G-1)`` factor.
     """
-    model = GLM(y, np.ones((len(y), 1)), family=Binomial(), var_weights=w)
+    model = sm.GLM(y, np.ones((len(y), 1)), family=sm.families.Binomial(), var_weights=w)
     with warnings.catch_warnings():
         # statsmodels warns that robust covariances are "not fully supported" with
         # var_weights; the intercept-only sandwich is checked against geepack and survey
@@ -44,9 +42,9 @@ def _weighted_robust(
         warnings.filterwarnings("ignore", message="cov_type not fully supported")
         fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12)
     low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
-    p = float(special.expit(fit.params[0]))
+    p = float(scipy.special.expit(fit.params[0]))
     design_effect = float(fit.cov_params()[0, 0]) * len(y) * p * (1 - p)
-    return float(special.expit(low)), float(special.expit(high)), design_effect, fit
+    return float(scipy.special.expit(low)), float(scipy.special.expit(high)), design_effect, fit
 
 
 def weighted_share(
@@ -73,8 +71,8 @@ def weighted_share(
             f"{label} interval at Kish's effective sample size ({n_eff:.1f}) was used instead.")
         warnings.warn(message, SmallCellWarning, stacklevel=5)
         caveats.append(message)
-        low, high = _contain(estimate, *proportion_confint(estimate * n_eff, n_eff,
-                                                             alpha=alpha, method=sm_method))
+        low, high = _contain(estimate, *sm.proportion_confint(estimate * n_eff, n_eff,
+                                                                alpha=alpha, method=sm_method))
         return estimate, low, high, f"{label}-kish-effective-n", None, None
     groups = plan.groups if plan.groups is not None else np.arange(n)
     low, high, design_effect, raw = _weighted_robust(y, w, groups, alpha)

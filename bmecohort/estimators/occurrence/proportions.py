@@ -16,11 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
-from statsmodels.genmod.families import Binomial
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.stats.proportion import proportion_confint
+import scipy
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha, check_count, describe_rows, require_columns
 from ..._clusters import AUTO, cluster_cov_kwds, plan_clusters
 from ..._columns import (
@@ -158,7 +156,7 @@ def _contain(estimate: float, low: float, high: float) -> tuple[float, float]:
 
 def _confint(events: int, n: int, method: str, alpha: float) -> tuple[float, float]:
     sm_method, _ = _check_method(method)
-    low, high = proportion_confint(events, n, alpha=alpha, method=sm_method)
+    low, high = sm.proportion_confint(events, n, alpha=alpha, method=sm_method)
     return _contain(events / n, low, high)
 
 
@@ -295,12 +293,12 @@ def _cluster_robust(
 
     The plain sandwich, without small-sample factor (:data:`bmecohort._clusters.SANDWICH`).
     """
-    model = GLM(y, np.ones((len(y), 1)), family=Binomial())
+    model = sm.GLM(y, np.ones((len(y), 1)), family=sm.families.Binomial())
     fit = model.fit(cov_type="cluster", cov_kwds=cluster_cov_kwds(groups), tol=1e-12)
     low, high = np.asarray(fit.conf_int(alpha=alpha))[0]
     naive = float(fit.normalized_cov_params[0, 0] * fit.scale)
     design_effect = float(fit.cov_params()[0, 0]) / naive
-    return float(special.expit(low)), float(special.expit(high)), design_effect, fit
+    return float(scipy.special.expit(low)), float(scipy.special.expit(high)), design_effect, fit
 
 
 def _cluster_robust_closed(y: np.ndarray, codes: np.ndarray, alpha: float
@@ -317,9 +315,9 @@ def _cluster_robust_closed(y: np.ndarray, codes: np.ndarray, alpha: float
     share = float(y.mean())
     scores = np.bincount(codes, weights=y - share)
     se = np.sqrt(float(scores @ scores)) / (n * share * (1 - share))
-    half = special.ndtri(1 - alpha / 2) * se
-    centre = special.logit(share)
-    return float(special.expit(centre - half)), float(special.expit(centre + half))
+    half = scipy.special.ndtri(1 - alpha / 2) * se
+    centre = scipy.special.logit(share)
+    return float(scipy.special.expit(centre - half)), float(scipy.special.expit(centre + half))
 
 
 def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
@@ -341,7 +339,7 @@ def share_interval(y: np.ndarray, groups: np.ndarray | None = None, *,
     if clustered and codes is not None and 0 < events < n:
         low, high = _cluster_robust_closed(y, codes, alpha)
         return (*_contain(events / n, low, high), CLUSTER_ROBUST)
-    low, high = proportion_confint(events, n, alpha=alpha, method="wilson")
+    low, high = sm.proportion_confint(events, n, alpha=alpha, method="wilson")
     return (*_contain(events / n, low, high), "wilson")
 
 

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.rates import confint_poisson
+import scipy
 
+from ... import _statsmodels as sm
 from ..._checks import check_alpha, check_count, check_positive, describe_rows, prepare
 from ..._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, TERM, N
 from ...exceptions import AnalysisInputError, SmallCellWarning
@@ -135,7 +135,7 @@ def _byar(events: Any, person_time: Any, alpha: float) -> tuple[np.ndarray, np.n
     The lower limit is clipped at 0 (at :math:`x = 0` epitools returns a tiny negative)."""
     shifted = np.asarray(events, dtype=float) + 0.5
     time = np.asarray(person_time, dtype=float)
-    half = stats.norm.ppf(1 - alpha / 2) / (3 * np.sqrt(shifted))
+    half = scipy.stats.norm.ppf(1 - alpha / 2) / (3 * np.sqrt(shifted))
     # at x = 0 the formula dips just below 0 (epitools returns that); a rate cannot
     low = np.maximum(shifted * (1 - 1 / (9 * shifted) - half) ** 3 / time, 0.0)
     high = shifted * (1 - 1 / (9 * shifted) + half) ** 3 / time
@@ -151,9 +151,9 @@ def _rate_ci(
         )
     if method == "byar":
         return _byar(events, person_time, alpha)
-    low, high = confint_poisson(np.asarray(events, dtype=float),
-                                np.asarray(person_time, dtype=float),
-                                method=_METHODS[method][0], alpha=alpha)
+    low, high = sm.rates.confint_poisson(np.asarray(events, dtype=float),
+                                         np.asarray(person_time, dtype=float),
+                                         method=_METHODS[method][0], alpha=alpha)
     low, high = np.atleast_1d(low).astype(float), np.atleast_1d(high).astype(float)
     if method == "jeffreys":
         # the boundary rule of the binomial Jeffreys interval (Brown, Cai and DasGupta

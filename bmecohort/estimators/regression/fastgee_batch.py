@@ -5,9 +5,13 @@ batches of one data set (a batch label per row, clusters nested in batches), eve
 replicate's independence-working GEE (geepack's ``geeglm(..., corstr = "independence")``,
 with the plain sandwich by cluster) is solved by one vectorised Fisher-scoring loop: the
 information matrices and scores of all batches are summed with :func:`numpy.add.reduceat`
-and solved together, with no loop over batches or clusters. Each batch gets exactly what
+and solved together, with no loop over batches or clusters. Each batch gets what
 :func:`~bmecohort.estimators.regression.fastgee.fit_fast_gee` gives on its rows alone
 (tested to 1e-8).
+
+With ``cov_struct="exchangeable"`` every batch has its own exchangeable correlation and
+scale, and gets ``fit_fast_gee``'s numbers bit for bit, stop reasons included
+(:mod:`~bmecohort.estimators.regression.fastgee_batch_exchangeable`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import numpy as np
 from scipy.special import expit
 
 from ...exceptions import AnalysisInputError
-from .fastgee import _ETA_LIMIT, FAMILIES, Family
+from .fastgee import _ETA_LIMIT, FAMILIES, CovStruct, Family
+from .fastgee_batch_exchangeable import _Batches, solve_exchangeable_batches
 
 __all__ = ["BatchGEEFit", "fit_fast_gee_batch"]
 
@@ -40,6 +45,19 @@ class BatchGEEFit:
         information matrix was singular or its estimates diverged).
     n_obs, n_clusters : numpy.ndarray
         Rows and clusters of each batch.
+    cov_struct : str
+        ``"independence"`` or ``"exchangeable"``.
+    dep_param, scale : numpy.ndarray or None
+        Each batch's exchangeable correlation (0 without a cluster of two units) and scale,
+        for ``cov_struct="exchangeable"``.
+    stop_reason : numpy.ndarray or None
+        Why each batch stopped unconverged (``None`` where it converged), as
+        :attr:`~bmecohort.estimators.regression.fastgee.FastGEEFit.stop_reason`, for
+        ``cov_struct="exchangeable"``.
+    n_iter : numpy.ndarray or None
+        Fisher-scoring iterations of each batch, for ``cov_struct="exchangeable"``.
+    fittedvalues : numpy.ndarray or None
+        Fitted means in the order of the rows given, for ``cov_struct="exchangeable"``.
     """
 
     batches: np.ndarray
@@ -48,6 +66,12 @@ class BatchGEEFit:
     converged: np.ndarray
     n_obs: np.ndarray
     n_clusters: np.ndarray
+    cov_struct: str = "independence"
+    dep_param: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    stop_reason: np.ndarray | None = None
+    n_iter: np.ndarray | None = None
+    fittedvalues: np.ndarray | None = None
 
     @property
     def bse(self) -> np.ndarray:
@@ -77,8 +101,9 @@ def _outer_sums(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def fit_fast_gee_batch(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray,
                        batch: np.ndarray, *, family: Family = "gaussian",
+                       cov_struct: CovStruct = "independence", scale_fixed: bool = False,
                        tol: float = 1e-10, maxiter: int = 100) -> BatchGEEFit:
-    """Fit an independence-working GEE with a canonical link to every batch at once.
+    """Fit a GEE with a canonical link to every batch at once.
 
     Parameters
     ----------
@@ -94,8 +119,14 @@ def fit_fast_gee_batch(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray,
         Batch labels, shape ``(n,)``: each batch is fitted on its own rows.
     family : {"binomial", "poisson", "gaussian"}, default="gaussian"
         With its canonical link.
+    cov_struct : {"independence", "exchangeable"}, default="independence"
+        Working correlation; an exchangeable one is estimated in each batch.
+    scale_fixed : bool, default=False
+        Hold each batch's scale at 1 (exchangeable only; see
+        :func:`~bmecohort.estimators.regression.fastgee.fit_fast_gee`).
     tol : float, default=1e-10
-        A batch has converged when its largest absolute coefficient change is below ``tol``.
+        A batch has converged when its largest absolute coefficient change (and, when
+        exchangeable, correlation change) is below ``tol``.
     maxiter : int, default=100
         Maximum number of Fisher-scoring iterations.
 
@@ -113,6 +144,14 @@ def fit_fast_gee_batch(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray,
     :math:`H_b^{-1} (\\sum_{i \\in b} U_i U_i^\\top) H_b^{-1}`. A batch whose information
     is singular or whose linear predictor diverges stops there, unconverged.
 
+    With ``cov_struct="exchangeable"`` each batch runs
+    :func:`~bmecohort.estimators.regression.fastgee.fit_fast_gee`'s algorithm (geepack's
+    moment estimators of the scale and correlation, re-estimated after every step, an
+    independence warm start, the same stop rules) and gets its numbers bit for bit: the
+    row and cluster work is shared by all batches, the order-sensitive sums of a batch are
+    made on its own rows by the same calls (see
+    :mod:`~bmecohort.estimators.regression.fastgee_batch_exchangeable`).
+
     Examples
     --------
     >>> rng = np.random.default_rng(1)
@@ -121,9 +160,21 @@ def fit_fast_gee_batch(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray,
     >>> fit = fit_fast_gee_batch(y, x, np.arange(400), np.repeat([0, 1], 200))
     >>> fit.params.shape, bool(fit.converged.all())
     ((2, 2), True)
+
+    Two knees per person, an exchangeable correlation estimated in each of two batches:
+
+    >>> person = np.arange(400) // 2
+    >>> y = (rng.random(400) < 0.3 + 0.3 * (x[:, 1] > 0)).astype(float)
+    >>> fit = fit_fast_gee_batch(y, x, person, np.repeat([0, 1], 200), family="binomial",
+    ...                          cov_struct="exchangeable")
+    >>> fit.dep_param.shape, fit.stop_reason.tolist()
+    ((2,), [None, None])
     """
     if family not in FAMILIES:
         raise AnalysisInputError(f"family: use one of {sorted(FAMILIES)}, got {family!r}.")
+    if cov_struct not in ("exchangeable", "independence"):
+        raise AnalysisInputError(f"cov_struct: use 'exchangeable' or 'independence', got "
+                                 f"{cov_struct!r}.")
     y, x = np.asarray(endog, dtype=float), np.asarray(exog, dtype=float)
     g, b = np.asarray(groups), np.asarray(batch)
     if y.ndim != 1 or x.ndim != 2 or not len(y) == len(x) == len(g) == len(b) or not len(y):
@@ -139,6 +190,26 @@ def fit_fast_gee_batch(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray,
     cluster_starts = np.flatnonzero(new_cluster)
     cluster_batch = b_codes[cluster_starts]
     n_batches, p = len(batches), x.shape[1]
+    if cov_struct == "exchangeable":
+        if family == "binomial" and not np.all((y == 0.0) | (y == 1.0)):
+            raise AnalysisInputError("fit_fast_gee_batch: a binomial endog must be 0/1.")
+        if family == "poisson" and not np.all(y >= 0.0):
+            raise AnalysisInputError("fit_fast_gee_batch: a poisson endog must be "
+                                     "non-negative counts.")
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            out = solve_exchangeable_batches(
+                y, x, _Batches(row_starts, cluster_starts, cluster_batch, len(y)),
+                family=family, exchangeable=cov_struct == "exchangeable",
+                scale_fixed=scale_fixed, tol=tol, maxiter=maxiter)
+        fitted = np.empty(len(y))
+        fitted[order] = out.pop("fitted")
+        return BatchGEEFit(batches=batches, params=out["params"],
+                           cov_robust=out["cov_robust"], converged=out["converged"],
+                           n_obs=np.diff(np.r_[row_starts, len(y)]),
+                           n_clusters=np.bincount(cluster_batch, minlength=n_batches),
+                           cov_struct=cov_struct, dep_param=out["dep_param"],
+                           scale=out["scale"], stop_reason=out["stop_reason"],
+                           n_iter=out["n_iter"], fittedvalues=fitted)
 
     beta = np.zeros((n_batches, p))
     if family == "poisson" and np.all(x[:, 0] == 1.0):
