@@ -337,9 +337,9 @@ def test_followup_sections_with_two_readers(doubled):
     sections run under it; loss to follow-up, trajectories and natural history built."""
     from bmecohort.report._context import Context
     from bmecohort.report.build import _reader_text
+    from bmecohort.report.sections_attrition import attrition_section
     from bmecohort.report.sections_course import course_section, table_one_section
     from bmecohort.report.sections_followup import (
-        attrition_section,
         history_section,
         reader_policy,
         readers_of,
@@ -400,7 +400,7 @@ def test_followup_sections_with_two_readers(doubled):
 
 
 def test_attrition_counts_in_n_percent_cells_are_suppressed():
-    from bmecohort.report.sections_followup import _attrition_table
+    from bmecohort.report.sections_attrition import _attrition_table
 
     table = pd.DataFrame({
         "characteristic": ["sex = F", "age"], "statistic": ["n (%)", "mean (SD)"],
@@ -465,7 +465,7 @@ def test_reliability_section_shows_an_undefined_kappa_cleanly(doubled):
 def test_ipcw_needs_baseline_covariates_and_says_so():
     """Without age, BMI or sex to model being followed, the IPCW row is 'not estimable'."""
     from bmecohort.exceptions import AnalysisInputError
-    from bmecohort.report.sections_followup import _ipcw_logistic
+    from bmecohort.report.sections_attrition import _ipcw_logistic
 
     frame = pd.DataFrame({"participant_id": [1, 2, 3, 4], "incident_bml": [1.0, 0.0, None, 1.0],
                           "incident_pain": [1.0, 0.0, 1.0, None]})
