@@ -21,6 +21,7 @@ Usage::
 
     python benchmarks/bench_design_gee.py
     python benchmarks/bench_design_gee.py --replicates 200
+    python benchmarks/bench_design_gee.py --quick     # 5 replicates per design check
 """
 
 from __future__ import annotations
@@ -161,7 +162,10 @@ def batch_comparison(fast_inputs: list[list[tuple[Any, ...]]]) -> list[dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="5 replicates per check")
     args = parser.parse_args()
+    if args.quick:
+        args.replicates = 5
     measurements, targets = [], []
     for rows, analysis, fit, seed in checks():
         replicate(fit, seed=seed - 1, replicates=1)  # warm-up: imports, caches

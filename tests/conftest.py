@@ -81,12 +81,14 @@ def _locked(path: Path) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
     """The small demo cohort (seed 7) written to a folder, and its report built from that
-    folder with the defaults for user data (small-cell suppression at 5) in one process
-    (``jobs=1``), keeping its Typst sources (``build_dir``) and its tables (``tables_dir``).
+    folder with the defaults for user data (small-cell suppression at 5), its sections in
+    two forked workers (``jobs=2``), keeping its Typst sources (``build_dir``) and its
+    tables (``tables_dir``).
 
     A build takes about 10 s of CPU, and test_report (suppression, byte-identical rebuilds)
     and test_export (the tables) read the same one: the first xdist worker to ask builds it
-    in the run's shared temporary folder under a file lock, the others wait and read it.
+    in the run's shared temporary folder under a file lock, the others wait and read it
+    (two build workers, so that a waiting test worker's core is not left idle).
     """
     from bmecohort.io import write_cohort
     from bmecohort.report import build_report
@@ -103,6 +105,6 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
         if not done.is_file():
             write_cohort(demo_cohort(seed=7, size="small"), report.data)
             build_report(data=report.data, out=report.pdf, progress=False, reproductions=None,
-                         build_dir=report.source, tables_dir=report.tables, jobs=1)
+                         build_dir=report.source, tables_dir=report.tables, jobs=2)
             done.write_text("built\n")
     return report
