@@ -334,8 +334,8 @@ def _in_workers(ctx: Context, sections: Sequence[tuple[str, Callable[[Context], 
     labels = [label for label, _ in sections]
     first = [i for label in LONGEST_FIRST if label in labels
              for i in range(*spans[labels.index(label)])]
-    # what nearly every worker imports (pyplot 0.5 s, the designs 0.2 s): once here, shared
-    # by the forked workers
+    # every worker draws figures and runs designs: import pyplot (0.5-0.6 s) and the designs
+    # (0.2 s) once, here, rather than once per worker; forked workers share the modules
     import matplotlib.pyplot  # noqa: F401
 
     from .. import designs  # noqa: F401
