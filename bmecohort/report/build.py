@@ -334,6 +334,12 @@ def _in_workers(ctx: Context, sections: Sequence[tuple[str, Callable[[Context], 
     labels = [label for label, _ in sections]
     first = [i for label in LONGEST_FIRST if label in labels
              for i in range(*spans[labels.index(label)])]
+    # every worker draws figures and runs designs: import pyplot (0.5-0.6 s) and the designs
+    # (0.2 s) once, here, rather than once per worker; forked workers share the modules
+    import matplotlib.pyplot  # noqa: F401
+
+    from .. import designs  # noqa: F401
+
     spare()  # also spares the forked workers' copy-on-write pages the collector
     values = run_parallel(ctx, tasks, jobs,
                           order=first + [i for i in range(len(tasks)) if i not in first])
