@@ -39,7 +39,7 @@ from typing import Any
 from _harness import RESULTS, ROOT, environment, log
 
 #: Scripts that accept ``--quick``.
-QUICK = {"course", "validate", "report_50k", "gee_visits", "readers"}
+QUICK = {"course", "validate", "report_50k", "gee_visits", "readers", "design_gee"}
 #: Extra arguments per script in a full run (1M-knee GEE fits are part of issue 8).
 FULL_ARGS = {"gee": ["--million"], "simulate": ["--both"]}
 #: Hand-written analysis shown next to a missed target when the script gives no reason.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -10,7 +12,7 @@ from bmecohort.exceptions import OutputPathError
 from bmecohort.report import ReportTable, build_report, effect_table, table_one
 from bmecohort.report.document import table_cells
 from bmecohort.report.export import export_tables, latex_escape
-from bmecohort.simulate import demo_cohort
+from bmecohort.simulate import demo_cohort, knee_cohort
 
 docx = pytest.importorskip("docx")
 openpyxl = pytest.importorskip("openpyxl")
@@ -101,16 +103,22 @@ def test_latex_escape():
     assert latex_escape("a_b & 5% #1") == r"a\_b \& 5\% \#1"
 
 
-def test_report_tables_dir(small, tmp_path):
-    folder = tmp_path / "tables"
-    build_report(small, out=tmp_path / "r.pdf", progress=False, reproductions=None,
-                 suppress_below=5, tables_dir=folder)
-    names = {p.name for p in folder.iterdir()}
+def test_report_tables_dir(demo_report, tmp_path):
+    # the shared build of the small demo cohort, with suppression at 5 and a tables_dir
+    names = {p.name for p in demo_report.tables.iterdir()}
     assert {"table1.docx", "table1.xlsx", "table1.tex", "table2.docx", "flow.xlsx"} <= names
-    assert r"\textless{}5" in (folder / "flow.tex").read_text()
-    # a second build replaces its own files; a folder with a user's file is refused
-    build_report(small, out=tmp_path / "r.pdf", progress=False, reproductions=None,
-                 suppress_below=5, tables_dir=folder)
+    assert r"\textless{}5" in (demo_report.tables / "flow.tex").read_text()
+    # a second build replaces its own files (in a copy: the shared build is read by others;
+    # a two-person cohort, as replacing files does not depend on the cohort, in a second
+    # instead of ten); a folder with a user's file is refused
+    folder = tmp_path / "tables"
+    shutil.copytree(demo_report.tables, folder)
+    build_report(knee_cohort(2, seed=1), out=tmp_path / "r.pdf", progress=False,
+                 reproductions=None, suppress_below=5, tables_dir=folder)
+    assert (folder / "table1.tex").read_text() != (demo_report.tables / "table1.tex").read_text()
+    present = {p.name for p in folder.iterdir()} - {".bmecohort-build"}
+    assert present == set((folder / ".bmecohort-build").read_text().split())  # stale: gone
+    assert present != names - {".bmecohort-build"}
     (folder / "mine.txt").write_text("keep")
     with pytest.raises(OutputPathError):
         export_tables([("x", _table())], folder, suppress_below=5)

@@ -195,15 +195,14 @@ def test_flow_table_lists_every_exclusion():
     assert rows["Analysis"].tolist() == ["pain: crude", ""]  # crude's exclusions only
 
 
-def test_report_builds_twice_byte_identical(small, tmp_path):
-    # once in one process, once with the sections in two forked workers: the same bytes
-    first = build_report(small, out=tmp_path / "a.pdf", suppress_below=None, progress=False,
-                         reproductions=None, jobs=1)
-    second = build_report(small, out=tmp_path / "b" / "b.pdf", suppress_below=None,
+def test_report_builds_twice_byte_identical(demo_report, small, tmp_path):
+    # the shared build ran the sections in two forked workers; this one runs them all in
+    # this process: the same bytes (the same folder, so the same source line, is read again)
+    second = build_report(data=demo_report.data, out=tmp_path / "b" / "b.pdf",
                           progress=False, reproductions=None, build_dir=tmp_path / "src",
-                          jobs=2)
-    assert first.read_bytes()[:5] == b"%PDF-"
-    assert _sha(first) == _sha(second)
+                          jobs=1)
+    assert demo_report.pdf.read_bytes()[:5] == b"%PDF-"
+    assert _sha(demo_report.pdf) == _sha(second)
     source = (tmp_path / "src" / "main.typ").read_text()
     for title in ("Provenance", "Participant flow", "Baseline characteristics (Table 1)",
                   "Lesion course", "Time to event", "Effect estimates (Table 2)",
@@ -216,17 +215,14 @@ def test_report_builds_twice_byte_identical(small, tmp_path):
     assert "Clustered" in source and "Clusters" in source  # Table 2's clustering marker
 
 
-def test_report_from_a_data_folder_suppresses_by_default(small, tmp_path):
-    folder = tmp_path / "tables"
-    write_cohort(small, folder)
-    pdf = build_report(data=folder, out=tmp_path / "user.pdf", progress=False,
-                       reproductions=None, build_dir=tmp_path / "src")
-    assert pdf.is_file()
-    source = (tmp_path / "src" / "main.typ").read_text()
-    assert f'"folder {folder.as_posix()}"' in source
+def test_report_from_a_data_folder_suppresses_by_default(demo_report):
+    # the shared build: the demo cohort written to a folder, built with the defaults
+    assert demo_report.pdf.is_file()
+    source = (demo_report.source / "main.typ").read_text()
+    assert f'"folder {demo_report.data.as_posix()}"' in source
     assert "small-cell protection" in source and '"<5"' in source
     assert "not applicable (user data)" in source
-    assert small_counts(pdf_text(pdf)) == []
+    assert small_counts(pdf_text(demo_report.pdf)) == []
 
 
 def test_pdf_of_a_tiny_user_cohort_shows_no_count_below_5(tmp_path):
@@ -341,9 +337,9 @@ def test_followup_sections_with_two_readers(doubled):
     sections run under it; loss to follow-up, trajectories and natural history built."""
     from bmecohort.report._context import Context
     from bmecohort.report.build import _reader_text
+    from bmecohort.report.sections_attrition import attrition_section
     from bmecohort.report.sections_course import course_section, table_one_section
     from bmecohort.report.sections_followup import (
-        attrition_section,
         history_section,
         reader_policy,
         readers_of,
@@ -404,7 +400,7 @@ def test_followup_sections_with_two_readers(doubled):
 
 
 def test_attrition_counts_in_n_percent_cells_are_suppressed():
-    from bmecohort.report.sections_followup import _attrition_table
+    from bmecohort.report.sections_attrition import _attrition_table
 
     table = pd.DataFrame({
         "characteristic": ["sex = F", "age"], "statistic": ["n (%)", "mean (SD)"],
@@ -420,10 +416,15 @@ def test_attrition_counts_in_n_percent_cells_are_suppressed():
     assert open_.frame["Lost"].tolist()[0] == "2 (66.7%)"
 
 
-def test_report_command_reader_and_tables_dir(doubled, tmp_path):
+def test_report_command_reader_and_tables_dir(tmp_path):
     """--reader is recorded in the provenance; --tables-dir writes every table thrice."""
+    from bmecohort.simulate import add_second_reader, knee_cohort
+
+    # four persons (not `doubled`'s 80): Table 2, reliability and the flow are still built,
+    # the sections with figures mostly skipped, so the command runs in half the time
     folder = tmp_path / "tables"
-    write_cohort(doubled, folder)
+    write_cohort(add_second_reader(knee_cohort(4, seed=3, dropout=0.2), seed=4, fraction=0.4),
+                 folder)
     code = _command(["--data", str(folder), "--out", str(tmp_path / "r.pdf"),
                      "--reader", "R1", "--tables-dir", str(tmp_path / "manuscript"),
                      "--reproductions", str(tmp_path / "none.csv"),
@@ -464,7 +465,7 @@ def test_reliability_section_shows_an_undefined_kappa_cleanly(doubled):
 def test_ipcw_needs_baseline_covariates_and_says_so():
     """Without age, BMI or sex to model being followed, the IPCW row is 'not estimable'."""
     from bmecohort.exceptions import AnalysisInputError
-    from bmecohort.report.sections_followup import _ipcw_logistic
+    from bmecohort.report.sections_attrition import _ipcw_logistic
 
     frame = pd.DataFrame({"participant_id": [1, 2, 3, 4], "incident_bml": [1.0, 0.0, None, 1.0],
                           "incident_pain": [1.0, 0.0, 1.0, None]})

@@ -27,7 +27,9 @@ CORNER_GROUPS = ("neither", "inflammation only", "fat only", "inflammation and f
 def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: int = 24,
                              reader: str | None = None,
                              cov_type: Literal["robust", "bias_reduced"] = "robust",
-                             alpha: float = 0.05) -> DesignResult:
+                             alpha: float = 0.05,
+                             engine: Literal["auto", "statsmodels", "fast"] = "auto"
+                             ) -> DesignResult:
     """Baseline MRI inflammation and fat at a vertebral corner and a new syndesmophyte there.
 
     Units: the 24 mSASSS anterior corners of each patient with mSASSS 0 or 1 at
@@ -49,6 +51,10 @@ def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: in
         (advisable with fewer than about 50 clusters).
     alpha : float, default=0.05
         One minus the confidence level.
+    engine : {"auto", "statsmodels", "fast"}, default="auto"
+        GEE solver of both models (see :func:`bmecohort.logistic`): ``"fast"`` reports a
+        fit the vectorised solver could not converge as unconverged instead of refitting it
+        with statsmodels (which can take a second on separated data).
 
     Returns
     -------
@@ -99,11 +105,11 @@ def syndesmophyte_predictors(cohort: Cohort, *, baseline: int = 0, follow_up: in
         "clustered groups": logistic(frame, outcome="new_syndesmophyte",
                                      exposures="mri_group", categorical=["mri_group"],
                                      reference="neither", cluster=PARTICIPANT, cov_type=cov_type,
-                                     alpha=alpha,
-                                     unit="corner"),
+                                     alpha=alpha, engine=engine, unit="corner"),
         "mutually adjusted": logistic(frame, outcome="new_syndesmophyte",
                                       exposures=["inflammation", "fat"], cluster=PARTICIPANT,
-                                      cov_type=cov_type, alpha=alpha, unit="corner"),
+                                      cov_type=cov_type, alpha=alpha, engine=engine,
+                                      unit="corner"),
     }
     table = design_table([("crude", results["crude"], None),
                           ("clustered groups", results["clustered groups"], None),

@@ -1,10 +1,15 @@
-"""Run report sections in forked worker processes, one section per task.
+"""Run report sections in forked worker processes, one section (or part of one) per task.
 
 The sections after Table 1 are independent: each reads the cohort and the results cached
 before it (the knee lesion status, the readers) and writes nothing another reads. Forked
 workers share the parent's cohort without copying or pickling it; a section comes back
 pickled, with the results it ran reduced to their accountings (what the participant flow
 reads: statsmodels fits do not pickle) and the warnings it issued, issued again here.
+
+A long section can be a :class:`Parts`: independent parts (Table 2's designs, the
+imputation models of loss to follow-up), each a task of its own, whose picklable values a
+cheap ``combine`` turns into the section. Called directly it runs the parts one after the
+other and combines them the same way, so one process and several build the same section.
 """
 
 from __future__ import annotations
@@ -22,10 +27,26 @@ from ..results import Accounting
 from ._context import Context
 from .document import Section
 
-__all__ = ["default_jobs", "run_parallel"]
+__all__ = ["Parts", "default_jobs", "run_parallel"]
 
 #: What a worker runs: set in the parent before the workers are forked (never pickled).
-_TASKS: tuple[Context, Sequence[Callable[[Context], Section]]] | None = None
+_TASKS: tuple[Context, Sequence[Callable[[Context], Any]]] | None = None
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A section built from independent parts: ``combine(ctx, [part(ctx) for part in parts])``.
+
+    Each part returns a picklable value (no statsmodels fit: reduce results to what the
+    section shows and the participant flow reads); ``combine`` only assembles them, as it
+    runs in the parent process after the workers.
+    """
+
+    parts: tuple[Callable[[Context], Any], ...]
+    combine: Callable[[Context, list[Any]], Section]
+
+    def __call__(self, ctx: Context) -> Section:
+        return self.combine(ctx, [part(ctx) for part in self.parts])
 
 
 @dataclass(frozen=True)
@@ -56,23 +77,26 @@ def _accounted(result: Any) -> Accounted:
                  for name, sub in inner.items()})
 
 
-def _run(index: int) -> tuple[Section, list[tuple[Any, type[Warning], str, int]]]:
+def _run(index: int) -> tuple[Any, list[tuple[Any, type[Warning], str, int]]]:
     assert _TASKS is not None
     ctx, builders = _TASKS
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        section = builders[index](ctx)
-    section = replace(section, results=tuple((label, _accounted(res))
-                                             for label, res in section.results))
-    return section, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+        value = builders[index](ctx)
+    if isinstance(value, Section):
+        value = replace(value, results=tuple((label, _accounted(res))
+                                             for label, res in value.results))
+    return value, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
 
 
-def run_parallel(ctx: Context, builders: Sequence[Callable[[Context], Section]], jobs: int,
-                 order: Sequence[int] | None = None) -> list[Section]:
+def run_parallel(ctx: Context, builders: Sequence[Callable[[Context], Any]], jobs: int,
+                 order: Sequence[int] | None = None) -> list[Any]:
     """``[builder(ctx) for builder in builders]`` across ``jobs`` forked processes.
 
+    A builder returns a :class:`~bmecohort.report.document.Section` (its results are
+    reduced to their accountings) or a picklable value (a part of a :class:`Parts`).
     ``order``: the order the tasks are handed out (the longest first balances the
-    workers); the sections are returned in the order of ``builders``. Falls back to this
+    workers); the values are returned in the order of ``builders``. Falls back to this
     process where fork is unavailable.
     """
     global _TASKS

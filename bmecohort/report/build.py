@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .._files import check_not_input, write_bytes, write_text
 from ..cohort import Cohort
@@ -21,6 +21,7 @@ from ..simulate.demo import DEMO_SEED
 from ._context import Context
 from .document import Figure, ReportTable, Section, render_section, typst_string
 from .provenance import Provenance, provenance_section
+from .sections_attrition import attrition_section
 from .sections_course import course_section, table_one_section, time_to_event_section
 from .sections_effects import (
     effects_section,
@@ -29,7 +30,6 @@ from .sections_effects import (
     reproduction_section,
 )
 from .sections_followup import (
-    attrition_section,
     history_section,
     reader_policy,
     readers_of,
@@ -211,11 +211,14 @@ def build_report(
 
     Examples
     --------
+    A report of two simulated persons (most of its sections say why they were skipped;
+    ``build_report(out=...)`` reports on the demo cohort instead):
+
     >>> import tempfile, pathlib
-    >>> from bmecohort.simulate import demo_cohort
+    >>> from bmecohort.simulate import knee_cohort
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     pdf = build_report(demo_cohort(seed=1, size="small"), out=pathlib.Path(folder) /
-    ...                        "report.pdf", suppress_below=None, progress=False)
+    ...     pdf = build_report(knee_cohort(2, seed=1), out=pathlib.Path(folder) /
+    ...                        "report.pdf", progress=False)
     ...     pdf.read_bytes()[:5]
     b'%PDF-'
     """
@@ -312,14 +315,32 @@ def build_sections(ctx: Context,
             spare()
             out.append(builder(ctx))
         if jobs > 1 and len(sections) > 1:
-            from ._parallel import run_parallel
+            out.extend(_in_workers(ctx, sections[1:], jobs, spare))
+    return out
 
-            spare()  # also spares the forked workers' copy-on-write pages the collector
-            rest = [label for label, _ in sections[1:]]
-            first = [rest.index(label) for label in LONGEST_FIRST if label in rest]
-            out.extend(run_parallel(ctx, [builder for _, builder in sections[1:]], jobs,
-                                    order=first + [i for i in range(len(rest))
-                                                   if i not in first]))
+
+def _in_workers(ctx: Context, sections: Sequence[tuple[str, Callable[[Context], Section]]],
+                jobs: int, spare: Callable[[], None]) -> list[Section]:
+    """The sections in forked workers, each part of a :class:`~._parallel.Parts` a task of
+    its own, the longest (:data:`LONGEST_FIRST`) handed out first; parts combined here."""
+    from ._parallel import Parts, run_parallel
+
+    tasks: list[Callable[[Context], Any]] = []
+    spans: list[tuple[int, int]] = []  # each section's tasks
+    for _, builder in sections:
+        start = len(tasks)
+        tasks.extend(builder.parts if isinstance(builder, Parts) else (builder,))
+        spans.append((start, len(tasks)))
+    labels = [label for label, _ in sections]
+    first = [i for label in LONGEST_FIRST if label in labels
+             for i in range(*spans[labels.index(label)])]
+    spare()  # also spares the forked workers' copy-on-write pages the collector
+    values = run_parallel(ctx, tasks, jobs,
+                          order=first + [i for i in range(len(tasks)) if i not in first])
+    out = []
+    for (_, builder), (start, stop) in zip(sections, spans, strict=True):
+        out.append(builder.combine(ctx, values[start:stop]) if isinstance(builder, Parts)
+                   else values[start])
     return out
 
 

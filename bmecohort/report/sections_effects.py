@@ -3,7 +3,8 @@ BMES vs avascular necrosis, and the reproduction of published numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,24 @@ import pandas as pd
 from .._columns import CI_LOWER, CI_UPPER, ESTIMATE, EVENTS, P_VALUE, PARTICIPANT, SIDE, TERM, N
 from .._format import format_count, format_estimate, format_number
 from ..plots import forest_plot
+from ..results import Accounting
 from ._context import Context, attempt, figure, no_table
-from .document import Paragraph, ReportTable, Section, Subheading
+from ._parallel import Parts
+from .document import Figure, Paragraph, ReportTable, Section, Subheading
 from .sections_course import knee_status
 from .sections_followup import reader_option
-from .sensitivity import HOLM_COLUMN, holm_cells, standardized_blocks, with_sensitivity_columns
+from .sensitivity import (
+    HOLM_COLUMN,
+    StandardizedRisk,
+    holm_cells,
+    standardized_assembled,
+    standardized_risk,
+    with_sensitivity_columns,
+)
 from .tables import effect_table, estimate_table
 
-__all__ = ["effects_section", "hip_section", "pain_course_section", "reproduction_section"]
+__all__ = ["DesignDigest", "EffectPart", "effect_part", "effects_section", "hip_section",
+           "pain_course_section", "reproduction_section"]
 
 
 def _design(name: str) -> Callable[..., Any]:
@@ -46,25 +57,88 @@ EFFECT_DESIGNS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
 )
 
 
-def effects_section(ctx: Context) -> Section:
-    """Table 2 (crude, stratified, adjusted, clustered estimates) and a forest plot each."""
+@dataclass(frozen=True)
+class Analysis:
+    """An analysis of a design as the report reads it: its accounting and method."""
+
+    accounting: Accounting | None
+    method: str | None
+
+
+@dataclass(frozen=True)
+class DesignDigest:
+    """What the report reads of a design result, without its fits (so it pickles): the
+    summary (Table 2's rows), the notes, and the accountings the participant flow lists."""
+
+    name: str
+    table: pd.DataFrame
+    notes: tuple[str, ...]
+    accounting: Accounting | None
+    results: Mapping[str, Analysis]
+
+    @classmethod
+    def of(cls, design: Any) -> DesignDigest:
+        def accounting(res: Any) -> Accounting | None:
+            acc = getattr(res, "accounting", None)
+            return acc if isinstance(acc, Accounting) else None
+
+        return cls(name=str(getattr(design, "name", "")), table=design.summary(),
+                   notes=tuple(design.notes), accounting=accounting(design),
+                   results={str(a): Analysis(accounting(r), getattr(r, "method", None))
+                            for a, r in design.results.items()})
+
+    def summary(self) -> pd.DataFrame:
+        """The design's summary (a copy)."""
+        return self.table.copy()
+
+
+@dataclass(frozen=True)
+class EffectPart:
+    """One design of Table 2, computed on its own (a task of the report's workers): the
+    digest or why it is missing, its caveats, forest plot and standardised risk."""
+
+    heading: str
+    design: DesignDigest | None = None
+    missing: str | None = None
+    caveats: tuple[str, ...] = ()
+    forest: Figure | None = None
+    standardized: StandardizedRisk | None = None
+
+
+def effect_part(ctx: Context, index: int) -> EffectPart:
+    """Table 2's design ``index`` of :data:`EFFECT_DESIGNS`: fitted, summarised, plotted."""
+    heading, name, tables, options = EFFECT_DESIGNS[index]
+    absent = [t for t in tables if not ctx.cohort.has(t)]
+    if absent:
+        return EffectPart(heading, missing=f"{heading}: skipped, the cohort has no "
+                                           f"{' or '.join(absent)} table.")
+    if "lesion_reads" in tables:  # the knee designs take the report's reader policy
+        options = {**options, **reader_option(ctx)}
+    caveats: list[str] = []
+    design, why = attempt(_design(name), ctx.cohort, caveats=caveats, **options)
+    if design is None:
+        return EffectPart(heading, missing=f"{heading}: not estimable ({why}).",
+                          caveats=tuple(caveats))
+    # named when the section is assembled (forest_<i> in the order of the designs done)
+    forest = figure(
+        "forest", partial(forest_plot, design, suppress_below=ctx.suppress_below),
+        f"{heading}: odds ratios with 95% intervals by analysis (log scale). "
+        + " ".join(ctx.redact(n).capitalize() + "." for n in design.notes), width="90%")
+    return EffectPart(heading, DesignDigest.of(design), caveats=tuple(caveats),
+                      forest=forest, standardized=standardized_risk(ctx, heading, design))
+
+
+def _effects(ctx: Context, parts: list[EffectPart]) -> Section:
+    """Table 2 (crude, stratified, adjusted, clustered estimates) and a forest plot each,
+    assembled from its designs' parts."""
     title = "Effect estimates (Table 2)"
     caveats: list[str] = []
-    done: list[tuple[str, Any]] = []
-    missing: list[str] = []
-    for heading, name, tables, options in EFFECT_DESIGNS:
-        absent = [t for t in tables if not ctx.cohort.has(t)]
-        if absent:
-            missing.append(f"{heading}: skipped, the cohort has no {' or '.join(absent)} "
-                           f"table.")
-            continue
-        if "lesion_reads" in tables:  # the knee designs take the report's reader policy
-            options = {**options, **reader_option(ctx)}
-        design, why = attempt(_design(name), ctx.cohort, caveats=caveats, **options)
-        if design is None:
-            missing.append(f"{heading}: not estimable ({why}).")
-            continue
-        done.append((heading, design))
+    for part in parts:
+        for caveat in part.caveats:
+            if caveat not in caveats:
+                caveats.append(caveat)
+    done = [(p.heading, p.design) for p in parts if p.design is not None]
+    missing = [p.missing for p in parts if p.missing is not None]
     if not done:
         return Section("effects", title, skipped=" ".join(missing))
     blocks: list[Any] = [Paragraph(
@@ -78,18 +152,21 @@ def effects_section(ctx: Context) -> Section:
     table = effect_table(done)
     if table is not None:
         blocks.append(with_sensitivity_columns(table, done))
-    blocks.extend(standardized_blocks(ctx, done, caveats))
-    for i, (heading, design) in enumerate(done, start=1):
+    blocks.extend(standardized_assembled(ctx, [p.standardized for p in parts
+                                               if p.design is not None], caveats))
+    forests = [p.forest for p in parts if p.forest is not None]  # one per design done
+    for i, ((heading, _), forest) in enumerate(zip(done, forests, strict=True), start=1):
         blocks.append(Subheading(heading))
-        blocks.append(figure(
-            f"forest_{i}",
-            partial(forest_plot, design, suppress_below=ctx.suppress_below),
-            f"{heading}: odds ratios with 95% intervals by analysis (log scale). "
-            + " ".join(ctx.redact(n).capitalize() + "." for n in design.notes),
-            width="90%"))
+        blocks.append(replace(forest, name=f"forest_{i}"))
     blocks.extend(Paragraph(m, emphasis=True) for m in missing)
     return Section("effects", title, tuple(blocks),
                    results=tuple((h, d) for h, d in done), caveats=tuple(caveats))
+
+
+#: Table 2 (crude, stratified, adjusted, clustered estimates) and a forest plot each: one
+#: part per design, so that the report's workers share them.
+effects_section = Parts(tuple(partial(effect_part, index=i)
+                              for i in range(len(EFFECT_DESIGNS))), _effects)
 
 
 def _pain_by_course(ctx: Context, caveats: list[str]) -> ReportTable | None:

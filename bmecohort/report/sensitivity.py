@@ -4,7 +4,7 @@ adjusted model of a binary exposure."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,10 +15,11 @@ from .._format import format_count, format_estimate, format_number, format_p
 from ..estimators.sensitivity.evalue import RARE_OUTCOME_THRESHOLD, evalue
 from ..estimators.sensitivity.multiplicity import adjust_pvalues
 from ._context import Context, attempt, figure
-from .document import Paragraph, ReportTable, Subheading
+from .document import Figure, Paragraph, ReportTable, Subheading
 
 __all__ = ["EVALUE_COLUMN", "EVALUE_NOTE", "HOLM_COLUMN", "HOLM_NOTE", "STANDARDIZE",
-           "evalue_cells", "holm_cells", "standardized_blocks", "with_sensitivity_columns"]
+           "StandardizedRisk", "evalue_cells", "holm_cells", "standardized_assembled",
+           "standardized_blocks", "standardized_risk", "with_sensitivity_columns"]
 
 EVALUE_COLUMN = "E-value"
 HOLM_COLUMN = "p (Holm)"
@@ -117,39 +118,73 @@ def _evalue_text(e: Any) -> str:
     return f"{format_number(e.evalue)} ({limit})" if limit else format_number(e.evalue)
 
 
+@dataclass(frozen=True)
+class StandardizedRisk:
+    """One design's standardised risks as the report shows them: the table row and the
+    figure (named when the blocks are assembled), or no row; the caveats either way."""
+
+    row: dict[str, Any] | None
+    figure: Figure | None
+    caveats: tuple[str, ...] = ()
+
+
+def standardized_risk(ctx: Context, heading: str, design: Any) -> StandardizedRisk:
+    """Standardised risks of ``design`` when it is one of :data:`STANDARDIZE`."""
+    caveats: list[str] = []
+    spec = STANDARDIZE.get(getattr(design, "name", ""))
+    if spec is None:
+        return StandardizedRisk(None, None)
+    exposure, outcome, wanted = spec
+    frame = design.frame
+    covariates = [c for c in wanted if c in frame and frame[c].nunique(dropna=True) > 1]
+    res, why = attempt(_standardize, frame, outcome=outcome, exposure=exposure,
+                       covariates=covariates, caveats=caveats)
+    if res is None:
+        caveats.append(f"{heading}: standardised risks not estimable ({why}).")
+        return StandardizedRisk(None, None, tuple(caveats))
+    e = res.evalue()
+    row = {
+        "Design": heading,
+        "Adjusted for": ", ".join(_label(c) for c in covariates) or "nothing",
+        "n": format_count(res.accounting.n_used, ctx.suppress_below),
+        "Risk if exposed, % (95% CI)": _percent(res.risk_exposed),
+        "Risk if unexposed, % (95% CI)": _percent(res.risk_unexposed),
+        "Risk difference, % (95% CI)": _percent(res.risk_difference),
+        "Risk ratio (95% CI)": _ratio(res.risk_ratio),
+        "Marginal OR (95% CI)": _ratio(res.odds_ratio),
+        EVALUE_COLUMN: _evalue_text(e),
+    }
+    return StandardizedRisk(row, figure(
+        "standardized", res.plot,
+        f"{heading}: risk of the outcome had every unit been exposed and had none been "
+        f"(study population), and among the exposed, with 95% intervals.", width="60%"),
+        tuple(caveats))
+
+
 def standardized_blocks(ctx: Context, designs: list[tuple[str, Any]],
                         caveats: list[str]) -> list[Any]:
     """Standardised risks (table, figures) for the designs of :data:`STANDARDIZE`."""
+    return standardized_assembled(
+        ctx, [standardized_risk(ctx, heading, design) for heading, design in designs],
+        caveats)
+
+
+def standardized_assembled(ctx: Context, risks: list[StandardizedRisk | None],
+                           caveats: list[str]) -> list[Any]:
+    """The standardised-risk blocks of designs' :func:`standardized_risk`, in order: the
+    table and the figures numbered ``standardized_<k>``; their caveats added to
+    ``caveats`` (each once)."""
     rows: list[dict[str, Any]] = []
     figures: list[Any] = []
-    for heading, design in designs:
-        spec = STANDARDIZE.get(getattr(design, "name", ""))
-        if spec is None:
+    for risk in risks:
+        if risk is None:
             continue
-        exposure, outcome, wanted = spec
-        frame = design.frame
-        covariates = [c for c in wanted if c in frame and frame[c].nunique(dropna=True) > 1]
-        res, why = attempt(_standardize, frame, outcome=outcome, exposure=exposure,
-                           covariates=covariates, caveats=caveats)
-        if res is None:
-            caveats.append(f"{heading}: standardised risks not estimable ({why}).")
-            continue
-        e = res.evalue()
-        rows.append({
-            "Design": heading,
-            "Adjusted for": ", ".join(_label(c) for c in covariates) or "nothing",
-            "n": format_count(res.accounting.n_used, ctx.suppress_below),
-            "Risk if exposed, % (95% CI)": _percent(res.risk_exposed),
-            "Risk if unexposed, % (95% CI)": _percent(res.risk_unexposed),
-            "Risk difference, % (95% CI)": _percent(res.risk_difference),
-            "Risk ratio (95% CI)": _ratio(res.risk_ratio),
-            "Marginal OR (95% CI)": _ratio(res.odds_ratio),
-            EVALUE_COLUMN: _evalue_text(e),
-        })
-        figures.append(figure(
-            f"standardized_{len(figures) + 1}", res.plot,
-            f"{heading}: risk of the outcome had every unit been exposed and had none been "
-            f"(study population), and among the exposed, with 95% intervals.", width="60%"))
+        for caveat in risk.caveats:
+            if caveat not in caveats:
+                caveats.append(caveat)
+        if risk.row is not None and risk.figure is not None:
+            rows.append(risk.row)
+            figures.append(replace(risk.figure, name=f"standardized_{len(figures) + 1}"))
     if not rows:
         return []
     frame = pd.DataFrame(rows)

@@ -112,13 +112,20 @@ class KneeCalibration:
     jsn_medial_prevalence: float
 
 
+@functools.lru_cache(maxsize=4)
 def bmi_quadrature(n: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights for expectations over the truncated-normal BMI."""
+    """Gauss-Legendre nodes and weights for expectations over the truncated-normal BMI.
+
+    Computed once per ``n`` (``leggauss`` solves an eigenvalue problem); read-only arrays.
+    """
     x, w = np.polynomial.legendre.leggauss(n)
     half = (BMI_HIGH - BMI_LOW) / 2
     nodes = BMI_LOW + half * (x + 1)
     weights = w * stats.norm.pdf(nodes, BMI_MEAN, BMI_SD)
-    return nodes, weights / weights.sum()
+    weights = weights / weights.sum()
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
+    return nodes, weights
 
 
 def _solve(f, low: float = -30.0, high: float = 30.0) -> float:

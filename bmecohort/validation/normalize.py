@@ -72,11 +72,14 @@ def _blank(series: pd.Series) -> np.ndarray:
         if not blank.any():
             return np.zeros(len(series), dtype=bool)
         return (codes >= 0) & blank[np.where(codes >= 0, codes, 0)]
-    try:
-        # Non-text entries give NaN here, which compares unequal to "".
-        return (series.astype(object).str.strip() == "").to_numpy(dtype=bool)
-    except AttributeError:  # no text at all (e.g. every value missing)
+    # Each distinct value is tested once (ids repeat over visits and knees); only text can
+    # be blank, and missing values are not.
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    blank = np.fromiter((isinstance(value, str) and value.strip() == "" for value in uniques),
+                        dtype=bool, count=len(uniques))
+    if not blank.any():
         return np.zeros(len(series), dtype=bool)
+    return (codes >= 0) & blank[np.where(codes >= 0, codes, 0)]
 
 
 def _as_number(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -161,7 +164,7 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
     for column, s in spec.items():
         if column not in frame.columns:
             continue
-        series = frame[column]
+        series = original = frame[column]
         kind = s["kind"]
         bad = np.zeros(len(series), dtype=bool)
         if kind == "id":
@@ -193,7 +196,8 @@ def normalize_table(name: str, data: pd.DataFrame, failures: Failures) -> pd.Dat
                              series[missing_key].astype(object).where(
                                  series[missing_key].notna(), None),
                              "missing key value: key columns may not be empty")
-        frame[column] = series
+        if series is not original:  # setting a column copies it
+            frame[column] = series
     _pandera_checks(name, frame, failures)
     return frame
 
@@ -228,7 +232,10 @@ def _pandera_checks(name: str, frame: pd.DataFrame, failures: Failures) -> None:
     for column in schema.columns.values():
         column.dtype = None
     try:
-        schema.validate(frame, lazy=True)
+        # inplace: pandera copies the whole frame otherwise (our own normalised copy, which
+        # no parser, default or coercion here changes); the shallow copy keeps pandera's
+        # schema accessor off the table the cohort keeps
+        schema.validate(frame.copy(deep=False), lazy=True, inplace=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
         cases = cases[cases["index"].notna()]

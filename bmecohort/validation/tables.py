@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from ..scoring import (
 from ..scoring.hand import BONE_SYNOVITIS_REGION
 from ..scoring.spine import CORNERS
 from ._failures import Failures
+from ._keys import duplicated, first_rows, row_groups
 
 __all__ = ["check_table"]
 
@@ -51,7 +54,7 @@ def _key_columns(name: str, frame: pd.DataFrame) -> list[str]:
 def check_key(name: str, frame: pd.DataFrame, failures: Failures) -> None:
     """Every key appears once; duplicates are listed with the key they share."""
     key = _key_columns(name, frame)
-    dup = frame.duplicated(key, keep=False).to_numpy()
+    dup = duplicated(frame, key)
     if not dup.any():
         return
     rows = frame.loc[dup, key]
@@ -126,6 +129,21 @@ def _whole_grades(name: str, frame: pd.DataFrame, failures: Failures, columns: t
 def _lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """Row position of each frame row in ``table`` by ``keys`` (-1 when absent)."""
     index = pd.MultiIndex.from_frame(table[keys].astype(str))
+    if all(isinstance(frame[k].dtype, pd.CategoricalDtype) for k in keys):
+        # Rows with the same codes have the same values: look up each combination of codes
+        # present once (a handful, for millions of reads) and spread the answers by code.
+        shape = tuple(len(frame[k].cat.categories) + 1 for k in keys)
+        size = int(np.prod(shape, dtype=object))
+        if size <= max(len(frame), 1 << 16):
+            group = row_groups(frame, keys)  # code 0 is missing, c + 1 is category c
+            present = np.flatnonzero(np.bincount(group, minlength=size))
+            codes = np.unravel_index(present, shape)
+            probe = pd.MultiIndex.from_arrays([
+                pd.Categorical.from_codes(c - 1, dtype=frame[k].dtype)
+                for k, c in zip(keys, codes, strict=True)])
+            answers = np.full(size, -1, dtype=np.intp)
+            answers[present] = index.get_indexer(probe)
+            return answers[group]
     probe = pd.MultiIndex.from_arrays([frame[k].astype(str) if not isinstance(
         frame[k].dtype, pd.CategoricalDtype) else frame[k] for k in keys])
     return index.get_indexer(probe)
@@ -168,30 +186,61 @@ def _lesion_reads(frame: pd.DataFrame, failures: Failures, allow_within_grade: b
                      [f"site in vocabulary: not a site of {s}.{i}" for s, i in zip(
                          frame["system"][bad_site].astype(str),
                          frame["item"][bad_site].astype(str), strict=True)])
-    row = _RowLookup(items, np.where(ok, pos, 0))
-    _score_rules(frame, failures, row, ok, allow_within_grade)
+    positions = np.where(ok, pos, 0)
+    row = _RowLookup(items, positions)
+    _score_rules(frame, failures, items, positions, ok, allow_within_grade)
     _joint_side(frame, failures, known_system)
     _slice_and_lesion(frame, failures, row, ok)
 
 
-def _score_rules(frame: pd.DataFrame, failures: Failures, row: _RowLookup, ok: np.ndarray,
-                 allow_within_grade: bool) -> None:
+def _on_pairs(positions: np.ndarray, score: np.ndarray,
+              rule: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """``rule(positions, score)``, evaluated once per distinct (item, score) pair.
+
+    Millions of reads share a few items and a few score values: the rule runs on the pairs
+    present and the answers are spread back by pair code (all rows at once when the pairs
+    would be as many as the rows).
+    """
+    codes, uniques = pd.factorize(score)  # missing scores get -1
+    width = len(uniques) + 1
+    size = (int(positions.max()) + 1) * width if len(positions) else 0
+    if size > len(score) or len(uniques) == 0:
+        return rule(positions, score)
+    pair = positions.astype(np.int64) * width + (codes + 1)
+    present = np.flatnonzero(np.bincount(pair, minlength=size))
+    item, code = np.divmod(present, width)
+    values = np.where(code > 0, uniques[np.maximum(code - 1, 0)], np.nan)
+    answers = np.zeros(size, dtype=bool)
+    answers[present] = rule(item, values)
+    return answers[pair]
+
+
+def _score_rules(frame: pd.DataFrame, failures: Failures, items: pd.DataFrame,
+                 positions: np.ndarray, ok: np.ndarray, allow_within_grade: bool) -> None:
     name = "lesion_reads"
     score = frame["score"].to_numpy(dtype=float)
-    lo, hi = row["minimum"].to_numpy(), row["maximum"].to_numpy()
-    present = ok & ~np.isnan(score)
-    out = present & ((score < lo - _TOL) | (score > hi + _TOL))
+    minimum, maximum = items["minimum"].to_numpy(), items["maximum"].to_numpy()
+    within = items["within_grade"].to_numpy()
+    step = np.where(within & allow_within_grade, items["step"].to_numpy() / 2,
+                    items["step"].to_numpy())
+
+    def outside(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return ~np.isnan(x) & ((x < minimum[p] - _TOL) | (x > maximum[p] + _TOL))
+
+    def off_step(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return ~np.isnan(x) & ~outside(p, x) & ~_steps_ok(x, minimum[p], step[p])
+
+    out = ok & _on_pairs(positions, score, outside)
     if out.any():
         labels = frame.loc[out, ["system", "item"]].astype(str)
+        lo, hi = minimum[positions[out]], maximum[positions[out]]
         failures.add(name, "score", frame.index[out], score[out],
                      [f"score in range: {s}.{i} allows {lo_:g} to {hi_:g}" for s, i, lo_, hi_
-                      in zip(labels["system"], labels["item"], lo[out], hi[out], strict=True)])
-    halves = row["within_grade"].to_numpy() & allow_within_grade
-    step = np.where(halves, row["step"].to_numpy() / 2, row["step"].to_numpy())
-    off = present & ~out & ~_steps_ok(score, lo, step)
+                      in zip(labels["system"], labels["item"], lo, hi, strict=True)])
+    off = ok & _on_pairs(positions, score, off_step)
     if off.any():
         labels = frame.loc[off, ["system", "item"]].astype(str)
-        half_ok = row["within_grade"].to_numpy()[off]
+        half_ok = within[positions[off]]
         failures.add(name, "score", frame.index[off], score[off], [
             f"score on step: {s}.{i} takes whole grades" + (
                 " (half grades need allow_within_grade=True)" if h else "")
@@ -206,7 +255,7 @@ def _joint_side(frame: pd.DataFrame, failures: Failures, known_system: np.ndarra
     """
     name = "lesion_reads"
     cols = ["system", "joint", "side"]
-    combos = frame[cols].drop_duplicates().astype(object)
+    combos = frame[cols].iloc[first_rows(frame, cols)].astype(object)
     allowed = {s: set(SYSTEMS[s].joints) for s in SYSTEMS}
     for system, joint, side in combos.itertuples(index=False, name=None):
         problems = []

@@ -18,6 +18,48 @@ from .pool import PooledResult, pool
 __all__ = ["Imputations", "impute"]
 
 
+class _MICEData(MICEData):
+    """statsmodels' MICEData, the default imputation models' design matrices built directly.
+
+    The default model of a column ``v`` is the formula ``v ~ a + b + ...`` of every other
+    column; MICEData has patsy build its matrices from the whole frame on each update (about
+    half of the imputation's cost on 50,000 knees). The columns are numeric and complete
+    after the initial imputation, so patsy's matrix is the intercept and the other columns
+    as they are: built here from the same values, it is the same matrix, and the fits,
+    draws and imputed values are those of MICEData. Other formulas and keyword arguments
+    (none set by :func:`impute`) go through MICEData's own path.
+    """
+
+    def _default(self, vname: str) -> bool:
+        others = [c for c in self.data.columns if c != vname]
+        return (self.conditional_formula[vname] == f"{vname} ~ {' + '.join(others)}"
+                and vname not in self.predict_kwds)
+
+    def _matrices(self, vname: str) -> tuple[np.ndarray, np.ndarray]:
+        values = self.data.to_numpy(dtype=float)
+        column = self.data.columns.get_loc(vname)
+        exog = np.ones((len(values), values.shape[1]))
+        exog[:, 1:] = np.delete(values, column, axis=1)
+        return values[:, column], exog
+
+    def get_split_data(self, vname: str) -> tuple[Any, ...]:
+        if not self._default(vname):
+            return super().get_split_data(vname)
+        endog, exog = self._matrices(vname)
+        observed, missing = self.ix_obs[vname], self.ix_miss[vname]
+        # as MICEData's: the observed endog a column (the matching keeps that shape)
+        return endog[observed, None], exog[observed], exog[missing], {}, {}
+
+    def get_fitting_data(self, vname: str) -> tuple[Any, ...]:
+        if not self._default(vname):
+            return super().get_fitting_data(vname)
+        endog, exog = self._matrices(vname)
+        observed = self.ix_obs[vname]
+        return (endog[observed], exog[observed],
+                self._process_kwds(self.init_kwds[vname], observed),
+                self._process_kwds(self.fit_kwds[vname], observed))
+
+
 @result
 class Imputations(Result):
     """Completed copies of a frame, one per imputation.
@@ -103,7 +145,8 @@ def impute(
     statsmodels' :class:`~statsmodels.imputation.mice.MICEData` (van Buuren's fully
     conditional specification with linear models and predictive mean matching, draws of
     the model parameters from their approximate posterior) is used as it is: a well-kept
-    library that needs no new dependency; its ``rng`` makes the draws reproducible. Pool
+    library that needs no new dependency; its ``rng`` makes the draws reproducible. Only
+    its design matrices are built without patsy (the same matrices, faster). Pool
     with :func:`pool` (or :meth:`Imputations.analyse`).
 
     Examples
@@ -136,8 +179,8 @@ def impute(
         raise AnalysisInputError(f"impute: column(s) {empty} have no observed value.")
     # MICEData needs string column names and resets the index: keep ours aside
     names = {c: f"v{i}" for i, c in enumerate(columns)}
-    mice = MICEData(data.rename(columns=names).reset_index(drop=True), k_pmm=k_pmm,
-                    rng=np.random.default_rng(seed))
+    mice = _MICEData(data.rename(columns=names).reset_index(drop=True), k_pmm=k_pmm,
+                     rng=np.random.default_rng(seed))
     incomplete = int(data.isna().any(axis=0).sum())
     cycles = 1 if incomplete <= 1 else burn_in
     datasets = []

@@ -106,13 +106,19 @@ def _cluster_terms(xt: np.ndarray, resid: np.ndarray, b: _Batches, rho: np.ndarr
     col_sums = np.add.reduceat(xt, starts, axis=0)
     rho_c = rho[b.cluster_batch]
     corrected = rho_c != 0.0
-    weighted = np.zeros_like(col_sums)
-    if corrected.any():
-        c = rho_c[corrected] / (1.0 + (b.sizes[corrected] - 1.0) * rho_c[corrected])
-        weighted[corrected] = col_sums[corrected] * c[:, None]
-        scores[corrected] = ((scores[corrected] - col_sums[corrected]
-                              * (c * resid_sum[corrected])[:, None])
-                             / (1.0 - rho_c[corrected])[:, None])
+    if corrected.all():  # every batch exchangeable: no masks (and no copies)
+        c = rho_c / (1.0 + (b.sizes - 1.0) * rho_c)
+        weighted = col_sums * c[:, None]
+        scores = (scores - col_sums * (c * resid_sum)[:, None]) / (1.0 - rho_c)[:, None]
+    else:
+        weighted = np.zeros_like(col_sums)
+        if corrected.any():
+            rho_k, sizes_k = rho_c[corrected], b.sizes[corrected]
+            c = rho_k / (1.0 + (sizes_k - 1.0) * rho_k)
+            weighted[corrected] = col_sums[corrected] * c[:, None]
+            scores[corrected] = ((scores[corrected] - col_sums[corrected]
+                                  * (c * resid_sum[corrected])[:, None])
+                                 / (1.0 - rho_k)[:, None])
     return resid_sum, scores, col_sums, weighted
 
 
@@ -161,26 +167,35 @@ def solve_exchangeable_batches(y: np.ndarray, x: np.ndarray, b: _Batches, *, fam
     while active.any():
         ids = np.flatnonzero(active)
         n_iter[ids] += 1
-        part, index = b.subset(ids)
-        ya, xa = y[index], x[index]
-        _, xt, resid = _transforms(ya, xa, eta[index], family)
+        if len(ids) > n_batches // 2:  # most still iterate: work on every row, no copies
+            part, index, ids = b, np.arange(len(y)), np.arange(n_batches)
+            ya, xa, eta_a = y, x, eta
+            idle = ~active
+        else:  # the rows of the batches still iterating, gathered
+            part, index = b.subset(ids)
+            ya, xa, eta_a = y[index], x[index], eta[index]
+            idle = np.zeros(len(ids), bool)
+        _, xt, resid = _transforms(ya, xa, eta_a, family)
         r2 = resid * resid
         resid_sq_sum = np.add.reduceat(r2, part.cluster_starts)
         resid_sum = np.add.reduceat(resid, part.cluster_starts)
-        use_rho = exch[ids] & ~warm[ids]
+        use_rho = exch[ids] & ~warm[ids] & ~idle
         new_rho = np.zeros(len(ids))
         for k in np.flatnonzero(use_rho):
             _, new_rho[k] = _moments(r2, resid_sum, resid_sq_sum, part.rows[k],
                                      part.clusters[k], pair_counts[ids[k]], True, scale_fixed)
         bound = -1.0 / (max_sizes[ids] - 1.0)
         outside = use_rho & ~((bound < new_rho) & (new_rho < 1.0))
+        stopped = outside.copy()  # no step for these: out of range, or already stopped
+        outside &= ~idle
         for k in np.flatnonzero(outside):
             stop[ids[k]] = (f"exchangeable correlation {new_rho[k]:.4g} outside its admissible "
                             f"range (-1/(m_max - 1), 1) = ({bound[k]:.4g}, 1) for clusters of "
                             f"up to {max_sizes[ids[k]]:.0f} units")
-        new_rho[outside] = 0.0  # no step is taken: the batch stops here
+        stopped |= idle
+        new_rho[stopped] = 0.0  # no step is taken
         _, scores, col_sums, weighted = _cluster_terms(xt, resid, part, new_rho)
-        going = np.flatnonzero(~outside)
+        going = np.flatnonzero(~stopped)
         info = np.empty((len(going), p, p))
         rhs = np.empty((len(going), p))
         for j, k in enumerate(going):
@@ -205,7 +220,7 @@ def solve_exchangeable_batches(y: np.ndarray, x: np.ndarray, b: _Batches, *, fam
         ok = ~singular & ~diverged
         stepped = ids[going[ok]]
         beta[stepped] = moved[ok]
-        keep_rows = np.repeat(~outside, part.rows[:, 1] - part.rows[:, 0])
+        keep_rows = np.repeat(~stopped, part.rows[:, 1] - part.rows[:, 0])
         moved_rows = np.zeros(len(ya), bool)
         moved_rows[keep_rows] = np.repeat(ok, (part.rows[going, 1] - part.rows[going, 0]))
         eta[index[moved_rows]] = new_eta[moved_rows]
