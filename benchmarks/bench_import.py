@@ -89,8 +89,10 @@ def time_cases(codes: dict[str, str], repeats: int) -> dict[str, list[tuple[floa
     return runs
 
 
-def slowest_imports(code: str, top: int = 8) -> list[tuple[str, float]]:
-    """Top-level-ish modules by cumulative import time (``-X importtime``), in seconds."""
+def import_profile(code: str, top: int = 8) -> tuple[list[tuple[str, float]], float]:
+    """Top-level-ish modules by cumulative import time (``-X importtime``), in seconds, and
+    the summed self time of bmecohort's own modules (their cumulative times include the
+    libraries they import first, pandas above all)."""
     res = subprocess.run([sys.executable, "-X", "importtime", "-c", code], check=True,
                          cwd=ROOT.parent, env=ENV, capture_output=True, text=True)
     rows = []
@@ -98,10 +100,12 @@ def slowest_imports(code: str, top: int = 8) -> list[tuple[str, float]]:
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
         if match:
             depth = len(match.group(3)) // 2
-            rows.append((match.group(4), int(match.group(2)) / 1e6, depth))
+            rows.append((match.group(4), int(match.group(2)) / 1e6, depth,
+                         int(match.group(1)) / 1e6))
     # modules imported directly by the statement or by bmecohort itself (shallow levels)
-    shallow = [(name, cum) for name, cum, depth in rows if depth <= 2]
-    return sorted(shallow, key=lambda r: -r[1])[:top]
+    shallow = [(name, cum) for name, cum, depth, _ in rows if depth <= 2]
+    own = sum(own for name, _, _, own in rows if name.split(".")[0] == "bmecohort")
+    return sorted(shallow, key=lambda r: -r[1])[:top], own
 
 
 def main() -> None:
@@ -121,7 +125,8 @@ def main() -> None:
                "with_interpreter_s": statistics.median(walls), "interpreter_s": baseline,
                "cpu_seconds": statistics.median(cpus) - baseline_cpu,
                "best_cpu_seconds": min(cpus) - min(c for _, c in base),
-               "runs": runs[label], "slowest_imports": slowest_imports(code)}
+               "runs": runs[label]}
+        row["slowest_imports"], row["bmecohort_self_s"] = import_profile(code)
         log(f"{label}: median {row['seconds']:.3f} s, CPU {row['cpu_seconds']:.3f} s "
             f"(best {row['best_seconds']:.3f} s; interpreter {baseline:.3f} s)")
         rows.append(row)
@@ -149,7 +154,9 @@ def main() -> None:
                        f"{row['cpu_seconds']:.2f} s CPU, so bmecohort adds "
                        f"{row['seconds'] - pandas['seconds']:+.2f} s wall, "
                        f"{row['cpu_seconds'] - pandas['cpu_seconds']:+.2f} s CPU over "
-                       f"pandas (slowest imports: {slowest})"))
+                       f"pandas; bmecohort's own modules: {row['bmecohort_self_s']:.3f} s "
+                       f"(self time, -X importtime; slowest imports, cumulative, so "
+                       f"bmecohort modules include the pandas they import first: {slowest})"))
             continue
         targets.append(recorded(f"import_{row['case'].split('.')[-1].lower()}",
                                 description, row["seconds"], unit="s",
@@ -162,14 +169,16 @@ def main() -> None:
             id, f"`{case}` beyond `import pandas` (medians)",
             row["seconds"] - pandas["seconds"], unit="s",
             note=f"CPU: {row['cpu_seconds']:.2f} s vs {pandas['cpu_seconds']:.2f} s for "
-                 f"pandas ({row['cpu_seconds'] - pandas['cpu_seconds']:+.2f} s); {load}"))
+                 f"pandas ({row['cpu_seconds'] - pandas['cpu_seconds']:+.2f} s); "
+                 f"bmecohort's own modules {row['bmecohort_self_s']:.3f} s (self time); {load}"))
     path = write_result("import", rows, targets, notes=[
         load, f"{args.repeats} runs of each case, the cases taking turns",
         "seconds: median of `python -c CODE` minus the median of `python -c pass`; "
         "best_seconds: best minus best",
         "cpu_seconds: median user + system time minus the interpreter's (best_cpu_seconds: "
         "best minus best); runs: every (wall, CPU) pair, interpreter included",
-        "slowest_imports: cumulative import time of shallow modules (python -X importtime)",
+        "slowest_imports: cumulative import time of shallow modules (python -X importtime); "
+        "bmecohort_self_s: summed self time of bmecohort's modules (same run)",
         "bytecode cached (one untimed warm-up run per case; PYTHONDONTWRITEBYTECODE dropped)",
     ])
     log(f"wrote {path}")
