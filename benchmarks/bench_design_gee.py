@@ -192,14 +192,19 @@ def main() -> None:
             + ", ".join(f"{k} {v:.4f}" for k, v in sorted(per.items())))
         for b in batches:
             log(f"  model {b}")
+        if batches:
+            fits = (f"vectorised GEE solver {per.get('logistic: vectorised GEE solver', 0):.4f}"
+                    f" s, statsmodels GEE refits "
+                    f"{per.get('logistic: statsmodels GEE refits', 0):.4f} s; fitting every "
+                    f"replicate's GEE at once saves {saved:.4f} s per replicate")
+        else:
+            fits = (f"no GEE (statsmodels GLM "
+                    f"{per.get('logistic: statsmodels GLM', 0):.4f} s)")
         targets.append(recorded(
             f"design_gee_{rows}", f"design check {rows}: CPU per replicate", total
             / args.replicates, unit="s",
-            note=f"vectorised GEE solver {per.get('logistic: vectorised GEE solver', 0):.4f} s, "
-                 f"statsmodels refits {per.get('logistic: statsmodels GEE refits', 0):.4f} s, "
-                 f"simulate {per.get('simulate (all)', 0):.3f} s (validation "
-                 f"{per.get('simulate: validate the tables', 0):.3f} s); fitting every "
-                 f"replicate's GEE at once saves {saved:.4f} s per replicate"))
+            note=f"simulate {per.get('simulate (all)', 0):.3f} s (validation "
+                 f"{per.get('simulate: validate the tables', 0):.3f} s); {fits}"))
     path = write_result("design_gee", measurements, targets, notes=[
         f"{args.replicates} replicates per design check after one warm-up replicate, one "
         "process, CPU time (time.process_time); stage times are inclusive (a stage's "

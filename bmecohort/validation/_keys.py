@@ -23,7 +23,8 @@ _LIMIT = 1 << 62
 def _column_codes(series: pd.Series) -> tuple[np.ndarray, int]:
     """Codes from 0 (missing) to ``n - 1``, equal exactly where the values are."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy().astype(np.int64) + 1, len(series.cat.categories) + 1
+        # kept in the codes' own small integer type (+1 cannot overflow it: codes < n - 1)
+        return series.cat.codes.to_numpy() + 1, len(series.cat.categories) + 1
     if series.dtype.kind == "i" and len(series):
         # Whole numbers over a short range (visit months) are their own codes: no hashing.
         values = series.to_numpy()
@@ -48,7 +49,8 @@ def row_groups(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
             # Renumber the combinations seen so far (fewer than the rows) before adding more.
             group, uniques = pd.factorize(group)
             group, size = group.astype(np.int64), len(uniques)
-        group = group * n + codes
+        group *= n  # in place: the key of lesion_reads has eleven columns
+        group += codes
         size *= n
     return group
 

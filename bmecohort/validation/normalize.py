@@ -8,6 +8,7 @@ frame is never modified.
 from __future__ import annotations
 
 import difflib
+import functools
 
 import numpy as np
 import pandas as pd
@@ -224,13 +225,24 @@ def _whole(name: str, column: str, series: pd.Series, failures: Failures) -> pd.
     return series.where(~(frac | huge))
 
 
-def _pandera_checks(name: str, frame: pd.DataFrame, failures: Failures) -> None:
-    """Run the model's column checks lazily and translate the failure cases."""
+@functools.lru_cache(maxsize=256)
+def _value_schema(name: str, present: tuple[str, ...]) -> pa.DataFrameSchema:
+    """Table ``name``'s schema reduced to the ``present`` columns, without dtypes.
+
+    Presence and dtype are handled by :func:`normalize_table`; pandera checks values only.
+    Built once per table and set of columns (copying the schema cost more than checking a
+    small table); pandera's validation leaves the schema unchanged.
+    """
     schema = schema_of(name)
-    # Presence and dtype were handled above; let pandera check values only.
-    schema = schema.remove_columns([c for c in schema.columns if c not in frame.columns])
+    schema = schema.remove_columns([c for c in schema.columns if c not in present])
     for column in schema.columns.values():
         column.dtype = None
+    return schema
+
+
+def _pandera_checks(name: str, frame: pd.DataFrame, failures: Failures) -> None:
+    """Run the model's column checks lazily and translate the failure cases."""
+    schema = _value_schema(name, tuple(c for c in columns_of(name) if c in frame.columns))
     try:
         # inplace: pandera copies the whole frame otherwise (our own normalised copy, which
         # no parser, default or coercion here changes); the shallow copy keeps pandera's

@@ -176,6 +176,9 @@ class GeepackCorrelation(CovStruct):
         levels = np.unique(self.waves) if self.waves is not None else np.arange(1)
         t = len(levels)
         self.dep_params = np.zeros(t * (t - 1) // 2) if kind == "unstructured" else 0.0
+        self._built_for: Any = None  # the parameters the cached matrices were built from
+        self._by_size: dict[int, np.ndarray] = {}
+        self._full: np.ndarray | None = None
 
     def initialize(self, model: Any) -> None:
         super().initialize(model)
@@ -189,7 +192,8 @@ class GeepackCorrelation(CovStruct):
         bounds = np.cumsum(sizes)[:-1]
         self._sizes = sizes
         if self.kind != "exchangeable":
-            self._rank_li = np.split(self.pairs.rank, bounds)
+            # each cluster's cells of the full visit-by-visit matrix
+            self._cells = [np.ix_(rank, rank) for rank in np.split(self.pairs.rank, bounds)]
 
     def update(self, params: np.ndarray) -> None:
         model = self.model
@@ -203,11 +207,20 @@ class GeepackCorrelation(CovStruct):
 
     def correlation(self, index: int) -> np.ndarray:
         """The working correlation matrix of cluster ``index``."""
-        if self.kind == "exchangeable":
-            m = int(self._sizes[index])
-            return (1.0 - self.dep_params) * np.eye(m) + self.dep_params
-        rank = self._rank_li[index]
-        return self.pairs.full_matrix(self.dep_params)[np.ix_(rank, rank)]
+        # statsmodels asks for every cluster's matrix at every iteration: the full matrix
+        # (or, exchangeable, one per cluster size) is built once per value of the parameters
+        if self.dep_params is not self._built_for:
+            self._built_for = self.dep_params
+            self._by_size = {}
+            self._full = (None if self.kind == "exchangeable"
+                          else self.pairs.full_matrix(self.dep_params))
+        if self._full is not None:
+            return self._full[self._cells[index]]
+        m = int(self._sizes[index])
+        corr = self._by_size.get(m)
+        if corr is None:
+            corr = self._by_size[m] = (1.0 - self.dep_params) * np.eye(m) + self.dep_params
+        return corr
 
     def covariance_matrix(self, endog_expval: np.ndarray, index: int
                           ) -> tuple[np.ndarray, bool]:
@@ -215,15 +228,20 @@ class GeepackCorrelation(CovStruct):
 
     def covariance_matrix_solve(self, expval: np.ndarray, index: int, stdev: np.ndarray,
                                 rhs: list[np.ndarray]) -> list[np.ndarray] | None:
-        # V = S R S with S = diag(stdev); solved as it is, like geepack
+        # V = S R S with S = diag(stdev); solved as it is, like geepack. The few right-hand
+        # sides statsmodels passes (design, residuals) are solved in one call, side by side.
         corr = self.correlation(index)
-        out = []
-        for x in rhs:  # the few right-hand sides statsmodels passes (design, residuals)
-            root = stdev if x.ndim == 1 else stdev[:, None]
-            try:
-                out.append(np.linalg.solve(corr, x / root) / root)
-            except np.linalg.LinAlgError:
-                return None  # statsmodels then stops, unconverged ("singular matrix")
+        root = stdev[:, None]
+        columns = [x if x.ndim == 2 else x[:, None] for x in rhs]
+        try:
+            solved = np.linalg.solve(corr, np.hstack(columns) / root) / root
+        except np.linalg.LinAlgError:
+            return None  # statsmodels then stops, unconverged ("singular matrix")
+        out, start = [], 0
+        for x, block in zip(rhs, columns, strict=True):
+            stop = start + block.shape[1]
+            out.append(solved[:, start:stop] if x.ndim == 2 else solved[:, start])
+            start = stop
         return out
 
     def summary(self) -> str:
