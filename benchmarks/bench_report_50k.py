@@ -276,7 +276,8 @@ BOUNDS = {
     "natural history": "small",
     "reproductions": "reads the reproduction table (none here)",
     "provenance": "the SHA-256 fingerprint of every table's contents (Cohort.content_hash "
-                  "over 3.2 million reads); one more task for the section workers",
+                  "over 3.2 million reads, categorical columns hashed through their "
+                  "categories); one more task for the section workers",
     "typesetting": "Typst compiling about 20 pages with 16 SVG figures; serial",
 }
 

@@ -85,7 +85,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
     two forked workers (``jobs=2``), keeping its Typst sources (``build_dir``) and its
     tables (``tables_dir``).
 
-    A build takes about 10 s of CPU, and test_report (suppression, byte-identical rebuilds)
+    A build takes 5-10 s of CPU, and test_report (suppression, byte-identical rebuilds)
     and test_export (the tables) read the same one: the first xdist worker to ask builds it
     in the run's shared temporary folder under a file lock, the others wait and read it
     (two build workers, so that a waiting test worker's core is not left idle).
@@ -100,11 +100,18 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
     root.mkdir(exist_ok=True)
     report = DemoReport(data=root / "data", pdf=root / "report.pdf", source=root / "src",
                         tables=root / "tables")
-    done = root / "done"
+    done, failed = root / "done", root / "failed"
     with _locked(root / "lock"):
+        if failed.is_file():  # not built twice: the first failure is the one to read
+            pytest.fail(f"the shared demo report failed in another worker: {failed.read_text()}")
         if not done.is_file():
-            write_cohort(demo_cohort(seed=7, size="small"), report.data)
-            build_report(data=report.data, out=report.pdf, progress=False, reproductions=None,
-                         build_dir=report.source, tables_dir=report.tables, jobs=2)
+            try:
+                write_cohort(demo_cohort(seed=7, size="small"), report.data)
+                build_report(data=report.data, out=report.pdf, progress=False,
+                             reproductions=None, build_dir=report.source,
+                             tables_dir=report.tables, jobs=2)
+            except Exception as err:
+                failed.write_text(f"{type(err).__name__}: {err}")
+                raise
             done.write_text("built\n")
     return report

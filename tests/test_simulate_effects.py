@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from _glm_coverage import glm_coverage
 from lifelines import KaplanMeierFitter, LogNormalAFTFitter, LogNormalFitter
 from scipy import stats
 
-from bmecohort.estimators.regression.fastgee_batch import fit_fast_gee_batch
 from bmecohort.simulate import (
     hand_oa_joints,
     hip_cohort,
@@ -53,36 +53,10 @@ def coverage(y: np.ndarray, x: np.ndarray, person: np.ndarray, group: np.ndarray
              columns: dict[int, float]) -> dict[int, int]:
     """Per coefficient column: replicate groups whose 95% interval covers log(truth).
 
-    Every group's ``glm`` fit at once: bmecohort's batched independence GEE (one
-    Fisher-scoring loop for all groups, tested against statsmodels in
-    test_fastgee_batch.py) with statsmodels' small-sample factor of ``cov_type="cluster"``,
-    G/(G-1) (N-1)/(N-K). The first and last groups are refitted by ``glm`` itself and must
-    agree to 1e-6, so the intervals are ``glm``'s (the counts equal a loop of ``glm`` fits
-    over the groups: checked on every coverage test of this file).
+    ``glm``'s intervals, every group fitted at once (see _glm_coverage.py).
     """
-    exog = sm.add_constant(x, has_constant="add")
-    # Fisher scoring converges in about 6 steps; a group still unconverged after 10 (a
-    # separated one diverges) is fitted by glm below, so the cap changes no interval
-    fit = fit_fast_gee_batch(y, exog, person, group, family="binomial", maxiter=10)
-    factor = (fit.n_clusters / (fit.n_clusters - 1)
-              * (fit.n_obs - 1) / (fit.n_obs - exog.shape[1]))
-    se = fit.bse * np.sqrt(factor)[:, None]
-    params = fit.params.copy()
-    checked = {0, len(fit.batches) - 1}
-    # a group whose outcome is separated (a class without events) stops unconverged here;
-    # it is fitted by glm, as every group used to be, and its intervals kept as glm gives them
-    for i in sorted(checked | set(np.flatnonzero(~fit.converged).tolist())):
-        rows = group == fit.batches[i]
-        reference = glm(y[rows], x[rows], person[rows])
-        if fit.converged[i]:
-            np.testing.assert_allclose(params[i], reference.params, rtol=1e-6, atol=1e-9)
-            np.testing.assert_allclose(se[i], reference.bse, rtol=1e-6)
-        params[i], se[i] = reference.params, reference.bse
-    half = stats.norm.isf(0.025) * se
-    lower, upper = params - half, params + half
-    return {column: int(((lower[:, column] <= np.log(truth))
-                         & (np.log(truth) <= upper[:, column])).sum())
-            for column, truth in columns.items()}
+    return glm_coverage(y, x, person, group,
+                        {column: float(np.log(truth)) for column, truth in columns.items()})
 
 
 def assert_coverage(covered: dict[int, int], replicates: int = REPLICATES) -> None:
