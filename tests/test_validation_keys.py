@@ -1,6 +1,7 @@
 """The fast paths of validation against the plain computations they replace: the key rules'
 row codes (bmecohort.validation._keys) against pandas, the lesion rules evaluated once per
-distinct item and score or registry combination against row by row, and the schemas built
+distinct item and score or registry combination against row by row, the RA synovitis
+regions on codes against the rule on text, and the schemas built
 without importing pandera's other backends against pandera's own build."""
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from hypothesis import strategies as st
 
 from bmecohort.schemas import TABLES, _pandas_types_only
 from bmecohort.scoring import item_table, site_table
+from bmecohort.scoring.hand import BONE_SYNOVITIS_REGION
+from bmecohort.validation._failures import Failures
 from bmecohort.validation._keys import duplicated, first_rows, row_groups
-from bmecohort.validation.tables import _lookup, _on_pairs
+from bmecohort.validation.tables import _lookup, _on_pairs, _ra_bones
 
 CELLS = st.one_of(st.sampled_from(["a", "b", " ", "A"]), st.none(), st.just(np.nan))
 
@@ -135,3 +138,40 @@ def test_registry_lookup_of_categorical_reads_equals_the_row_by_row_lookup(
     slow = index.get_indexer(pd.MultiIndex.from_arrays([categorical[k] for k in keys]))
     assert (fast == slow).all()
     assert (fast[[4, 11, 12]] == -1).all() and (fast >= 0).sum() > 300
+
+
+def _synovitis_by_text(frame: pd.DataFrame) -> np.ndarray:
+    """The synovitis-region rule as it was written: grouped by the text of every key."""
+    region = frame["bone"].astype(str).map(BONE_SYNOVITIS_REGION)
+    keys = [frame[c].astype(str) for c in ("participant_id", "visit", "side", "reader")]
+    distinct = frame["synovitis"].groupby([*keys, region], observed=True, sort=False
+                                          ).transform("nunique")
+    return (distinct > 1).to_numpy()
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_synovitis_regions_on_codes_equal_the_rule_on_text(categorical: bool,
+                                                           seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 600
+    bones = [*BONE_SYNOVITIS_REGION, "not_a_bone", np.nan]
+    frame = pd.DataFrame({
+        # "nan" the text and a missing id are one key to the rule on text
+        "participant_id": rng.choice(np.array(["p1", "p2", "nan", np.nan], dtype=object), n),
+        "visit": rng.choice([0, 12], n),
+        "side": rng.choice(np.array(["L", "R"], dtype=object), n),
+        "bone": rng.choice(np.array(bones, dtype=object), n),
+        "reader": rng.choice(np.array(["r1", "consensus"], dtype=object), n),
+        "synovitis": rng.choice([0.0, 1.0, np.nan], n, p=[0.7, 0.2, 0.1]),
+    })
+    if categorical:
+        frame = frame.astype({c: "category" for c in ("participant_id", "side", "bone",
+                                                      "reader")})
+    failures = Failures()
+    _ra_bones(frame, failures)
+    cases = failures.frame() if failures else pd.DataFrame({"rule": [], "row": []})
+    rows = cases.loc[cases["rule"].str.startswith("one synovitis"), "row"].astype(int)
+    expected = np.flatnonzero(_synovitis_by_text(frame))
+    assert len(expected) > 0
+    assert sorted(rows) == expected.tolist()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -352,15 +352,45 @@ def _ra_bones(frame: pd.DataFrame, failures: Failures) -> None:
     _whole_grades(name, frame, failures, (), halves=False, also=("bme", "erosion", "synovitis"))
     if "synovitis" not in frame.columns:
         return
-    region = frame["bone"].astype(str).map(BONE_SYNOVITIS_REGION)
-    keys = [frame[c].astype(str) for c in ("participant_id", "visit", "side", "reader")]
-    distinct = frame["synovitis"].groupby([*keys, region], observed=True, sort=False
-                                          ).transform("nunique")
-    bad = (distinct > 1).to_numpy()
+    # Grouped by the text of each key, as codes: equal exactly where the text is
+    region = _text_codes(frame["bone"], BONE_SYNOVITIS_REGION)
+    group = np.zeros(len(frame), dtype=np.int64)
+    for column in ("participant_id", "visit", "side", "reader"):
+        codes = _text_codes(frame[column])
+        group = group * (int(codes.max(initial=0)) + 1) + codes
+        group = pd.factorize(group)[0].astype(np.int64)  # renumbered: never overflows
+    group = group * (int(region.max(initial=0)) + 1) + region
+    # bones outside any synovitis region (region -1) are not compared
+    regional = region >= 0
+    distinct = np.zeros(len(frame))
+    distinct[regional] = pd.Series(frame["synovitis"].to_numpy()[regional]).groupby(
+        group[regional], sort=False).transform("nunique").to_numpy()
+    bad = distinct > 1
     if bad.any():
         failures.add(name, "synovitis", frame.index[bad], frame["synovitis"][bad],
                      "one synovitis per region: bones of one synovitis region disagree at "
                      "this visit")
+
+
+def _text_codes(series: pd.Series, mapping: Mapping[str, str] | None = None) -> np.ndarray:
+    """Codes equal exactly where ``series.astype(str)`` (then ``.map(mapping)``) is.
+
+    Categoricals are converted category by category and integers are their own text;
+    other columns go through the text of every row. With ``mapping``, -1 marks a value it
+    does not map.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # a missing entry is the text "nan", as astype(str) writes it (the last position)
+        text = pd.Series(np.append(series.cat.categories.astype(str).to_numpy(object),
+                                   "nan"))
+        if mapping is not None:
+            text = text.map(mapping)
+        labels = pd.factorize(text)[0]
+        return labels[series.cat.codes.to_numpy()]
+    if mapping is None and series.dtype.kind == "i":
+        return pd.factorize(series.to_numpy())[0]
+    text = series.astype(str)
+    return pd.factorize(text.map(mapping) if mapping is not None else text)[0]
 
 
 def _hip_cases(frame: pd.DataFrame, failures: Failures) -> None:
