@@ -245,12 +245,14 @@ BOUNDS = {
     "imports": "numpy, pandas, scipy, statsmodels and matplotlib modules themselves (see "
                "import.json: bmecohort adds little beyond `import numpy, pandas, "
                "scipy.stats`); serial",
-    "read and validate": "serial: the key uniqueness checks (DataFrame.duplicated over 3.2 "
-                         "million reads, 1.5 s), normalising the columns (factorize), "
-                         "pandera's column checks, Parquet decoding (0.8 s) and pandera "
-                         "building its schemas, which imports dask.dataframe (1.0 s) when "
-                         "dask is installed (the [dask] extra): pandera.typing."
-                         "get_index_types imports pandera.typing.dask",
+    "read and validate": "serial: Parquet decoding (about 0.8 s), normalising the columns "
+                         "and pandera's column checks (about 1 s, with pandera's first "
+                         "validation importing its strategies, and hypothesis where it is "
+                         "installed), the lesion rules (about 0.5 s: keys on integer row "
+                         "codes, registry lookups and score rules once per distinct "
+                         "combination), the spine bridging rule and the RA synovitis regions "
+                         "(a merge and a groupby, about 0.5 s together) and the links "
+                         "between tables (0.2-0.4 s)",
     "Table 1": "lesion status of every knee-visit (groupby over 3.2 million reads), built "
                "once and reused by later sections; serial, before the workers start",
     "lesion course": "the four figures (matplotlib text layout and SVG writing); the "
@@ -274,7 +276,8 @@ BOUNDS = {
     "natural history": "small",
     "reproductions": "reads the reproduction table (none here)",
     "provenance": "the SHA-256 fingerprint of every table's contents (Cohort.content_hash "
-                  "over 3.2 million reads); one more task for the section workers",
+                  "over 3.2 million reads, categorical columns hashed through their "
+                  "categories); one more task for the section workers",
     "typesetting": "Typst compiling about 20 pages with 16 SVG figures; serial",
 }
 
@@ -318,9 +321,9 @@ def _bound_text(rows: list[dict], jobs: int, command: dict) -> list[str]:
         f"{overhead:+.1f} s against the stages timed one by one: the command also starts "
         f"the interpreter, forks the workers (copy-on-write page faults: system time), "
         f"pickles the sections back, builds the participant flow, and builds again in each "
-        f"worker what one process builds once (imports of pyplot and the designs, the "
-        f"knee lesion status summed over sites when pain course and trajectories land in "
-        f"different workers). CPU times on this shared "
+        f"worker what one process builds once (the designs' imports, the knee lesion "
+        f"status summed over sites when pain course and trajectories land in different "
+        f"workers; pyplot is imported before the workers fork). CPU times on this shared "
         f"machine also vary by 10-20% between runs (the same stages summed to 23-28 s in the "
         f"day's runs).", "",
         (f"So {TARGET_SECONDS:.0f} s is not reachable on {jobs} cores as the report stands: "
@@ -329,14 +332,13 @@ def _bound_text(rows: list[dict], jobs: int, command: dict) -> list[str]:
          f"own costs above (about {max(overhead, 0.0) / max(jobs, 1):.1f} s per core) kept "
          f"small: ")
         + f"the serial part alone is {serial_cpu:.1f} s, most of it reading and validating "
-        "(key uniqueness and normalisation over 3.2 million reads, pandera's checks; needed "
-        "before any section can start) and the imports, and the sections add at least "
-        f"{floor - serial_cpu:.1f} s per worker. Reaching it needs several seconds of CPU less "
-        "on the serial path or in the slowest worker: e.g. validating the lesion reads in "
-        "fewer passes, not importing dask.dataframe through pandera (1 s, only with the "
-        "[dask] extra), or cheaper sections (the figures: about 3 s of matplotlib layout "
-        "and SVG writing over 16 figures). More cores help only down to the serial part "
-        "plus the longest task."]
+        "(Parquet decoding, normalisation and pandera's checks over 3.2 million reads, the "
+        "table rules; needed before any section can start) and the imports, and the "
+        f"sections add at least {floor - serial_cpu:.1f} s per worker. Reaching it needs "
+        "several seconds of CPU less on the serial path or in the slowest worker: e.g. the "
+        "spine and RA rules on integer codes (about 0.5 s), or cheaper sections (the "
+        "figures: about 3 s of matplotlib layout and SVG writing over 16 figures). More "
+        "cores help only down to the serial part plus the longest task."]
 
 
 def write_markdown(participants: int, counts: dict, command: dict, rows: list[dict],

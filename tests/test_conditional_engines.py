@@ -9,6 +9,7 @@ trend tests and knees clustered in persons. R agreement is in test_conditional.p
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -68,10 +69,18 @@ def _fit(frame: pd.DataFrame, **kwargs):
     return result, [w for w in caught if issubclass(w.category, SeparationWarning)]
 
 
+@functools.cache
+def _auto_fit(seed: int):
+    """The default (engine="auto") fit of design ``seed``: computed once, read by the two
+    tests below (results are frozen)."""
+    frame, kwargs = _design(seed)
+    return _fit(frame, **kwargs)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_fast_engine_matches_statsmodels(seed):
     frame, kwargs = _design(seed)
-    auto, separated = _fit(frame, **kwargs)
+    auto, separated = _auto_fit(seed)
     reference, _ = _fit(frame, engine="statsmodels", **kwargs)
     assert reference.engine == "statsmodels"
     # a separated design goes to the general path; otherwise both fits are the fast one's
@@ -94,8 +103,7 @@ def test_generated_designs_exercise_the_fast_engine():
     """Most generated designs are clean (not separated) and clustered half of the time."""
     fast = clustered = 0
     for seed in range(40):
-        frame, kwargs = _design(seed)
-        result, _ = _fit(frame, **kwargs)
+        result, _ = _auto_fit(seed)
         fast += result.engine == "fastclogit"
         clustered += result.accounting.clustered
     assert fast >= 30 and clustered >= 15

@@ -122,7 +122,7 @@ def test_parquet_without_pyarrow_names_the_extra(folder: Path) -> None:
         sys.modules["pyarrow"] = None
         from bmecohort import demo_cohort, load_cohort, write_cohort
         for call in (lambda: load_cohort({str(folder)!r}),
-                     lambda: write_cohort(demo_cohort(), {str(folder / "out")!r},
+                     lambda: write_cohort(demo_cohort(size="small"), {str(folder / "out")!r},
                                           format="parquet")):
             try:
                 call()

@@ -282,3 +282,39 @@ def test_true_effects_tables() -> None:
 def test_bad_arguments_raise_clear_errors(call, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_content_hash_hashes_categoricals_as_their_values() -> None:
+    # the fingerprint is that of the tables with every categorical column as objects (its
+    # definition before the categories were hashed instead of one object per row): text,
+    # numbers, booleans, dates and missing values alike, on the demo cohort and edge columns
+    import hashlib
+
+    def as_objects(cohort: Cohort) -> str:
+        digest = hashlib.sha256()
+        for name, frame in cohort.tables.items():
+            digest.update(name.encode())
+            digest.update(",".join(map(str, frame.columns)).encode())
+            digest.update(pd.util.hash_pandas_object(frame.astype(
+                {c: object for c in frame.columns
+                 if isinstance(frame[c].dtype, pd.CategoricalDtype)}), index=False)
+                .to_numpy().tobytes())
+        return digest.hexdigest()
+
+    edge = pd.DataFrame({
+        "text": pd.Categorical(["a", None, "b", "a", None]),
+        "integer": pd.Categorical([1, 2, None, 2, 1]),
+        "real": pd.Categorical([1.5, 2.0, None, 2.0, 1.5]),
+        "string": pd.Series(["x", "y", None, "x", "y"], dtype="string").astype("category"),
+        "date": pd.Categorical(pd.to_datetime(["2020-01-01", None, "2020-01-02",
+                                               "2020-01-01", None])),
+        "flag": pd.Categorical([True, False, None, True, True]),
+        "unused": pd.Categorical(["q"] * 5, categories=["q", "r"]),
+        "plain": np.arange(5),
+    })
+    cohorts = [demo_cohort(7, size="small"),
+               *(Cohort._trusted({"participants": frame}, allow_within_grade=False,
+                                 name="edge", source=None)
+                 for frame in (edge, edge.iloc[:0], *(edge[[c]] for c in edge.columns)))]
+    for cohort in cohorts:
+        assert cohort.content_hash() == as_objects(cohort)

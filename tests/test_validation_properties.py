@@ -8,6 +8,7 @@ The same corruptions are also applied to a cohort from :mod:`bmecohort.simulate`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -216,11 +217,17 @@ def test_any_single_corruption_of_a_simulated_cohort_is_caught(
 
 
 # --- every column of every table: missing required ones are named, optional ones optional --
-def _fixture_tables() -> Tables:
+@functools.cache
+def _read_fixture_tables() -> Tables:
     from bmecohort.io import read_tables
     from tests.test_validation_catalogue import VALID
 
     return read_tables(VALID)
+
+
+def _fixture_tables() -> Tables:
+    """The valid fixture cohort's tables, read once; each test gets its own copies."""
+    return {name: frame.copy() for name, frame in _read_fixture_tables().items()}
 
 
 def _columns(required: bool) -> list[tuple[str, str]]:

@@ -78,13 +78,14 @@ SECTIONS: tuple[tuple[str, Callable[[Context], Section]], ...] = (
 
 #: The slowest tasks on 50,000 participants, longest first: a section, or ``(section, i)``
 #: for part ``i`` of a section split into parts (CPU seconds at load ~10 on 2 cores: pain
-#: odds ratio under imputation 3.1, provenance 2.9, bml_progression 2.3, lesion course 2.2,
-#: erosive_progression 1.9, syndesmophyte_predictors 1.3, pain course 1.3, ...). Handed
-#: out in this order, the other tasks after them, so the workers finish together.
+#: odds ratio under imputation 3.1, bml_progression 2.3, lesion course 2.2,
+#: erosive_progression 1.9, syndesmophyte_predictors 1.3, pain course 1.3, ..., provenance
+#: 0.6). Handed out in this order, the other tasks after them, so the workers finish
+#: together.
 LONGEST_FIRST: tuple[str | tuple[str, int], ...] = (
-    ("loss to follow-up", 2), "provenance", ("Table 2", 2), "lesion course", ("Table 2", 5),
-    ("Table 2", 4), "pain course", ("Table 2", 1), ("loss to follow-up", 1), ("Table 2", 3),
-    ("loss to follow-up", 0), "time to event", ("Table 2", 0))
+    ("loss to follow-up", 2), ("Table 2", 2), "lesion course", ("Table 2", 5), ("Table 2", 4),
+    "pain course", ("Table 2", 1), ("loss to follow-up", 1), ("Table 2", 3),
+    ("loss to follow-up", 0), "time to event", "provenance", ("Table 2", 0))
 
 
 def _demo(seed: int) -> Cohort:
