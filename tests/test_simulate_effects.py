@@ -17,6 +17,7 @@ from _glm_coverage import glm_coverage
 from lifelines import KaplanMeierFitter, LogNormalAFTFitter, LogNormalFitter
 from scipy import stats
 
+from bmecohort.estimators.regression.fastgee import fit_fast_gee
 from bmecohort.simulate import (
     hand_oa_joints,
     hip_cohort,
@@ -37,10 +38,16 @@ def glm(y: np.ndarray, x: np.ndarray, groups: np.ndarray):
 
 
 def gee(y: np.ndarray, x: np.ndarray, groups: np.ndarray):
-    """Logistic GEE with an exchangeable working correlation and robust covariance."""
-    return sm.GEE(y, sm.add_constant(x, has_constant="add"), groups=groups,
-                  family=sm.families.Binomial(),
-                  cov_struct=sm.cov_struct.Exchangeable()).fit()
+    """Logistic GEE with an exchangeable working correlation and robust covariance.
+
+    bmecohort's vectorised GEE solver (fit_fast_gee: statsmodels' GEE numbers to 1e-8 on 200
+    random designs in test_fastgee.py; statsmodels loops over clusters in Python, 2-3 s a
+    fit here).
+    """
+    fit = fit_fast_gee(np.asarray(y, dtype=float), sm.add_constant(x, has_constant="add"),
+                       np.asarray(groups), family="binomial", cov_struct="exchangeable")
+    assert fit.converged
+    return fit
 
 
 def assert_contains(fit, column: int, true_value: float, *, log: bool = True) -> None:
