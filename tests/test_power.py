@@ -148,9 +148,14 @@ def test_bmecohort_power_is_the_function_and_the_old_package_name_warns():
         "assert designs is new.designs\n"
         "assert [c.category for c in caught] == [FutureWarning, FutureWarning], caught\n"
         "assert 'bmecohort.power_analysis' in str(caught[0].message)\n"
-        "r = bmecohort.power('knee_pain', effect=2.0, n_grid=[60], replicates=2, seed=1)\n"
-        "d = new.power('knee_pain', effect=2.0, n_grid=[60], replicates=2, seed=1)\n"
-        "assert r.replicates.equals(d.replicates)\n")
+        # a user design that simulates nothing: the call is forwarded with every argument,
+        # without a built-in design's simulation and fits in a fresh interpreter (issue 16)
+        "def design(seed, n, effect):\n"
+        "    return effect, 1 + seed % 5 / 10, 2 + n, seed % 7 / 100\n"
+        "args = dict(effect=2.0, n_grid=[60, 80], replicates=3, seed=1, n_jobs=1)\n"
+        "r = bmecohort.power(design, **args)\n"
+        "d = new.power(design, **args)\n"
+        "assert r.replicates.equals(d.replicates) and len(r.replicates) == 6\n")
     env_path = str(Path(bmecohort.__file__).resolve().parents[1])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": env_path},
