@@ -13,11 +13,15 @@ help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 # The virtual environment (the package with its `dev` extra: tests, ruff, mypy), rebuilt
-# when pyproject.toml changes.
+# when pyproject.toml changes. pip compiles what it installs but not an editable package:
+# compiling it once here spares every later process (test workers, command subprocesses)
+# compiling it again when bytecode writing is off (PYTHONDONTWRITEBYTECODE); a file changed
+# since is recompiled in memory as usual.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q bmecohort
 	@touch $@
 
 ## test: install what is needed, lint and type-check, and run the test-suite (every core)
