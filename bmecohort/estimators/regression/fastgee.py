@@ -111,7 +111,13 @@ class FastGEEFit:
 def _pieces(y: np.ndarray, x: np.ndarray, beta: np.ndarray, family: str
             ) -> tuple[np.ndarray, ...]:
     """Fitted means, variance-scaled design ``A^{1/2} X`` and Pearson residuals."""
-    eta = x @ beta
+    return _pieces_from_eta(y, x, x @ beta, family)
+
+
+def _pieces_from_eta(y: np.ndarray, x: np.ndarray, eta: np.ndarray, family: str
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pieces` from a given linear predictor (the batched solvers compute it
+    replicate by replicate)."""
     if family == "binomial":
         mu = expit(eta)
         variance = mu * (1.0 - mu)

@@ -25,26 +25,10 @@ solver's per replicate.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
-from .fastgee import _ETA_LIMIT
+from .fastgee import _ETA_LIMIT, _pieces_from_eta
 
 __all__ = ["solve_exchangeable_batches"]
-
-
-def _transforms(y: np.ndarray, x: np.ndarray, eta: np.ndarray, family: str
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``fastgee._pieces`` from a given linear predictor: means, ``A^{1/2} X``, residuals."""
-    if family == "binomial":
-        mu = expit(eta)
-        variance = mu * (1.0 - mu)
-    elif family == "poisson":
-        mu = np.exp(eta)
-        variance = mu
-    else:
-        mu, variance = eta, np.ones_like(eta)
-    root_v = np.sqrt(np.maximum(variance, 1e-300))
-    return mu, x * root_v[:, None], (y - mu) / root_v
 
 
 class _Batches:
@@ -175,7 +159,7 @@ def solve_exchangeable_batches(y: np.ndarray, x: np.ndarray, b: _Batches, *, fam
             part, index = b.subset(ids)
             ya, xa, eta_a = y[index], x[index], eta[index]
             idle = np.zeros(len(ids), bool)
-        _, xt, resid = _transforms(ya, xa, eta_a, family)
+        _, xt, resid = _pieces_from_eta(ya, xa, eta_a, family)
         r2 = resid * resid
         resid_sq_sum = np.add.reduceat(r2, part.cluster_starts)
         resid_sum = np.add.reduceat(resid, part.cluster_starts)
@@ -242,7 +226,7 @@ def solve_exchangeable_batches(y: np.ndarray, x: np.ndarray, b: _Batches, *, fam
     # the final moments, information and sandwich at every batch's last estimates
     for i, (r0, r1) in enumerate(b.rows):
         eta[r0:r1] = x[r0:r1] @ beta[i]
-    mu, xt, resid = _transforms(y, x, eta, family)
+    mu, xt, resid = _pieces_from_eta(y, x, eta, family)
     r2 = resid * resid
     resid_sq_sum = np.add.reduceat(r2, b.cluster_starts)
     resid_sum = np.add.reduceat(resid, b.cluster_starts)
